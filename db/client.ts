@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+
+/** A drizzle database or a transaction on it: repositories accept either. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Db = PgDatabase<PgQueryResultHKT, any, any>;
+
+export interface Database {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  /** Applies one service's committed migrations, serialised across processes. */
+  migrate(service: MigrationSet): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One service's migrations: its folder under db/migrations, its own bookkeeping table, the schema it owns. */
+export interface MigrationSet {
+  name: string;
+  schema: string;
+}
+
+const migrationsRoot = path.resolve(import.meta.dirname, 'migrations');
+
+/** Bookkeeping lives outside the service's schema, which its first migration creates. */
+const migrationConfig = (set: MigrationSet) => ({
+  migrationsFolder: path.join(migrationsRoot, set.name),
+  migrationsSchema: 'drizzle',
+  migrationsTable: `migrations_${set.name}`,
+});
+
+/** Rows of a raw `execute`, whatever the driver returns. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+export function openPostgres(url: string, poolSize = 10): Database {
+  const client = postgres(url, { max: poolSize, onnotice: () => {}, idle_timeout: 30, connect_timeout: 10 });
+  return {
+    db: drizzlePostgres({ client }),
+    kind: 'postgres',
+    async migrate(set) {
+      // Replicas start together: one connection holds an advisory lock while it migrates.
+      const single = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await single`select pg_advisory_lock(hashtext(${'migrate:' + set.schema}))`;
+        await migratePostgres(drizzlePostgres({ client: single }), migrationConfig(set));
+      } finally {
+        await single.end();
+      }
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+/** The embedded database: PostgreSQL compiled to WASM, one connection, data in `dir`. */
+export async function openPglite(dir: string): Promise<Database> {
+  mkdirSync(dir, { recursive: true });
+  const client = await PGlite.create(dir);
+  const db = drizzlePglite({ client });
+  return {
+    db,
+    kind: 'pglite',
+    async migrate(set) {
+      await migratePglite(db, migrationConfig(set));
+    },
+    close: () => client.close(),
+  };
+}
+
+export async function openDatabase({ databaseUrl, dataDir, databasePoolSize }: { databaseUrl: string | undefined; dataDir: string; databasePoolSize: number }): Promise<Database> {
+  return databaseUrl ? openPostgres(databaseUrl, databasePoolSize) : openPglite(path.join(dataDir, 'pglite'));
+}

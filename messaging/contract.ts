@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/**
+ * Every topic and message type of the system, with the runtime schema of its payload.
+ * Topic names are logical; the transport prefixes them per deployment. Every message is keyed by
+ * order id, so all messages of one order stay in one partition, in order.
+ */
+export const topics = {
+  inventoryCommands: 'inventory.commands',
+  paymentCommands: 'payment.commands',
+  sagaReplies: 'saga.replies',
+  orderEvents: 'order.events',
+} as const;
+
+export type Topic = (typeof topics)[keyof typeof topics];
+
+/** Where a message goes that cannot be handled (invalid, unknown type, non-retriable failure). */
+export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
+
+export const allTopics: string[] = Object.values(topics).flatMap((t) => [t, deadLetterTopic(t)]);
+
+const id = z.string().uuid();
+const decimal = z.string().regex(/^\d+\.\d{2}$/, 'must be a decimal with two places');
+/** Every saga command names the saga and step it belongs to, so a participant can reply. */
+const sagaCommand = { sagaId: id, step: z.string().min(1), orderId: id };
+const orderLine = z.object({ productId: id, quantity: z.number().int().min(1).max(1000) });
+
+export const orderStatuses = ['PENDING', 'INVENTORY_CONFIRMED', 'PAYMENT_CONFIRMED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+
+export const messages = {
+  ReserveInventory: { topic: topics.inventoryCommands, schema: z.object({ ...sagaCommand, lines: z.array(orderLine).min(1).max(50) }) },
+  CommitInventory: { topic: topics.inventoryCommands, schema: z.object(sagaCommand) },
+  ReleaseInventory: { topic: topics.inventoryCommands, schema: z.object(sagaCommand) },
+  ChargePayment: {
+    topic: topics.paymentCommands,
+    schema: z.object({
+      ...sagaCommand,
+      customerId: z.string().min(1),
+      amount: decimal,
+      currency: z.string().length(3),
+      paymentToken: z.string().min(1),
+      /** Derived from the saga and step: the provider charges at most once per key. */
+      idempotencyKey: z.string().min(1),
+    }),
+  },
+  RefundPayment: { topic: topics.paymentCommands, schema: z.object({ ...sagaCommand, idempotencyKey: z.string().min(1) }) },
+  /** A participant's answer to a saga command (action or compensation). */
+  SagaStepReplied: {
+    topic: topics.sagaReplies,
+    schema: z.object({
+      sagaId: id,
+      step: z.string().min(1),
+      outcome: z.enum(['SUCCEEDED', 'FAILED']),
+      /** Why the step failed, in words a customer understands. */
+      reason: z.string().optional(),
+    }),
+  },
+  /** Published after every committed change of an order's status. */
+  OrderStatusChanged: {
+    topic: topics.orderEvents,
+    schema: z.object({
+      orderId: id,
+      customerId: z.string().min(1),
+      status: z.enum(orderStatuses),
+      version: z.number().int().min(1),
+      reason: z.string().nullable(),
+      at: z.string().datetime(),
+    }),
+  },
+} as const;
+
+export type MessageType = keyof typeof messages;
+export type Payload<T extends MessageType> = z.infer<(typeof messages)[T]['schema']>;
+
+/** The current schema version of every payload; bumped with a breaking change to a payload. */
+export const SCHEMA_VERSION = 1;

@@ -1,0 +1,49 @@
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../platform/logger.ts';
+import { inboxConsumer, type Handlers } from './inbox.ts';
+import { startOutboxRelay, type OutboxRelay } from './outbox.ts';
+import type { MessagingTables } from './tables.ts';
+import type { Subscription, Transport } from './transport.ts';
+
+/**
+ * A service's messaging: the relay that publishes its outbox and, if it handles messages, its
+ * idempotent consumer. A handled message nudges the relay so replies leave at once.
+ */
+export async function startMessaging({
+  name,
+  db,
+  tables,
+  transport,
+  handlers,
+  topics,
+  pollMs,
+  logger,
+}: {
+  name: string;
+  db: Db;
+  tables: MessagingTables;
+  transport: Transport;
+  handlers: Handlers;
+  topics: string[];
+  pollMs: number;
+  logger: Logger;
+}): Promise<{ relay: OutboxRelay; stop(): Promise<void> }> {
+  const relay = startOutboxRelay({ db, outbox: tables.outbox, transport, lockName: name, pollMs, logger });
+  let subscription: Subscription | undefined;
+  if (topics.length > 0) {
+    subscription = await transport.subscribe({
+      groupId: name,
+      topics,
+      // A new group starts at the beginning: nothing published before the first start is missed.
+      fromBeginning: true,
+      handle: inboxConsumer({ db, inbox: tables.inbox, consumer: name, transport, handlers, logger, afterCommit: relay.nudge }),
+    });
+  }
+  return {
+    relay,
+    async stop() {
+      await subscription?.close();
+      await relay.stop();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The message transport every service talks to: Kafka in production, an in-process log for the
+ * embedded mode and fast tests. Both keep the same contract, proven by `transport.contract.ts`:
+ * - at-least-once: a message is handed to the handler until the handler resolves;
+ * - ordered per key within a topic: a later message with the same key is handed over only after
+ *   the earlier one was handled;
+ * - consumer groups: within a group each message goes to one member; every group sees every message.
+ */
+export interface OutgoingMessage {
+  key: string;
+  value: string;
+  headers?: Record<string, string>;
+}
+
+export interface IncomingMessage extends OutgoingMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  headers: Record<string, string>;
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  /** Resolves once the effect of the message is durable; throws to have it handed over again. */
+  handle: (message: IncomingMessage) => Promise<void>;
+  /** Start at the earliest retained message when the group has no committed position. */
+  fromBeginning?: boolean;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export interface Transport {
+  /** Creates topics that do not exist yet (idempotent). */
+  ensureTopics(topics: string[]): Promise<void>;
+  /** Resolves when every message is durably accepted, in the order given. */
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+/** The partition a key maps to (the in-process transport; Kafka uses its own murmur2). */
+export function partitionOf(key: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % partitions;
+}
+
+/** Backoff for a handler that failed: 50 ms doubling to 5 s. */
+export function retryDelay(attempt: number): number {
+  return Math.min(5000, 50 * 2 ** Math.min(attempt, 10));
+}

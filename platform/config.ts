@@ -1,0 +1,130 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the system reads, validated once at start-up. Nothing below this module reads
+ * `process.env`: the typed `Config` is passed down from each composition root.
+ */
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || protocols.some((p) => v.startsWith(p)), {
+      message: `must start with ${protocols.join(' or ')}`,
+    });
+const millis = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+const envSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('127.0.0.1'),
+  GATEWAY_PORT: port(4000),
+  ORDER_PORT: port(4001),
+  INVENTORY_PORT: port(4002),
+  PAYMENT_PORT: port(4003),
+  ORDER_URL: optionalUrl(['http://', 'https://']),
+  INVENTORY_URL: optionalUrl(['http://', 'https://']),
+  PAYMENT_URL: optionalUrl(['http://', 'https://']),
+  DATABASE_URL: optionalUrl(['postgres://', 'postgresql://']),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  REDIS_URL: optionalUrl(['redis://', 'rediss://']),
+  KAFKA_BROKERS: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((b) => b.trim()).filter(Boolean) : undefined))
+    .refine((v) => v === undefined || v.every((b) => /^[^\s:]+:\d+$/.test(b)), {
+      message: 'must be a comma-separated list of host:port',
+    }),
+  KAFKA_CLIENT_ID: z.string().default('sagaway'),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]+$/, 'may contain only letters, digits, ".", "_" and "-"')
+    .default('sagaway'),
+  KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
+  JWT_SECRET: z.string().min(16, 'must be at least 16 characters').default('sagaway-development-secret-change-me'),
+  DATA_DIR: z.string().default('.data'),
+  OUTBOX_POLL_MS: millis(250),
+  SAGA_DEADLINE_MS: millis(30_000),
+  CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(30),
+  SEED_DEMO_CATALOG: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+});
+
+export type ServiceName = 'order' | 'inventory' | 'payment';
+
+export interface Config {
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  host: string;
+  ports: { gateway: number } & Record<ServiceName, number>;
+  /** Where the gateway and other services reach each subgraph's GraphQL endpoint. */
+  subgraphUrls: Record<ServiceName, string>;
+  /** Absent: the embedded PGlite database in `dataDir`. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  /** Absent: an in-process cache. */
+  redisUrl: string | undefined;
+  kafka: {
+    /** Absent: the in-process transport. */
+    brokers: string[] | undefined;
+    clientId: string;
+    topicPrefix: string;
+    partitions: number;
+  };
+  jwtSecret: string;
+  dataDir: string;
+  outboxPollMs: number;
+  /** How long an order saga may run before it compensates. */
+  sagaDeadlineMs: number;
+  cacheTtlSeconds: number;
+  seedDemoCatalog: boolean;
+}
+
+/** Thrown at start-up when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const ports = {
+    gateway: e.GATEWAY_PORT,
+    order: e.ORDER_PORT,
+    inventory: e.INVENTORY_PORT,
+    payment: e.PAYMENT_PORT,
+  };
+  const local = (p: number) => `http://127.0.0.1:${p}/graphql`;
+  return {
+    logLevel: e.LOG_LEVEL,
+    host: e.HOST,
+    ports,
+    subgraphUrls: {
+      order: e.ORDER_URL ?? local(ports.order),
+      inventory: e.INVENTORY_URL ?? local(ports.inventory),
+      payment: e.PAYMENT_URL ?? local(ports.payment),
+    },
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    redisUrl: e.REDIS_URL,
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      topicPrefix: e.KAFKA_TOPIC_PREFIX,
+      partitions: e.KAFKA_PARTITIONS,
+    },
+    jwtSecret: e.JWT_SECRET,
+    dataDir: e.DATA_DIR,
+    outboxPollMs: e.OUTBOX_POLL_MS,
+    sagaDeadlineMs: e.SAGA_DEADLINE_MS,
+    cacheTtlSeconds: e.CACHE_TTL_SECONDS,
+    seedDemoCatalog: e.SEED_DEMO_CATALOG,
+  };
+}

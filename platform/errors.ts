@@ -1,0 +1,76 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/** The error codes of the public contract (`extensions.code`). */
+export enum ErrorCode {
+  BadUserInput = 'BAD_USER_INPUT',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
+  NotFound = 'NOT_FOUND',
+  RateLimited = 'RATE_LIMITED',
+  Internal = 'INTERNAL_SERVER_ERROR',
+}
+
+/** An error the caller can act on. Anything else thrown is a bug and is masked. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: Exclude<ErrorCode, ErrorCode.Internal>,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const badInput = (message: string, details?: Record<string, unknown>) =>
+  new DomainError(ErrorCode.BadUserInput, message, details);
+export const notFound = (message: string) => new DomainError(ErrorCode.NotFound, message);
+export const forbidden = (message = 'You may not access this resource') => new DomainError(ErrorCode.Forbidden, message);
+export const unauthenticated = (message = 'A valid bearer token is required') =>
+  new DomainError(ErrorCode.Unauthenticated, message);
+
+const httpStatus: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.Unauthenticated]: 401,
+  [ErrorCode.RateLimited]: 429,
+};
+
+/** The single place where domain errors become GraphQL errors. */
+export function toGraphQLError(err: DomainError): GraphQLError {
+  const status = httpStatus[err.code];
+  return new GraphQLError(err.message, {
+    extensions: { code: err.code, ...err.details, ...(status ? { http: { status } } : {}) },
+  });
+}
+
+/** For code paths Apollo does not format (context creation): domain errors become coded GraphQL errors. */
+export const rethrowAsGraphQL = (err: unknown): never => {
+  throw err instanceof DomainError ? toGraphQLError(err) : err;
+};
+
+const knownCodes = new Set<string>(Object.values(ErrorCode));
+
+/**
+ * `formatError` for every Apollo server here: domain errors keep their code; errors that already
+ * carry a contract code (validation, from subgraphs) pass; everything else is masked.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof DomainError) {
+    const { extensions } = toGraphQLError(original);
+    return { ...formatted, message: original.message, extensions: { ...extensions, http: undefined } };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && (knownCodes.has(code) || code.startsWith('GRAPHQL_'))) {
+    if (code === ErrorCode.Internal && !(original === undefined || original instanceof GraphQLError)) {
+      return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code } };
+    }
+    const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: ErrorCode.Internal },
+  };
+}

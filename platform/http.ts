@@ -1,0 +1,113 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** The header that carries one request's correlation id through every service and message. */
+export const CORRELATION_HEADER = 'x-correlation-id';
+
+export const correlationIdOf = (req: IncomingMessage): string => {
+  const given = req.headers[CORRELATION_HEADER];
+  return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+};
+
+class BodyTooLargeError extends Error {}
+
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new BodyTooLargeError();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+/** Serves an Apollo server over node:http (Apollo's integration API), with a body size limit. */
+export function graphqlHandler<C extends BaseContext>(
+  server: ApolloServer<C>,
+  context: (req: IncomingMessage) => Promise<C>,
+  { maxBodyBytes = 1_000_000 }: { maxBodyBytes?: number } = {},
+): RequestHandler {
+  return async (req, res) => {
+    let text: string;
+    try {
+      text = await readBody(req, maxBodyBytes);
+    } catch (err) {
+      if (!(err instanceof BodyTooLargeError)) throw err;
+      sendJson(res, 413, { errors: [{ message: `Request body exceeds ${maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] });
+      return;
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown = text;
+    if (headers.get('content-type')?.includes('application/json') && text !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        sendJson(res, 400, { errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_USER_INPUT' } }] });
+        return;
+      }
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const response = await server.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: url.search, body },
+      context: () => context(req),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+}
+
+export interface HttpService {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Routes `/graphql` to the GraphQL handler and answers `/health` while the process is ready.
+ * Listening is the last step of start-up, so a service that answers is ready.
+ */
+export async function listen({ graphql, port, host, onError }: { graphql: RequestHandler; port: number; host: string; onError: (err: unknown) => void }): Promise<HttpService> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/health') return sendJson(res, 200, { status: 'ok' });
+    if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
+    graphql(req, res).catch((err) => {
+      onError(err);
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

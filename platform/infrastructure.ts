@@ -1,0 +1,46 @@
+import { createMemoryCache, createRedisCache, type Cache } from '../cache/cache.ts';
+import { openDatabase, type Database } from '../db/client.ts';
+import { allTopics } from '../messaging/contract.ts';
+import { createKafkaTransport } from '../messaging/kafka.ts';
+import { createMemoryTransport } from '../messaging/memory.ts';
+import type { Transport } from '../messaging/transport.ts';
+import { createHs256Verifier, type TokenVerifier } from './auth.ts';
+import type { Config } from './config.ts';
+import type { Disposer } from './lifecycle.ts';
+import type { Logger } from './logger.ts';
+
+export interface Infrastructure {
+  database: Database;
+  transport: Transport;
+  cache: Cache;
+  verifier: TokenVerifier;
+  /** Which backing service each part uses, for the start-up log. */
+  describe: { database: string; transport: string; cache: string };
+}
+
+/**
+ * Opens the database, message transport and cache the configuration names: the real services
+ * when their variables are set, the embedded ones otherwise. Each is registered for disposal.
+ */
+export async function openInfrastructure(config: Config, logger: Logger, disposer: Disposer): Promise<Infrastructure> {
+  const database = await openDatabase(config);
+  disposer.use(() => database.close());
+  const transport = config.kafka.brokers
+    ? createKafkaTransport({ ...config.kafka, brokers: config.kafka.brokers, logger })
+    : createMemoryTransport({ logger });
+  disposer.use(() => transport.close());
+  await transport.ensureTopics(allTopics);
+  const cache = config.redisUrl ? createRedisCache(config.redisUrl, logger) : createMemoryCache();
+  disposer.use(() => cache.close());
+  return {
+    database,
+    transport,
+    cache,
+    verifier: createHs256Verifier(config.jwtSecret),
+    describe: {
+      database: config.databaseUrl ? `postgres ${new URL(config.databaseUrl).host}${new URL(config.databaseUrl).pathname}` : `pglite ${config.dataDir}`,
+      transport: config.kafka.brokers ? `kafka ${config.kafka.brokers.join(',')} (topics ${config.kafka.topicPrefix}.*)` : 'in-process',
+      cache: config.redisUrl ? `redis ${new URL(config.redisUrl).host}` : 'in-process',
+    },
+  };
+}

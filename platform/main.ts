@@ -1,0 +1,41 @@
+import { ConfigError, loadConfig, type Config, type ServiceName } from './config.ts';
+import { listen } from './http.ts';
+import { openInfrastructure } from './infrastructure.ts';
+import { createDisposer, exitOnSignal } from './lifecycle.ts';
+import { createLogger } from './logger.ts';
+import type { ServiceFactory } from './service.ts';
+import type { MigrationSet } from '../db/client.ts';
+
+/** Reads the configuration or exits with a message that names the bad variable. */
+export function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** The `index.ts` of a subgraph service: migrate, build, listen, and stop cleanly on SIGTERM. */
+export async function runServiceProcess(name: ServiceName, migrations: MigrationSet[], create: ServiceFactory): Promise<void> {
+  const config = configOrExit();
+  const logger = createLogger(config.logLevel, name);
+  const disposer = createDisposer(logger);
+  exitOnSignal(disposer.dispose, logger);
+  try {
+    const infra = await openInfrastructure(config, logger, disposer);
+    for (const set of migrations) await infra.database.migrate(set);
+    const service = await create({ config, logger, db: infra.database.db, ...infra });
+    disposer.use(() => service.stop());
+    const http = await listen({ graphql: service.graphql, port: config.ports[name], host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+    disposer.use(() => http.close());
+    logger.info({ port: http.port, ...infra.describe }, `${name} service ready`);
+  } catch (err) {
+    logger.fatal({ err }, `${name} service failed to start`);
+    await disposer.dispose();
+    process.exit(1);
+  }
+}

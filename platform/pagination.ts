@@ -1,0 +1,30 @@
+import { badInput } from './errors.ts';
+
+export const MAX_PAGE_SIZE = 100;
+
+/** Validates `first` (0..100) and decodes `after`, an opaque cursor over the sort key. */
+export function pageArgs<K>(first: number | null | undefined, after: string | null | undefined, isKey: (v: unknown) => v is K): { limit: number; after: K | undefined } {
+  const limit = first ?? 20;
+  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE_SIZE) throw badInput(`first must be between 0 and ${MAX_PAGE_SIZE}`, { field: 'first' });
+  if (after === null || after === undefined) return { limit, after: undefined };
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(after, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  if (!isKey(key)) throw badInput('after is not a valid cursor', { field: 'after' });
+  return { limit, after: key };
+}
+
+export const encodeCursor = (key: unknown): string => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+
+/** Builds a Relay connection from `limit + 1` rows fetched in order. */
+export function connection<R, N>(rows: R[], limit: number, cursorKey: (row: R) => unknown, node: (row: R) => N) {
+  const page = rows.slice(0, limit);
+  const edges = page.map((row) => ({ cursor: encodeCursor(cursorKey(row)), node: node(row) }));
+  return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (v: unknown): v is string => typeof v === 'string' && uuidPattern.test(v);

@@ -1,0 +1,32 @@
+import { index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { SagaStatus, StepRecord } from './definition.ts';
+
+/** The saga engine's own schema: one row per saga instance. */
+export const sagaSchema = pgSchema('saga');
+
+export const sagaInstances = sagaSchema.table(
+  'instances',
+  {
+    id: uuid('id').primaryKey(),
+    type: text('type').notNull(),
+    definitionVersion: integer('definition_version').notNull(),
+    /** The business key the saga runs for (the order id); messages are keyed by it. */
+    correlationId: text('correlation_id').notNull(),
+    status: text('status').$type<SagaStatus>().notNull(),
+    currentStep: text('current_step'),
+    data: jsonb('data').notNull(),
+    steps: jsonb('steps').$type<StepRecord[]>().notNull(),
+    failureReason: text('failure_reason'),
+    deadlineAt: timestamp('deadline_at', { withTimezone: true, mode: 'date' }).notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Optimistic concurrency: every update checks and bumps it. */
+    version: integer('version').notNull(),
+  },
+  (t) => [
+    uniqueIndex('instances_type_correlation_idx').on(t.type, t.correlationId),
+    index('instances_status_deadline_idx').on(t.status, t.deadlineAt),
+  ],
+);
+
+export type SagaRow = typeof sagaInstances.$inferSelect;

@@ -1,0 +1,73 @@
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { decideReservation, type Line, type ReserveDecision } from './inventory.ts';
+import { products, reservations, type ProductRow } from './tables.ts';
+
+export function listProducts(db: Db, { limit, afterSku }: { limit: number; afterSku: string | undefined }): Promise<ProductRow[]> {
+  return db
+    .select()
+    .from(products)
+    .where(afterSku === undefined ? undefined : gt(products.sku, afterSku))
+    .orderBy(asc(products.sku))
+    .limit(limit + 1);
+}
+
+export function productsByIds(db: Db, ids: string[]): Promise<ProductRow[]> {
+  return ids.length === 0 ? Promise.resolve([]) : db.select().from(products).where(inArray(products.id, ids));
+}
+
+export async function restock(db: Db, productId: string, quantity: number): Promise<ProductRow | undefined> {
+  const [row] = await db
+    .update(products)
+    .set({ available: sql`${products.available} + ${quantity}`, received: sql`${products.received} + ${quantity}`, updatedAt: new Date() })
+    .where(eq(products.id, productId))
+    .returning();
+  return row;
+}
+
+/** Locks the order's products in id order, so concurrent reservations cannot deadlock. */
+const lockProducts = (tx: Db, ids: string[]) =>
+  tx.select().from(products).where(inArray(products.id, ids)).orderBy(asc(products.id)).for('update');
+
+/**
+ * Reserves every line of an order or none. Idempotent: an order that already holds reservations
+ * gets the same answer again without touching stock.
+ */
+export async function reserveForOrder(tx: Db, orderId: string, lines: Line[]): Promise<ReserveDecision> {
+  const existing = await tx.select().from(reservations).where(eq(reservations.orderId, orderId));
+  if (existing.length > 0) return existing.every((r) => r.status !== 'RELEASED') ? { ok: true } : { ok: false, reason: 'The reservation was already released' };
+  const locked = await lockProducts(tx, lines.map((l) => l.productId));
+  const decision = decideReservation(locked.map((p) => ({ productId: p.id, sku: p.sku, available: p.available })), lines);
+  if (!decision.ok) return decision;
+  const now = new Date();
+  for (const line of lines) {
+    await tx
+      .update(products)
+      .set({ available: sql`${products.available} - ${line.quantity}`, reserved: sql`${products.reserved} + ${line.quantity}`, updatedAt: now })
+      .where(eq(products.id, line.productId));
+  }
+  await tx.insert(reservations).values(lines.map((l) => ({ orderId, productId: l.productId, quantity: l.quantity, status: 'RESERVED' as const })));
+  return decision;
+}
+
+/** Moves an order's held stock to sold, or back to available; a second call finds nothing held. */
+export async function settleReservations(tx: Db, orderId: string, to: 'COMMITTED' | 'RELEASED'): Promise<number> {
+  const held = await tx
+    .select()
+    .from(reservations)
+    .where(and(eq(reservations.orderId, orderId), eq(reservations.status, 'RESERVED')))
+    .orderBy(asc(reservations.productId))
+    .for('update');
+  if (held.length === 0) return 0;
+  await lockProducts(tx, held.map((r) => r.productId));
+  const now = new Date();
+  for (const r of held) {
+    const target = to === 'COMMITTED' ? { sold: sql`${products.sold} + ${r.quantity}` } : { available: sql`${products.available} + ${r.quantity}` };
+    await tx
+      .update(products)
+      .set({ ...target, reserved: sql`${products.reserved} - ${r.quantity}`, updatedAt: now })
+      .where(eq(products.id, r.productId));
+  }
+  await tx.update(reservations).set({ status: to, updatedAt: now }).where(and(eq(reservations.orderId, orderId), eq(reservations.status, 'RESERVED')));
+  return held.length;
+}

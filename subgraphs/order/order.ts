@@ -1,0 +1,72 @@
+import { badInput } from '../../platform/errors.ts';
+import type { Cents } from '../../platform/money.ts';
+import { isUuid } from '../../platform/pagination.ts';
+
+export type OrderStatus = 'PENDING' | 'INVENTORY_CONFIRMED' | 'PAYMENT_CONFIRMED' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+
+export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+export const isFinal = (status: OrderStatus) => FINAL_STATUSES.has(status);
+
+export const MAX_LINES = 50;
+export const MAX_QUANTITY = 1000;
+export const MAX_IDEMPOTENCY_KEY = 200;
+/** Every product is priced in this currency. */
+export const CURRENCY = 'USD';
+
+export interface PlaceOrderInput {
+  items: { productId: string; quantity: number }[];
+  paymentToken: string;
+  idempotencyKey?: string | null;
+}
+
+export interface Line {
+  productId: string;
+  quantity: number;
+}
+
+/** Checks what can be checked without the catalog; throws BAD_USER_INPUT naming the field. */
+export function validatePlaceOrder(input: PlaceOrderInput): Line[] {
+  const { items, paymentToken, idempotencyKey } = input;
+  if (items.length === 0) throw badInput('An order needs at least one item', { field: 'items' });
+  if (items.length > MAX_LINES) throw badInput(`An order may have at most ${MAX_LINES} lines`, { field: 'items' });
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > MAX_QUANTITY) {
+      throw badInput(`quantity must be between 1 and ${MAX_QUANTITY}`, { field: `items.${i}.quantity` });
+    }
+    if (!isUuid(item.productId)) throw badInput(`Unknown product ${item.productId}`, { field: `items.${i}.productId` });
+    if (seen.has(item.productId)) throw badInput(`Product ${item.productId} appears twice`, { field: `items.${i}.productId` });
+    seen.add(item.productId);
+  });
+  if (paymentToken.trim() === '') throw badInput('paymentToken must not be empty', { field: 'paymentToken' });
+  if (idempotencyKey !== null && idempotencyKey !== undefined && (idempotencyKey === '' || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
+    throw badInput(`idempotencyKey must have 1 to ${MAX_IDEMPOTENCY_KEY} characters`, { field: 'idempotencyKey' });
+  }
+  return items.map(({ productId, quantity }) => ({ productId, quantity }));
+}
+
+export interface PricedLine extends Line {
+  unitPriceCents: Cents;
+}
+
+/** Prices each line from the catalog; an id the catalog does not know is bad input. */
+export function priceLines(lines: Line[], prices: ReadonlyMap<string, Cents>): { lines: PricedLine[]; totalCents: Cents } {
+  const priced = lines.map((line, i) => {
+    const unitPriceCents = prices.get(line.productId);
+    if (unitPriceCents === undefined) throw badInput(`Unknown product ${line.productId}`, { field: `items.${i}.productId` });
+    return { ...line, unitPriceCents };
+  });
+  return { lines: priced, totalCents: priced.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0) };
+}
+
+const next: Record<OrderStatus, readonly OrderStatus[]> = {
+  PENDING: ['INVENTORY_CONFIRMED', 'FAILED', 'CANCELLED'],
+  INVENTORY_CONFIRMED: ['PAYMENT_CONFIRMED', 'FAILED', 'CANCELLED'],
+  PAYMENT_CONFIRMED: ['COMPLETED', 'FAILED', 'CANCELLED'],
+  COMPLETED: [],
+  FAILED: [],
+  CANCELLED: [],
+};
+
+/** Whether an order may move from one status to another; final statuses never change. */
+export const canTransition = (from: OrderStatus, to: OrderStatus): boolean => next[from].includes(to);

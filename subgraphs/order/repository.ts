@@ -1,0 +1,30 @@
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import type { OrderStatus, PricedLine } from './order.ts';
+import { orderItems, orders, type OrderItemRow, type OrderRow } from './tables.ts';
+
+export const findOrder = async (db: Db, id: string): Promise<OrderRow | undefined> => (await db.select().from(orders).where(eq(orders.id, id)))[0];
+
+export const lockOrder = async (tx: Db, id: string): Promise<OrderRow | undefined> =>
+  (await tx.select().from(orders).where(eq(orders.id, id)).for('update'))[0];
+
+export const findByIdempotencyKey = async (db: Db, customerId: string, key: string): Promise<OrderRow | undefined> =>
+  (await db.select().from(orders).where(and(eq(orders.customerId, customerId), eq(orders.idempotencyKey, key))))[0];
+
+export const itemsOfOrders = (db: Db, orderIds: string[]): Promise<OrderItemRow[]> =>
+  orderIds.length === 0 ? Promise.resolve([]) : db.select().from(orderItems).where(inArray(orderItems.orderId, orderIds)).orderBy(asc(orderItems.orderId), asc(orderItems.lineNo));
+
+export async function insertOrder(tx: Db, order: typeof orders.$inferInsert, lines: PricedLine[]): Promise<void> {
+  await tx.insert(orders).values(order);
+  await tx.insert(orderItems).values(lines.map((l, i) => ({ orderId: order.id, lineNo: i + 1, productId: l.productId, quantity: l.quantity, unitPriceCents: l.unitPriceCents })));
+}
+
+export async function updateStatus(tx: Db, row: OrderRow, status: OrderStatus, reason: string | null, at: Date): Promise<OrderRow> {
+  const [updated] = await tx
+    .update(orders)
+    .set({ status, failureReason: reason, version: row.version + 1, updatedAt: at })
+    .where(and(eq(orders.id, row.id), eq(orders.version, row.version)))
+    .returning();
+  if (!updated) throw new Error(`order ${row.id} changed concurrently`);
+  return updated;
+}

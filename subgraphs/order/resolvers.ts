@@ -1,0 +1,63 @@
+import DataLoader from 'dataloader';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { Db } from '../../db/client.ts';
+import { forbidden } from '../../platform/errors.ts';
+import { formatCents } from '../../platform/money.ts';
+import { isUuid } from '../../platform/pagination.ts';
+import type { SubgraphContext } from '../../platform/subgraph.ts';
+import type { SagaEngine } from '../../saga/engine.ts';
+import type { OrderSagaData } from '../../saga/order-saga.ts';
+import type { Catalog } from './catalog.ts';
+import type { PlaceOrderInput } from './order.ts';
+import { findOrder, itemsOfOrders } from './repository.ts';
+import type { OrderItemRow, OrderRow } from './tables.ts';
+import { placeOrder } from './workflow.ts';
+
+export interface OrderContext extends SubgraphContext {
+  items: DataLoader<string, OrderItemRow[]>;
+}
+
+export const itemsLoader = (db: Db) =>
+  new DataLoader<string, OrderItemRow[]>(async (orderIds) => {
+    const rows = await itemsOfOrders(db, [...orderIds]);
+    return orderIds.map((id) => rows.filter((r) => r.orderId === id));
+  });
+
+const mayRead = (ctx: SubgraphContext, order: OrderRow) => ctx.identity.isAdmin || order.customerId === ctx.identity.customerId;
+
+export function orderResolvers({ db, catalog, engine, afterCommit }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData>; afterCommit: () => void }): GraphQLResolverMap<OrderContext> {
+  const readable = async (id: string, ctx: OrderContext) => {
+    const order = isUuid(id) ? await findOrder(db, id) : undefined;
+    if (!order) return null;
+    if (!mayRead(ctx, order)) throw forbidden('This order belongs to another customer');
+    return order;
+  };
+  return {
+    Query: {
+      order: (_: unknown, { id }: { id: string }, ctx: OrderContext) => readable(id, ctx),
+    },
+    Mutation: {
+      placeOrder: async (_: unknown, { input }: { input: PlaceOrderInput }, ctx: OrderContext) => {
+        const { order, created } = await placeOrder({ db, catalog, engine }, ctx.identity, input, ctx);
+        if (created) afterCommit();
+        return { order };
+      },
+    },
+    Order: {
+      __resolveReference: (ref: { id: string }, ctx: OrderContext) => readable(ref.id, ctx),
+      items: (o: OrderRow, _: unknown, ctx: OrderContext) => ctx.items.load(o.id),
+      totalAmount: (o: OrderRow) => formatCents(o.totalCents),
+      saga: async (o: OrderRow) => {
+        const saga = await engine.findByCorrelation(db, o.id);
+        if (!saga) throw new Error(`order ${o.id} has no saga`);
+        const { row } = saga;
+        return { id: row.id, status: row.status, currentStep: row.currentStep, steps: row.steps, startedAt: row.startedAt, updatedAt: row.updatedAt, deadlineAt: row.deadlineAt };
+      },
+    },
+    OrderItem: {
+      product: (i: OrderItemRow) => ({ __typename: 'Product', id: i.productId }),
+      unitPrice: (i: OrderItemRow) => formatCents(i.unitPriceCents),
+      subtotal: (i: OrderItemRow) => formatCents(i.unitPriceCents * i.quantity),
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/client.ts';
+import { createEnvelope, type Causation } from '../../messaging/envelope.ts';
+import { writeOutbox } from '../../messaging/outbox.ts';
+import type { Identity } from '../../platform/auth.ts';
+import { formatCents } from '../../platform/money.ts';
+import { createSagaEngine, type SagaEngine } from '../../saga/engine.ts';
+import { orderSaga, orderStatusAfter, type OrderSagaData } from '../../saga/order-saga.ts';
+import type { Catalog } from './catalog.ts';
+import { canTransition, CURRENCY, priceLines, validatePlaceOrder, type OrderStatus, type PlaceOrderInput } from './order.ts';
+import { findByIdempotencyKey, insertOrder, lockOrder, updateStatus } from './repository.ts';
+import { outbox, type OrderRow } from './tables.ts';
+
+/** Writes the status change and its event in the caller's transaction; an illegal move is ignored. */
+export async function changeOrderStatus(tx: Db, orderId: string, status: OrderStatus, reason: string | null, causation: Causation, now = new Date()): Promise<void> {
+  const row = await lockOrder(tx, orderId);
+  if (!row || !canTransition(row.status, status)) return;
+  const updated = await updateStatus(tx, row, status, reason, now);
+  await writeOutbox(tx, outbox, [statusEvent(updated, causation)]);
+}
+
+const statusEvent = (o: OrderRow, causation: Causation) =>
+  createEnvelope(
+    'OrderStatusChanged',
+    o.id,
+    { orderId: o.id, customerId: o.customerId, status: o.status, version: o.version, reason: o.failureReason, at: o.updatedAt.toISOString() },
+    causation,
+    o.updatedAt,
+  );
+
+/** The order saga, run by this service: its local step completes the order; its progress moves the status. */
+export function createOrderSagaEngine({ deadlineMs }: { deadlineMs: number }): SagaEngine<OrderSagaData> {
+  return createSagaEngine<OrderSagaData>({
+    definition: orderSaga({ deadlineMs }),
+    outbox,
+    hooks: {
+      local: {
+        completeOrder: (tx, saga, causation) => changeOrderStatus(tx, saga.data.orderId, 'COMPLETED', null, causation),
+      },
+      async onChange(tx, saga, effects, causation) {
+        const change = orderStatusAfter(effects);
+        if (change) await changeOrderStatus(tx, saga.data.orderId, change.status, change.reason, causation);
+      },
+    },
+  });
+}
+
+const isUniqueViolation = (err: unknown): boolean => {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) if ((e as { code?: unknown }).code === '23505') return true;
+  return false;
+};
+
+/**
+ * Validates, prices and stores the order as PENDING, and starts its saga, all in one transaction.
+ * The same idempotency key from the same customer returns the order it first created.
+ */
+export async function placeOrder(
+  { db, catalog, engine }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData> },
+  identity: Identity,
+  input: PlaceOrderInput,
+  request: { authorization: string; correlationId: string },
+): Promise<{ order: OrderRow; created: boolean }> {
+  const lines = validatePlaceOrder(input);
+  const key = input.idempotencyKey ?? null;
+  if (key) {
+    const existing = await findByIdempotencyKey(db, identity.customerId, key);
+    if (existing) return { order: existing, created: false };
+  }
+  const priced = priceLines(lines, await catalog.prices(lines.map((l) => l.productId), request));
+  const now = new Date();
+  const row: OrderRow = {
+    id: randomUUID(),
+    customerId: identity.customerId,
+    status: 'PENDING',
+    totalCents: priced.totalCents,
+    currency: CURRENCY,
+    failureReason: null,
+    idempotencyKey: key,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  // The request's correlation id follows the order through every saga message.
+  const causation: Causation = { correlationId: request.correlationId, causationId: null };
+  try {
+    await db.transaction(async (tx) => {
+      await insertOrder(tx, row, priced.lines);
+      await writeOutbox(tx, outbox, [statusEvent(row, causation)]);
+      await engine.start(
+        tx,
+        {
+          id: randomUUID(),
+          correlationId: row.id,
+          data: { orderId: row.id, customerId: row.customerId, lines: priced.lines.map(({ productId, quantity }) => ({ productId, quantity })), amount: formatCents(row.totalCents), currency: row.currency, paymentToken: input.paymentToken },
+        },
+        causation,
+      );
+    });
+  } catch (err) {
+    // Two requests with one key raced: the loser returns the winner's order.
+    if (key && isUniqueViolation(err)) {
+      const existing = await findByIdempotencyKey(db, identity.customerId, key);
+      if (existing) return { order: existing, created: false };
+    }
+    throw err;
+  }
+  return { order: row, created: true };
+}

@@ -1,0 +1,29 @@
+import { bigint, index, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { messagingTables } from '../../messaging/tables.ts';
+import type { PaymentStatus } from './payment.ts';
+
+export const paymentsSchema = pgSchema('payments');
+
+/** One payment per order; the idempotency key is the saga's, so a redelivered charge finds its row. */
+export const payments = paymentsSchema.table(
+  'payments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orderId: uuid('order_id').notNull().unique(),
+    customerId: text('customer_id').notNull(),
+    amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    status: text('status').$type<PaymentStatus>().notNull(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    transactionId: text('transaction_id'),
+    failureReason: text('failure_reason'),
+    processedAt: timestamp('processed_at', { withTimezone: true, mode: 'date' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('payments_customer_idx').on(t.customerId)],
+);
+
+export const { outbox, inbox } = messagingTables(paymentsSchema);
+
+export type PaymentRow = typeof payments.$inferSelect;
