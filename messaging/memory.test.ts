@@ -1,0 +1,4 @@
+import { createMemoryTransport } from './memory.ts';
+import { describeTransportContract } from './transport.contract.ts';
+
+describeTransportContract('in-process', async () => createMemoryTransport());

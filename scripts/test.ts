@@ -1,0 +1,24 @@
+import { spawnSync } from 'node:child_process';
+import { startKafka, stopKafka } from './kafka.ts';
+
+/**
+ * `npm test`: type-check, then every vitest project (unit, resolver and e2e tests). The e2e tests
+ * need a Kafka broker: when none answers, the local one is started for the run and stopped after.
+ * Extra arguments go to vitest (`npm test -- tests/order-saga.e2e.ts`).
+ */
+const args = process.argv.slice(2);
+const run = (command: string, argv: string[]) => spawnSync(command, argv, { stdio: 'inherit' }).status ?? 1;
+
+const started = Date.now();
+if (args.length === 0 && run('npx', ['tsc', '--noEmit']) !== 0) process.exit(1);
+
+const external = process.env.KAFKA_BROKERS !== undefined;
+const startedBroker = external ? false : await startKafka();
+let status = 1;
+try {
+  status = run('npx', ['vitest', 'run', ...args]);
+} finally {
+  if (startedBroker) await stopKafka();
+}
+process.stdout.write(`npm test finished in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+process.exit(status);

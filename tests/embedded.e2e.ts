@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, postTo, waitFor } from './support/system.ts';
+
+/**
+ * `npm start` with no infrastructure variables: the whole system in one process on PGlite, the
+ * in-process transport and cache. It must print a token that works, and run sagas to the end.
+ */
+const root = path.resolve(import.meta.dirname, '..');
+let child: ChildProcess;
+let dataDir: string;
+let output = '';
+let token: string;
+let graphql: ReturnType<typeof postTo>;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'sagaway-embedded-'));
+  const ports = { GATEWAY_PORT: await freePort(), ORDER_PORT: await freePort(), INVENTORY_PORT: await freePort(), PAYMENT_PORT: await freePort() };
+  const started = Date.now();
+  // Only what a user's shell would have: none of DATABASE_URL, KAFKA_BROKERS, REDIS_URL.
+  child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  await waitFor(
+    async () => output,
+    (o) => /Demo token \(customer "demo-customer"\): (\S+)/.test(o) || child.exitCode !== null,
+    { timeoutMs: 60_000, what: 'npm start to print its token' },
+  );
+  expect(child.exitCode, output).toBeNull();
+  token = /Demo token \(customer "demo-customer"\): (\S+)/.exec(output)![1]!;
+  const url = /GraphQL:\s+(\S+)/.exec(output)![1]!;
+  graphql = postTo(url);
+  process.stdout.write(`embedded system printed its token after ${Date.now() - started} ms\n`);
+});
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const placeAndFinish = async (paymentToken: string) => {
+  const placed = await graphql<{ placeOrder: { order: { id: string; status: string } } }>(
+    token,
+    'mutation($t: String!) { placeOrder(input: { items: [{ productId: "7a1c0e52-0008-4000-8000-000000000008", quantity: 1 }], paymentToken: $t }) { order { id status } } }',
+    { t: paymentToken },
+  );
+  expect(placed.errors).toBeUndefined();
+  return waitFor(
+    async () => (await graphql<{ order: { status: string; failureReason: string | null; saga: { status: string } } }>(token, 'query($id: ID!) { order(id: $id) { status failureReason saga { status } } }', { id: placed.data!.placeOrder.order.id })).data!.order,
+    (o) => o.status === 'COMPLETED' || o.status === 'FAILED',
+    { what: `a ${paymentToken} order to finish` },
+  );
+};
+
+describe('npm start on the embedded defaults', () => {
+  it('says it runs on PGlite and the in-process transport and cache', () => {
+    expect(output).toMatch(/Database:\s+pglite/);
+    expect(output).toMatch(/Messaging:\s+in-process/);
+    expect(output).toMatch(/Cache:\s+in-process/);
+  });
+
+  it('answers a products query with the printed token, from a catalog of at least 8 products', async () => {
+    const res = await graphql<{ products: { edges: unknown[] } }>(token, '{ products(first: 100) { edges { node { id sku price available } } } }');
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.products.edges.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('completes a tok_visa order and fails a tok_chargeDeclined one', async () => {
+    expect(await placeAndFinish('tok_visa')).toEqual({ status: 'COMPLETED', failureReason: null, saga: { status: 'COMPLETED' } });
+    const declined = await placeAndFinish('tok_chargeDeclined');
+    expect(declined.status).toBe('FAILED');
+    expect(declined.saga.status).toBe('COMPENSATED');
+    expect(declined.failureReason).toMatch(/declined/i);
+  });
+});

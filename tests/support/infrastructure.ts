@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import postgres from 'postgres';
+
+/**
+ * The real services the e2e suites need. A missing one fails the suite with how to start it:
+ * nothing here is skipped, and nothing is mocked.
+ */
+export const infraEnv = {
+  kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()),
+  /** A server URL whose database is used only to create one fresh database per suite. */
+  postgresAdminUrl: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+};
+
+function tcpReachable(hostPort: string, timeoutMs = 2000): Promise<boolean> {
+  const url = new URL(hostPort.includes('://') ? hostPort : `tcp://${hostPort}`);
+  return new Promise((resolve) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port), timeout: timeoutMs });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
+export async function requireKafka(): Promise<string[]> {
+  if (!(await tcpReachable(infraEnv.kafkaBrokers[0]!))) {
+    throw new Error(`No Kafka broker answers at ${infraEnv.kafkaBrokers.join(',')}. Start the local one with \`npm run kafka:start\` (npm test does this for you) or set KAFKA_BROKERS.`);
+  }
+  return infraEnv.kafkaBrokers;
+}
+
+export async function requireRedis(): Promise<string> {
+  if (!(await tcpReachable(infraEnv.redisUrl))) {
+    throw new Error(
+      `Redis does not answer at ${infraEnv.redisUrl}. Start it with \`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no\` or set REDIS_URL.`,
+    );
+  }
+  return infraEnv.redisUrl;
+}
+
+/** Creates a fresh, empty database for one suite and returns its URL and how to drop it. */
+export async function createTestDatabase(label: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = postgres(infraEnv.postgresAdminUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  const name = `sagaway_${label}_${randomUUID().slice(0, 8)}`.replace(/[^a-z0-9_]/g, '_');
+  try {
+    await admin.unsafe(`create database "${name}"`);
+  } catch (err) {
+    await admin.end();
+    throw new Error(
+      `PostgreSQL does not answer at ${infraEnv.postgresAdminUrl} (${(err as Error).message}). Start it with \`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\` or set TEST_POSTGRES_URL.`,
+    );
+  }
+  await admin.end();
+  const url = new URL(infraEnv.postgresAdminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const sql = postgres(infraEnv.postgresAdminUrl, { max: 1, onnotice: () => {} });
+      try {
+        await sql.unsafe(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await sql.end();
+      }
+    },
+  };
+}
