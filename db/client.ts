@@ -20,10 +20,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** One service's migrations: its folder under db/migrations, its own bookkeeping table, the schema it owns. */
+/** One service's migrations: its folder under db/migrations and its own bookkeeping table. */
 export interface MigrationSet {
   name: string;
-  schema: string;
 }
 
 const migrationsRoot = path.resolve(import.meta.dirname, 'migrations');
@@ -49,7 +48,7 @@ export function openPostgres(url: string, poolSize = 10): Database {
       // Replicas start together: one connection holds an advisory lock while it migrates.
       const single = postgres(url, { max: 1, onnotice: () => {} });
       try {
-        await single`select pg_advisory_lock(hashtext(${'migrate:' + set.schema}))`;
+        await single`select pg_advisory_lock(hashtext(${'migrate:' + set.name}))`;
         await migratePostgres(drizzlePostgres({ client: single }), migrationConfig(set));
       } finally {
         await single.end();

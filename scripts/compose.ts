@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import { composeSupergraph, supergraphPath } from '../gateway/compose.ts';
+import { apiSchemaPath, composeSupergraph, supergraphPath } from '../gateway/compose.ts';
 
-/** Writes gateway/supergraph.graphql from the subgraph schemas; commit it with them. */
-writeFileSync(supergraphPath, composeSupergraph());
-console.log(`wrote ${supergraphPath.pathname}`);
+/** Writes gateway/supergraph.graphql and gateway/api-schema.graphql from the subgraph schemas; commit both. */
+const { supergraphSdl, apiSchemaSdl } = composeSupergraph();
+writeFileSync(supergraphPath, supergraphSdl);
+writeFileSync(apiSchemaPath, apiSchemaSdl);
+console.log(`wrote ${supergraphPath.pathname} and ${apiSchemaPath.pathname}`);

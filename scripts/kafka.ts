@@ -1,9 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { tcpReachable } from '../platform/net.ts';
 
 /**
  * A single-node Apache Kafka broker in KRaft mode for development and tests, resolved from Maven
@@ -24,22 +24,9 @@ const controllerPort = 9093;
 
 const log = (message: string) => process.stdout.write(`[kafka] ${message}\n`);
 
-function reachable(timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: timeoutMs });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
-}
-
 /** True when a broker answers a metadata request, not merely accepts a connection. */
 async function answers(): Promise<boolean> {
-  if (!(await reachable())) return false;
+  if (!(await tcpReachable(host, port, 1000))) return false;
   const admin = new Kafka({ clientId: 'sagaway-kafka-script', brokers: [`${host}:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2000 }).admin();
   try {
     await admin.connect();

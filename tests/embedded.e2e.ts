@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, postTo, waitFor } from './support/system.ts';
+import { createClient, type Client } from '../client/index.ts';
+import { freePort, waitFor } from './support/system.ts';
 
 /**
  * `npm start` with no infrastructure variables: the whole system in one process on PGlite, the
@@ -13,8 +14,7 @@ const root = path.resolve(import.meta.dirname, '..');
 let child: ChildProcess;
 let dataDir: string;
 let output = '';
-let token: string;
-let graphql: ReturnType<typeof postTo>;
+let client: Client;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'sagaway-embedded-'));
@@ -34,9 +34,8 @@ beforeAll(async () => {
     { timeoutMs: 60_000, what: 'npm start to print its token' },
   );
   expect(child.exitCode, output).toBeNull();
-  token = /Demo token \(customer "demo-customer"\): (\S+)/.exec(output)![1]!;
-  const url = /GraphQL:\s+(\S+)/.exec(output)![1]!;
-  graphql = postTo(url);
+  const token = /Demo token \(customer "demo-customer"\): (\S+)/.exec(output)![1]!;
+  client = createClient({ url: /GraphQL:\s+(\S+)/.exec(output)![1]!, token });
   process.stdout.write(`embedded system printed its token after ${Date.now() - started} ms\n`);
 });
 
@@ -50,17 +49,9 @@ afterAll(async () => {
 });
 
 const placeAndFinish = async (paymentToken: string) => {
-  const placed = await graphql<{ placeOrder: { order: { id: string; status: string } } }>(
-    token,
-    'mutation($t: String!) { placeOrder(input: { items: [{ productId: "7a1c0e52-0008-4000-8000-000000000008", quantity: 1 }], paymentToken: $t }) { order { id status } } }',
-    { t: paymentToken },
-  );
-  expect(placed.errors).toBeUndefined();
-  return waitFor(
-    async () => (await graphql<{ order: { status: string; failureReason: string | null; saga: { status: string } } }>(token, 'query($id: ID!) { order(id: $id) { status failureReason saga { status } } }', { id: placed.data!.placeOrder.order.id })).data!.order,
-    (o) => o.status === 'COMPLETED' || o.status === 'FAILED',
-    { what: `a ${paymentToken} order to finish` },
-  );
+  const placed = await client.placeOrder({ items: [{ productId: '7a1c0e52-0008-4000-8000-000000000008', quantity: 1 }], paymentToken });
+  expect(placed.status).toBe('PENDING');
+  return waitFor(async () => (await client.order(placed.id))!, (o) => o.status === 'COMPLETED' || o.status === 'FAILED', { what: `a ${paymentToken} order to finish` });
 };
 
 describe('npm start on the embedded defaults', () => {
@@ -71,13 +62,13 @@ describe('npm start on the embedded defaults', () => {
   });
 
   it('answers a products query with the printed token, from a catalog of at least 8 products', async () => {
-    const res = await graphql<{ products: { edges: unknown[] } }>(token, '{ products(first: 100) { edges { node { id sku price available } } } }');
-    expect(res.errors).toBeUndefined();
-    expect(res.data!.products.edges.length).toBeGreaterThanOrEqual(8);
+    const page = await client.products({ first: 100 });
+    expect(page.edges.length).toBeGreaterThanOrEqual(8);
   });
 
   it('completes a tok_visa order and fails a tok_chargeDeclined one', async () => {
-    expect(await placeAndFinish('tok_visa')).toEqual({ status: 'COMPLETED', failureReason: null, saga: { status: 'COMPLETED' } });
+    const paid = await placeAndFinish('tok_visa');
+    expect(paid).toMatchObject({ status: 'COMPLETED', failureReason: null, saga: { status: 'COMPLETED' }, payment: { status: 'APPROVED' } });
     const declined = await placeAndFinish('tok_chargeDeclined');
     expect(declined.status).toBe('FAILED');
     expect(declined.saga.status).toBe('COMPENSATED');

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, GraphQLClientError, type Client } from '../client/index.ts';
+import { signDevToken } from '../platform/auth.ts';
 import { startSystem, waitFor, type RunningSystem } from './support/system.ts';
 
 /**
@@ -12,75 +14,41 @@ const PRODUCT = {
   stickers: '7a1c0e52-0010-4000-8000-000000000010',
 };
 
-interface Product {
-  id: string;
-  sku: string;
-  price: string;
-  available: number;
-  reserved: number;
-}
-interface Order {
-  id: string;
-  customerId: string;
-  status: string;
-  totalAmount: string;
-  failureReason: string | null;
-  items: { quantity: number; unitPrice: string; subtotal: string; product: Product }[];
-  payment: { status: string; amount: string; transactionId: string | null; failureReason: string | null } | null;
-  saga: { status: string; currentStep: string | null; steps: { name: string; status: string; isCompensation: boolean; error: string | null }[] };
-}
-
-const ORDER_FIELDS = `id customerId status totalAmount failureReason
-  items { quantity unitPrice subtotal product { id sku price available reserved } }
-  payment { status amount transactionId failureReason }
-  saga { status currentStep steps { name status isCompensation error } }`;
-
 let system: RunningSystem;
-let alice: string;
+let alice: Client;
+let admin: Client;
 
 beforeAll(async () => {
   system = await startSystem('saga');
-  alice = await system.token('alice');
+  alice = await system.client('alice');
+  admin = await system.client('root', { admin: true });
 });
 afterAll(async () => {
   await system?.stop();
 });
 
-const product = async (id: string) => {
-  const res = await system.graphql<{ product: Product }>(alice, 'query($id: ID!) { product(id: $id) { id sku price available reserved } }', { id });
-  return res.data!.product;
-};
+const product = async (id: string) => (await alice.product(id))!;
+const place = (items: { productId: string; quantity: number }[], paymentToken: string) => alice.placeOrder({ items, paymentToken });
+const final = (id: string) => waitFor(async () => (await alice.order(id))!, (o) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(o.status), { what: `order ${id} to reach a final status` });
 
-const place = async (items: { productId: string; quantity: number }[], paymentToken: string, token = alice) => {
-  const res = await system.graphql<{ placeOrder: { order: Order } }>(
-    token,
-    `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { ${ORDER_FIELDS} } } }`,
-    { input: { items, paymentToken } },
-  );
-  expect(res.errors).toBeUndefined();
-  return res.data!.placeOrder.order;
-};
-
-const readOrder = async (id: string, token = alice) => system.graphql<{ order: Order | null }>(token, `query($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`, { id });
-
-const final = (id: string) =>
-  waitFor(
-    async () => (await readOrder(id)).data!.order!,
-    (o) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(o.status),
-    { what: `order ${id} to reach a final status` },
+/** The code of the GraphQL error `call` fails with. */
+const codeOf = (call: Promise<unknown>) =>
+  call.then(
+    () => 'no error',
+    (err: unknown) => (err instanceof GraphQLClientError ? err.code : `not a GraphQL error: ${String(err)}`),
   );
 
 describe('placing an order through the gateway', () => {
   it('refuses a request without a valid token', async () => {
-    const res = await system.graphql(undefined, '{ products { edges { node { id } } } }');
-    expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const forged = await system.graphql('not-a-jwt', '{ products { edges { node { id } } } }');
-    expect(forged.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(await codeOf(createClient({ url: system.gatewayUrl }).products())).toBe('UNAUTHENTICATED');
+    expect(await codeOf(createClient({ url: system.gatewayUrl, token: 'not-a-jwt' }).products())).toBe('UNAUTHENTICATED');
+    const otherSecret = await signDevToken('another-secret-0123456789', 'alice');
+    expect(await codeOf(createClient({ url: system.gatewayUrl, token: otherSecret }).products())).toBe('UNAUTHENTICATED');
   });
 
   it('lists the seeded catalog by sku', async () => {
-    const res = await system.graphql<{ products: { edges: { node: Product }[] } }>(alice, '{ products(first: 50) { edges { node { sku price available } } } }');
-    const skus = res.data!.products.edges.map((e) => e.node.sku);
+    const page = await alice.products({ first: 50 });
+    const skus = page.edges.map((e) => e.node.sku);
     expect(skus.length).toBeGreaterThanOrEqual(8);
     expect(skus).toEqual([...skus].sort());
   });
@@ -96,6 +64,7 @@ describe('placing an order through the gateway', () => {
     expect(order.status).toBe('COMPLETED');
     expect(order.failureReason).toBeNull();
     expect(order.items).toEqual([{ quantity: 2, unitPrice: '54.99', subtotal: '109.98', product: expect.objectContaining({ id: PRODUCT.book, sku: 'BOOK-DDD' }) }]);
+    expect(order.payment!.orderId).toBe(order.id);
     expect(order.payment).toMatchObject({ status: 'APPROVED', amount: '109.98' });
     expect(order.payment!.transactionId).toMatch(/^txn_/);
     expect(order.saga.status).toBe('COMPLETED');
@@ -140,27 +109,28 @@ describe('placing an order through the gateway', () => {
   });
 
   it('rejects invalid input with BAD_USER_INPUT before anything starts', async () => {
-    const unknown = await system.graphql(alice, 'mutation { placeOrder(input: { items: [{ productId: "7a1c0e52-9999-4000-8000-000000000999", quantity: 1 }], paymentToken: "tok_visa" }) { order { id } } }');
-    expect(unknown.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const tooMany = await system.graphql(alice, `mutation { placeOrder(input: { items: [{ productId: "${PRODUCT.book}", quantity: 1001 }], paymentToken: "tok_visa" }) { order { id } } }`);
-    expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(await codeOf(place([{ productId: '7a1c0e52-9999-4000-8000-000000000999', quantity: 1 }], 'tok_visa'))).toBe('BAD_USER_INPUT');
+    expect(await codeOf(place([{ productId: PRODUCT.book, quantity: 1001 }], 'tok_visa'))).toBe('BAD_USER_INPUT');
+    expect(await codeOf(place([], 'tok_visa'))).toBe('BAD_USER_INPUT');
   });
 
   it('shows an order only to its customer and to admins', async () => {
     const placed = await place([{ productId: PRODUCT.lamp, quantity: 1 }], 'tok_visa');
-    const mallory = await readOrder(placed.id, await system.token('mallory'));
-    expect(mallory.data?.order).toBeNull();
-    expect(mallory.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const admin = await readOrder(placed.id, await system.token('root', { admin: true }));
-    expect(admin.data?.order?.id).toBe(placed.id);
+    const mallory = await system.client('mallory');
+    const refused = await mallory.order(placed.id).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(GraphQLClientError);
+    expect((refused as GraphQLClientError).code).toBe('FORBIDDEN');
+    expect((refused as GraphQLClientError).data).toEqual({ order: null });
+    expect((await admin.order(placed.id))?.id).toBe(placed.id);
+    expect(await alice.order('7a1c0e52-0000-4000-8000-00000000dead')).toBeNull();
   });
 
   it('lets only an admin restock a product', async () => {
-    const mutation = `mutation { restockProduct(productId: "${PRODUCT.lamp}", quantity: 10) { available } }`;
-    const refused = await system.graphql(alice, mutation);
-    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(await codeOf(alice.restockProduct(PRODUCT.lamp, 10))).toBe('FORBIDDEN');
     const before = await product(PRODUCT.lamp);
-    const res = await system.graphql<{ restockProduct: { available: number } }>(await system.token('root', { admin: true }), mutation);
-    expect(res.data!.restockProduct.available).toBe(before.available + 10);
+    expect((await admin.restockProduct(PRODUCT.lamp, 10)).available).toBe(before.available + 10);
+    expect(await codeOf(admin.restockProduct(PRODUCT.lamp, 0))).toBe('BAD_USER_INPUT');
+    expect(await codeOf(admin.restockProduct('7a1c0e52-0000-4000-8000-00000000dead', 1))).toBe('NOT_FOUND');
+    expect(await product(PRODUCT.lamp)).toMatchObject({ available: before.available + 10 });
   });
 });

@@ -1,6 +1,6 @@
 import { topics } from '../../messaging/contract.ts';
-import { startMessaging } from '../../messaging/runtime.ts';
-import { createSubgraph, readSchema } from '../../platform/subgraph.ts';
+import { readSchema } from '../../platform/subgraph.ts';
+import { createSubgraphService } from '../../platform/subgraph-service.ts';
 import type { Service, ServiceDeps } from '../../platform/service.ts';
 import { createInventoryCatalog, type Catalog } from './catalog.ts';
 import { orderHandlers } from './messages.ts';
@@ -9,41 +9,26 @@ import { inbox, outbox } from './tables.ts';
 import { createOrderSagaEngine } from './workflow.ts';
 
 export const orderTypeDefs = readSchema(new URL('./schema.graphql', import.meta.url));
-/** The order service owns two schemas: its orders and the saga engine's instances. */
-export const orderMigrations = { name: 'order', schema: 'orders' };
+/** The order service's migrations create two schemas: its orders and the saga engine's instances. */
+export const orderMigrations = { name: 'order' };
 
 /** The order subgraph and the order saga's orchestrator. Never listens itself. */
-export async function createOrderService(deps: ServiceDeps, { catalog }: { catalog?: Catalog } = {}): Promise<Service> {
-  const { db, transport, config, logger, verifier, cache } = deps;
-  const log = logger.child({ service: 'order' });
+export function createOrderService(deps: ServiceDeps, { catalog }: { catalog?: Catalog } = {}): Promise<Service> {
+  const { db, config, cache } = deps;
   const engine = createOrderSagaEngine({ deadlineMs: config.sagaDeadlineMs });
-  const messaging = await startMessaging({
+  return createSubgraphService(deps, {
     name: 'order',
-    db,
+    typeDefs: orderTypeDefs,
     tables: { outbox, inbox },
-    transport,
     handlers: orderHandlers(engine),
     topics: [topics.sagaReplies],
-    pollMs: config.outboxPollMs,
-    logger: log,
-  });
-  const { handler, apollo } = await createSubgraph({
-    typeDefs: orderTypeDefs,
-    resolvers: orderResolvers({
-      db,
-      engine,
-      catalog: catalog ?? createInventoryCatalog({ url: config.subgraphUrls.inventory, cache, ttlSeconds: config.cacheTtlSeconds }),
-      afterCommit: messaging.relay.nudge,
-    }),
-    verifier,
+    resolvers: (relay) =>
+      orderResolvers({
+        db,
+        engine,
+        catalog: catalog ?? createInventoryCatalog({ url: config.subgraphUrls.inventory, cache, ttlSeconds: config.cacheTtlSeconds }),
+        afterCommit: relay.nudge,
+      }),
     extendContext: (base) => ({ ...base, items: itemsLoader(db) }),
   });
-  return {
-    name: 'order',
-    graphql: handler,
-    async stop() {
-      await messaging.stop();
-      await apollo.stop();
-    },
-  };
 }

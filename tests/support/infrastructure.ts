@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
+import { tcpReachable } from '../../platform/net.ts';
 import postgres from 'postgres';
 
 /**
@@ -13,29 +13,20 @@ export const infraEnv = {
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
 };
 
-function tcpReachable(hostPort: string, timeoutMs = 2000): Promise<boolean> {
-  const url = new URL(hostPort.includes('://') ? hostPort : `tcp://${hostPort}`);
-  return new Promise((resolve) => {
-    const socket = connect({ host: url.hostname, port: Number(url.port), timeout: timeoutMs });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
-}
+const reachable = (address: string) => {
+  const url = new URL(address.includes('://') ? address : `tcp://${address}`);
+  return tcpReachable(url.hostname, Number(url.port));
+};
 
 export async function requireKafka(): Promise<string[]> {
-  if (!(await tcpReachable(infraEnv.kafkaBrokers[0]!))) {
+  if (!(await reachable(infraEnv.kafkaBrokers[0]!))) {
     throw new Error(`No Kafka broker answers at ${infraEnv.kafkaBrokers.join(',')}. Start the local one with \`npm run kafka:start\` (npm test does this for you) or set KAFKA_BROKERS.`);
   }
   return infraEnv.kafkaBrokers;
 }
 
 export async function requireRedis(): Promise<string> {
-  if (!(await tcpReachable(infraEnv.redisUrl))) {
+  if (!(await reachable(infraEnv.redisUrl))) {
     throw new Error(
       `Redis does not answer at ${infraEnv.redisUrl}. Start it with \`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no\` or set REDIS_URL.`,
     );

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { createClient, type Client } from '../../client/index.ts';
 import { signDevToken } from '../../platform/auth.ts';
 import { createTestDatabase, requireKafka, requireRedis } from './infrastructure.ts';
 
@@ -42,28 +43,11 @@ async function waitForHealth(url: string, child: ChildProcess, name: string, log
   throw new Error(`${name} did not become healthy within ${timeoutMs} ms; see ${logFile}`);
 }
 
-export interface GraphQLResponse<T> {
-  data?: T | null;
-  errors?: { message: string; extensions?: { code?: string } & Record<string, unknown> }[];
-}
-
-/** A minimal GraphQL-over-HTTP call to the gateway. */
-export const postTo =
-  (url: string) =>
-  async <T>(token: string | undefined, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as GraphQLResponse<T>;
-  };
-
 export interface RunningSystem {
   gatewayUrl: string;
   token(customerId: string, options?: { admin?: boolean }): Promise<string>;
-  /** Posts one operation to the gateway. */
-  graphql<T>(token: string | undefined, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  /** The typed SDK, signed in as `customerId`. */
+  client(customerId: string, options?: { admin?: boolean }): Promise<Client>;
   stop(): Promise<void>;
 }
 
@@ -135,7 +119,7 @@ export async function startSystem(label: string, env: Record<string, string> = {
   return {
     gatewayUrl,
     token: (customerId, { admin = false } = {}) => signDevToken(JWT_SECRET, customerId, { admin }),
-    graphql: postTo(gatewayUrl),
+    client: async (customerId, { admin = false } = {}) => createClient({ url: gatewayUrl, token: await signDevToken(JWT_SECRET, customerId, { admin }) }),
     stop,
   };
 }

@@ -1,0 +1,44 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { ServiceName } from './config.ts';
+import type { Handlers } from '../messaging/inbox.ts';
+import type { OutboxRelay } from '../messaging/outbox.ts';
+import { startMessaging } from '../messaging/runtime.ts';
+import type { MessagingTables } from '../messaging/tables.ts';
+import type { Service, ServiceDeps } from './service.ts';
+import { createSubgraph, type SubgraphContext } from './subgraph.ts';
+
+/**
+ * The shape every subgraph service shares: its messaging (outbox relay and idempotent consumer of
+ * `topics`) starts first, then its GraphQL server, whose resolvers may nudge the relay after a commit.
+ */
+export async function createSubgraphService<C extends SubgraphContext>(
+  { db, transport, config, logger, verifier }: ServiceDeps,
+  {
+    name,
+    typeDefs,
+    tables,
+    handlers,
+    topics,
+    resolvers,
+    extendContext,
+  }: {
+    name: ServiceName;
+    typeDefs: string;
+    tables: MessagingTables;
+    handlers: Handlers;
+    topics: string[];
+    resolvers: (relay: OutboxRelay) => GraphQLResolverMap<C>;
+    extendContext: (base: SubgraphContext) => C;
+  },
+): Promise<Service> {
+  const messaging = await startMessaging({ name, db, tables, transport, handlers, topics, pollMs: config.outboxPollMs, logger: logger.child({ service: name }) });
+  const { handler, apollo } = await createSubgraph({ typeDefs, resolvers: resolvers(messaging.relay), verifier, extendContext });
+  return {
+    name,
+    graphql: handler,
+    async stop() {
+      await apollo.stop();
+      await messaging.stop();
+    },
+  };
+}
