@@ -58,9 +58,9 @@ export function openPostgres(url: string, poolSize = 10): Database {
   };
 }
 
-/** The embedded database: PostgreSQL compiled to WASM, one connection, data in `dir`. */
-export async function openPglite(dir: string): Promise<Database> {
-  mkdirSync(dir, { recursive: true });
+/** The embedded database: PostgreSQL compiled to WASM, one connection, data in `dir` (in memory without one). */
+export async function openPglite(dir?: string): Promise<Database> {
+  if (dir) mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
   const db = drizzlePglite({ client });
   return {

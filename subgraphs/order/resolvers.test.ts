@@ -1,0 +1,88 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../db/client.ts';
+import { decode } from '../../messaging/envelope.ts';
+import { topics } from '../../messaging/contract.ts';
+import type { IncomingMessage } from '../../messaging/transport.ts';
+import { codeOf, startSubgraphForTest } from '../../platform/testing.ts';
+import type { Catalog } from './catalog.ts';
+import { createOrderService, orderMigrations } from './server.ts';
+
+const BOOK = '7a1c0e52-0001-4000-8000-000000000001';
+const MUG = '7a1c0e52-0008-4000-8000-000000000008';
+/** The prices the inventory subgraph would answer. */
+const catalog: Catalog = {
+  async prices(ids) {
+    const known = new Map([[BOOK, 5499], [MUG, 1499]]);
+    return new Map(ids.flatMap((id) => (known.has(id) ? [[id, known.get(id)!] as const] : [])));
+  },
+};
+
+let subgraph: Awaited<ReturnType<typeof startSubgraphForTest>>;
+const commands: IncomingMessage[] = [];
+beforeAll(async () => {
+  subgraph = await startSubgraphForTest([orderMigrations], (deps) => createOrderService(deps, { catalog }));
+  await subgraph.deps.transport.subscribe({ groupId: 'test-inventory', topics: [topics.inventoryCommands], fromBeginning: true, handle: async (m) => void commands.push(m) });
+});
+afterAll(() => subgraph?.stop());
+
+const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order {
+  id customerId status totalAmount currency items { quantity unitPrice subtotal product { id } }
+  saga { status currentStep steps { name status attempts isCompensation } deadlineAt } } } }`;
+type Placed = { placeOrder: { order: { id: string; customerId: string; status: string; totalAmount: string; saga: { status: string; currentStep: string; steps: unknown[] } } } };
+const input = (items: { productId: string; quantity: number }[], extra: Record<string, unknown> = {}) => ({ input: { items, paymentToken: 'tok_visa', ...extra } });
+
+describe('order resolvers', () => {
+  it('stores a priced PENDING order, starts its saga and publishes the reservation command through the outbox', async () => {
+    const res = await subgraph.request<Placed>(PLACE, input([{ productId: BOOK, quantity: 2 }, { productId: MUG, quantity: 1 }]), 'alice');
+    expect(res.errors).toBeUndefined();
+    const order = res.data!.placeOrder.order;
+    expect(order).toMatchObject({ customerId: 'alice', status: 'PENDING', totalAmount: '124.97', currency: 'USD' });
+    expect(order.saga).toMatchObject({ status: 'RUNNING', currentStep: 'reserveInventory', steps: [{ name: 'reserveInventory', status: 'RUNNING', attempts: 1, isCompensation: false }] });
+
+    await expect.poll(() => commands.filter((m) => m.key === order.id).length, { timeout: 5000 }).toBe(1);
+    const envelope = decode(commands.find((m) => m.key === order.id)!);
+    expect(envelope.type).toBe('ReserveInventory');
+    expect(envelope.payload).toMatchObject({ orderId: order.id, lines: [{ productId: BOOK, quantity: 2 }, { productId: MUG, quantity: 1 }] });
+    expect(envelope.correlationId).toBeTruthy();
+  });
+
+  it.each([
+    ['no items', input([])],
+    ['a quantity of 0', input([{ productId: BOOK, quantity: 0 }])],
+    ['a quantity above 1000', input([{ productId: BOOK, quantity: 1001 }])],
+    ['the same product twice', input([{ productId: BOOK, quantity: 1 }, { productId: BOOK, quantity: 1 }])],
+    ['a product the catalog does not know', input([{ productId: '7a1c0e52-0000-4000-8000-00000000dead', quantity: 1 }])],
+    ['more than 50 lines', input(Array.from({ length: 51 }, (_, i) => ({ productId: `7a1c0e52-0000-4000-8000-${String(i).padStart(12, '0')}`, quantity: 1 })))],
+  ])('rejects %s with BAD_USER_INPUT and stores nothing', async (_name, variables) => {
+    const before = commands.length;
+    expect(codeOf(await subgraph.request(PLACE, variables, 'bob'))).toBe('BAD_USER_INPUT');
+    const orders = rowsOf(await subgraph.deps.db.execute(sql`select count(*)::int as n from orders.orders where customer_id = 'bob'`));
+    expect(orders).toEqual([{ n: 0 }]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(commands.length).toBe(before);
+  });
+
+  it('returns the same order for the same idempotency key from the same customer, and starts one saga', async () => {
+    const first = await subgraph.request<Placed>(PLACE, input([{ productId: MUG, quantity: 1 }], { idempotencyKey: 'k-1' }), 'carol');
+    const again = await subgraph.request<Placed>(PLACE, input([{ productId: MUG, quantity: 1 }], { idempotencyKey: 'k-1' }), 'carol');
+    const otherCustomer = await subgraph.request<Placed>(PLACE, input([{ productId: MUG, quantity: 1 }], { idempotencyKey: 'k-1' }), 'dave');
+    const id = first.data!.placeOrder.order.id;
+    expect(again.data!.placeOrder.order.id).toBe(id);
+    expect(otherCustomer.data!.placeOrder.order.id).not.toBe(id);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(commands.filter((m) => m.key === id)).toHaveLength(1);
+  });
+
+  it('shows an order to its customer and admins, FORBIDDEN to others, null when unknown', async () => {
+    const placed = await subgraph.request<Placed>(PLACE, input([{ productId: BOOK, quantity: 1 }]), 'erin');
+    const id = placed.data!.placeOrder.order.id;
+    const ORDER = 'query($id: ID!) { order(id: $id) { id status } }';
+    expect((await subgraph.request<{ order: { id: string } }>(ORDER, { id }, 'erin')).data!.order.id).toBe(id);
+    expect((await subgraph.request<{ order: { id: string } }>(ORDER, { id }, { admin: 'root' })).data!.order.id).toBe(id);
+    const other = await subgraph.request(ORDER, { id }, 'mallory');
+    expect(other.data).toEqual({ order: null });
+    expect(codeOf(other)).toBe('FORBIDDEN');
+    expect(await subgraph.request(ORDER, { id: '7a1c0e52-0000-4000-8000-00000000dead' }, 'erin')).toEqual({ data: { order: null } });
+  });
+});
