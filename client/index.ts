@@ -1,11 +1,13 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import {
+  CancelOrderDocument,
   OrderDocument,
   PlaceOrderDocument,
   ProductDocument,
   ProductsDocument,
   RestockProductDocument,
+  RetrySagaDocument,
   type PlaceOrderInput,
   type ProductsQueryVariables,
 } from './generated/graphql.ts';
@@ -60,6 +62,8 @@ export function createClient({ url, token, fetch = globalThis.fetch }: ClientOpt
     restockProduct: async (productId: string, quantity: number) => (await request(RestockProductDocument, { productId, quantity })).restockProduct,
     placeOrder: async (input: PlaceOrderInput) => (await request(PlaceOrderDocument, { input })).placeOrder.order,
     order: async (id: string) => (await request(OrderDocument, { id })).order,
+    cancelOrder: async (id: string) => (await request(CancelOrderDocument, { id })).cancelOrder,
+    retrySaga: async (orderId: string) => (await request(RetrySagaDocument, { orderId })).retrySaga,
   };
 }
 

@@ -53,6 +53,8 @@ export const messages = {
       outcome: z.enum(['SUCCEEDED', 'FAILED']),
       /** Why the step failed, in words a customer understands. */
       reason: z.string().optional(),
+      /** The failure may pass: the saga sends the command again, within the step's retry policy. */
+      retriable: z.boolean().optional(),
     }),
   },
   /** Published after every committed change of an order's status. */

@@ -1,6 +1,7 @@
 import { asc, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { rowsOf } from '../db/client.ts';
+import { noFaults, type Faults } from '../platform/faults.ts';
 import type { Logger } from '../platform/logger.ts';
 import { messages } from './contract.ts';
 import { encode, type Envelope } from './envelope.ts';
@@ -39,6 +40,7 @@ export function startOutboxRelay({
   pollMs,
   logger,
   batchSize = 200,
+  faults = noFaults,
 }: {
   db: Db;
   outbox: Outbox;
@@ -47,6 +49,7 @@ export function startOutboxRelay({
   pollMs: number;
   logger: Logger;
   batchSize?: number;
+  faults?: Faults;
 }): OutboxRelay {
   let stopped = false;
   let current: Promise<void> | undefined;
@@ -58,6 +61,7 @@ export function startOutboxRelay({
       if (!lock?.locked) return 0;
       const rows = await tx.select().from(outbox).where(isNull(outbox.publishedAt)).orderBy(asc(outbox.id)).limit(batchSize);
       if (rows.length === 0) return 0;
+      faults.crashAt('outbox.crashBeforePublish');
       // Consecutive rows of one topic go out as one request, in order.
       for (let i = 0; i < rows.length; ) {
         let j = i;
@@ -65,6 +69,7 @@ export function startOutboxRelay({
         await transport.publish(rows[i]!.topic, rows.slice(i, j).map((r) => encode(r.envelope as Envelope)));
         i = j;
       }
+      faults.crashAt('outbox.crashAfterPublish');
       await tx.update(outbox).set({ publishedAt: new Date() }).where(inArray(outbox.id, rows.map((r) => r.id)));
       return rows.length;
     });

@@ -5,7 +5,7 @@ import type { MessagingTables } from './tables.ts';
 
 type SagaCommandType = 'ReserveInventory' | 'CommitInventory' | 'ReleaseInventory' | 'ChargePayment' | 'RefundPayment';
 
-export type StepOutcome = { outcome: 'SUCCEEDED' } | { outcome: 'FAILED'; reason: string };
+export type StepOutcome = { outcome: 'SUCCEEDED' } | { outcome: 'FAILED'; reason: string; retriable?: boolean };
 
 /** A participant's answer to a saga command, stored in its outbox in the command's transaction. */
 export async function replyToSaga(tx: Db, outbox: MessagingTables['outbox'], command: Envelope<SagaCommandType>, result: StepOutcome): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import type { Faults } from '../platform/faults.ts';
 import type { Logger } from '../platform/logger.ts';
 import { inboxConsumer, type Handlers } from './inbox.ts';
 import { startOutboxRelay, type OutboxRelay } from './outbox.ts';
@@ -18,6 +19,8 @@ export async function startMessaging({
   topics,
   pollMs,
   logger,
+  maxAttempts,
+  faults,
 }: {
   name: string;
   db: Db;
@@ -27,8 +30,10 @@ export async function startMessaging({
   topics: string[];
   pollMs: number;
   logger: Logger;
+  maxAttempts?: number;
+  faults?: Faults;
 }): Promise<{ relay: OutboxRelay; stop(): Promise<void> }> {
-  const relay = startOutboxRelay({ db, outbox: tables.outbox, transport, lockName: name, pollMs, logger });
+  const relay = startOutboxRelay({ db, outbox: tables.outbox, transport, lockName: name, pollMs, logger, faults });
   let subscription: Subscription | undefined;
   if (topics.length > 0) {
     subscription = await transport.subscribe({
@@ -36,7 +41,7 @@ export async function startMessaging({
       topics,
       // A new group starts at the beginning: nothing published before the first start is missed.
       fromBeginning: true,
-      handle: inboxConsumer({ db, inbox: tables.inbox, consumer: name, transport, handlers, logger, afterCommit: relay.nudge }),
+      handle: inboxConsumer({ db, inbox: tables.inbox, consumer: name, transport, handlers, logger, afterCommit: relay.nudge, maxAttempts, faults }),
     });
   }
   return {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseFaults, type Faults } from './faults.ts';
 
 /**
  * Every setting the system reads, validated once at start-up. Nothing below this module reads
@@ -48,6 +49,20 @@ const envSchema = z.object({
   OUTBOX_POLL_MS: millis(250),
   SAGA_DEADLINE_MS: millis(30_000),
   CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(30),
+  SAGA_SWEEP_MS: millis(1000),
+  SAGA_RETRY_BACKOFF_MS: millis(500),
+  CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
+  FAULTS: z
+    .string()
+    .default('')
+    .refine((v) => {
+      try {
+        parseFaults(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must list known fault points, e.g. outbox.crashBeforePublish:1'),
   SEED_DEMO_CATALOG: z
     .enum(['true', 'false', '1', '0'])
     .default('false')
@@ -79,6 +94,14 @@ export interface Config {
   outboxPollMs: number;
   /** How long an order saga may run before it compensates. */
   sagaDeadlineMs: number;
+  /** How often the saga sweeper looks for passed deadlines and due retries. */
+  sagaSweepMs: number;
+  /** First backoff of a retried saga step; it doubles per attempt. */
+  sagaRetryBackoffMs: number;
+  /** How often a consumer tries a failing message before it dead-letters it (infrastructure outages retry forever). */
+  consumerMaxAttempts: number;
+  /** Fault injection for crash tests; empty in production. */
+  faults: Faults;
   cacheTtlSeconds: number;
   seedDemoCatalog: boolean;
 }
@@ -126,6 +149,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     outboxPollMs: e.OUTBOX_POLL_MS,
     sagaDeadlineMs: e.SAGA_DEADLINE_MS,
+    sagaSweepMs: e.SAGA_SWEEP_MS,
+    sagaRetryBackoffMs: e.SAGA_RETRY_BACKOFF_MS,
+    consumerMaxAttempts: e.CONSUMER_MAX_ATTEMPTS,
+    faults: parseFaults(e.FAULTS),
     cacheTtlSeconds: e.CACHE_TTL_SECONDS,
     seedDemoCatalog: e.SEED_DEMO_CATALOG,
   };

@@ -21,6 +21,7 @@ export async function createSubgraphService<C extends SubgraphContext>(
     topics,
     resolvers,
     extendContext,
+    background,
   }: {
     name: ServiceName;
     typeDefs: string;
@@ -29,14 +30,29 @@ export async function createSubgraphService<C extends SubgraphContext>(
     topics: string[];
     resolvers: (relay: OutboxRelay) => GraphQLResolverMap<C>;
     extendContext: (base: SubgraphContext) => C;
+    /** Work the service does on its own (timers, sweepers); returns how to stop it. */
+    background?: (relay: OutboxRelay) => () => Promise<void>;
   },
 ): Promise<Service> {
-  const messaging = await startMessaging({ name, db, tables, transport, handlers, topics, pollMs: config.outboxPollMs, logger: logger.child({ service: name }) });
+  const messaging = await startMessaging({
+    name,
+    db,
+    tables,
+    transport,
+    handlers,
+    topics,
+    pollMs: config.outboxPollMs,
+    logger: logger.child({ service: name }),
+    maxAttempts: config.consumerMaxAttempts,
+    faults: config.faults,
+  });
   const { handler, apollo } = await createSubgraph({ typeDefs, resolvers: resolvers(messaging.relay), verifier, extendContext });
+  const stopBackground = background?.(messaging.relay);
   return {
     name,
     graphql: handler,
     async stop() {
+      await stopBackground?.();
       await apollo.stop();
       await messaging.stop();
     },

@@ -7,8 +7,15 @@ export type Command = { [T in MessageType]: { type: T; payload: Payload<T> } }[M
 export interface StepContext {
   sagaId: string;
   step: string;
-  /** Stable for the saga and step: a participant does the step at most once per key. */
+  /** Stable for the saga and step, across retries: a participant does the step at most once per key. */
   idempotencyKey: string;
+}
+
+/** How often a step is sent before its failure counts, and how long to wait between sends. */
+export interface RetryPolicy {
+  maxAttempts: number;
+  backoffMs: number;
+  maxBackoffMs: number;
 }
 
 export interface StepDefinition<D> {
@@ -20,16 +27,25 @@ export interface StepDefinition<D> {
   action: { kind: 'remote'; command: (data: D, ctx: StepContext) => Command } | { kind: 'local' };
   /** Undoes the step after a later step failed; run in reverse order of the steps. */
   compensation?: { name: string; command: (data: D, ctx: StepContext) => Command };
+  /** Retries of a failure the participant calls retriable. Default: `defaultRetry`. */
+  retry?: RetryPolicy;
+  /** The failure reason when the saga's deadline passes during this step. */
+  timeoutReason?: string;
 }
 
 /** A saga as the business reads it: its steps in order, each with its undo, and a deadline. */
 export interface SagaDefinition<D> {
   type: string;
   version: number;
-  /** How long the saga may run before it gives up and compensates. */
+  /** How long the forward steps may take before the saga gives up and compensates. */
   deadlineMs: number;
   steps: StepDefinition<D>[];
+  /** Retries of a compensation; when they run out the saga is STUCK until someone resumes it. */
+  compensationRetry?: RetryPolicy;
 }
+
+export const defaultRetry: RetryPolicy = { maxAttempts: 3, backoffMs: 500, maxBackoffMs: 10_000 };
+export const defaultCompensationRetry: RetryPolicy = { maxAttempts: 5, backoffMs: 500, maxBackoffMs: 30_000 };
 
 export type SagaStatus = 'RUNNING' | 'COMPENSATING' | 'COMPLETED' | 'COMPENSATED' | 'STUCK';
 export type StepStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'COMPENSATED';
@@ -42,6 +58,11 @@ export interface StepRecord {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  /**
+   * The step was abandoned while a participant may still do it (deadline, cancellation): it is
+   * compensated like a step that succeeded, since its command may yet take effect.
+   */
+  outcomeUnknown?: boolean;
 }
 
 export interface SagaState<D> {
@@ -52,6 +73,13 @@ export interface SagaState<D> {
   data: D;
   steps: StepRecord[];
   failureReason: string | null;
+  /** Someone asked to cancel: the saga compensates and ends as cancelled rather than failed. */
+  cancelled: boolean;
+  /** When the running step is to be sent again after a retriable failure. */
+  retryAt: string | null;
 }
 
 export const isFinalSaga = (status: SagaStatus) => status === 'COMPLETED' || status === 'COMPENSATED';
+
+/** Exponential backoff for the n-th attempt (n ≥ 1) under a policy. */
+export const backoff = (policy: RetryPolicy, attempt: number) => Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** Math.max(0, attempt - 1));

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, lt, or } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { createEnvelope, type Causation, type Envelope } from '../messaging/envelope.ts';
 import { writeOutbox } from '../messaging/outbox.ts';
@@ -20,11 +20,18 @@ export interface SagaHooks<D> {
   onChange?: (tx: Db, saga: SagaState<D>, effects: SagaEffect[], causation: Causation) => Promise<void>;
 }
 
+export type SagaView<D> = SagaState<D> & { row: SagaRow };
+
 export interface SagaEngine<D> {
   start(tx: Db, input: { id: string; correlationId: string; data: D }, causation: Causation): Promise<SagaState<D>>;
   /** Applies a participant's reply; a reply for another saga type or a stale step does nothing. */
   handleReply(tx: Db, reply: Envelope<'SagaStepReplied'>): Promise<void>;
-  findByCorrelation(db: Db, correlationId: string): Promise<(SagaState<D> & { row: SagaRow }) | undefined>;
+  /** Cancels or resumes the saga of a business key, inside the caller's transaction. Returns the saga after, or undefined. */
+  signal(tx: Db, correlationId: string, event: Extract<SagaEvent, { kind: 'cancelRequested' | 'resumeRequested' }>, causation: Causation): Promise<{ saga: SagaState<D>; changed: boolean } | undefined>;
+  /** Compensates sagas past their deadline and sends due retries; safe on many replicas. Returns how many it moved. */
+  sweep(db: Db, limit?: number): Promise<number>;
+  findByCorrelation(db: Db, correlationId: string): Promise<SagaView<D> | undefined>;
+  findManyByCorrelation(db: Db, correlationIds: string[]): Promise<SagaView<D>[]>;
 }
 
 const toState = <D>(row: SagaRow): SagaState<D> => ({
@@ -35,12 +42,24 @@ const toState = <D>(row: SagaRow): SagaState<D> => ({
   data: row.data as D,
   steps: row.steps,
   failureReason: row.failureReason,
+  cancelled: row.cancelled,
+  retryAt: row.retryAt?.toISOString() ?? null,
+});
+
+const columns = <D>(s: SagaState<D>) => ({
+  status: s.status,
+  currentStep: s.currentStep,
+  data: s.data,
+  steps: s.steps,
+  failureReason: s.failureReason,
+  cancelled: s.cancelled,
+  retryAt: s.retryAt === null ? null : new Date(s.retryAt),
 });
 
 /**
- * Runs sagas of one definition: persists each instance, turns the decisions of `decide` into
- * outbox messages in the same transaction, and runs local steps in place. It knows nothing about
- * what the saga is for.
+ * Runs sagas of one definition: persists each instance (optimistic concurrency on `version`),
+ * turns the decisions of `decide` into outbox messages in the same transaction, and runs local
+ * steps in place. It knows nothing about what the saga is for.
  */
 export function createSagaEngine<D>({
   definition,
@@ -53,7 +72,7 @@ export function createSagaEngine<D>({
   hooks: SagaHooks<D>;
   clock?: () => Date;
 }): SagaEngine<D> {
-  /** Applies an event and every local step it leads to, then stores the outcome. */
+  /** Applies an event and every local step it leads to; writes the resulting messages. */
   async function apply(tx: Db, state: SagaState<D>, event: SagaEvent, causation: Causation): Promise<{ state: SagaState<D>; changed: boolean }> {
     let decision = decide(definition, state, event, clock());
     if (!decision.changed) return { state, changed: false };
@@ -73,18 +92,54 @@ export function createSagaEngine<D>({
     return { state: decision.state, changed: true };
   }
 
-  const columns = (s: SagaState<D>) => ({
-    status: s.status,
-    currentStep: s.currentStep,
-    data: s.data,
-    steps: s.steps,
-    failureReason: s.failureReason,
-  });
+  /** Applies an event to a stored saga and stores the outcome, if the row did not change meanwhile. */
+  async function transition(tx: Db, row: SagaRow, event: SagaEvent, causation: Causation) {
+    const result = await apply(tx, toState<D>(row), event, causation);
+    if (!result.changed) return result;
+    const updated = await tx
+      .update(sagaInstances)
+      .set({ ...columns(result.state), updatedAt: clock(), version: row.version + 1 })
+      .where(and(eq(sagaInstances.id, row.id), eq(sagaInstances.version, row.version)))
+      .returning({ id: sagaInstances.id });
+    if (updated.length === 0) throw new SagaConcurrencyError(`saga ${row.id} changed concurrently`);
+    return result;
+  }
+
+  const ofType = eq(sagaInstances.type, definition.type);
+  const traceOf = (row: SagaRow): Causation => ({ correlationId: row.traceId || row.correlationId, causationId: null });
+
+  async function sweepOne(db: Db): Promise<boolean> {
+    return db.transaction(async (tx) => {
+      const now = clock();
+      const [row] = await tx
+        .select()
+        .from(sagaInstances)
+        .where(
+          and(
+            ofType,
+            or(
+              and(eq(sagaInstances.status, 'RUNNING'), lt(sagaInstances.deadlineAt, now)),
+              and(inArray(sagaInstances.status, ['RUNNING', 'COMPENSATING']), lt(sagaInstances.retryAt, now)),
+            ),
+          ),
+        )
+        .limit(1)
+        .for('update', { skipLocked: true });
+      if (!row) return false;
+      const event: SagaEvent = row.status === 'RUNNING' && row.deadlineAt < now ? { kind: 'deadlineExceeded' } : { kind: 'retryDue' };
+      const { changed } = await transition(tx, row, event, traceOf(row));
+      if (!changed) {
+        // Nothing to do any more (a stale retry mark): clear it so the sweeper does not return.
+        await tx.update(sagaInstances).set({ retryAt: null }).where(eq(sagaInstances.id, row.id));
+      }
+      return true;
+    });
+  }
 
   return {
     async start(tx, { id, correlationId, data }, causation) {
       const now = clock();
-      const initial: SagaState<D> = { id, correlationId, status: 'RUNNING', currentStep: null, data, steps: [], failureReason: null };
+      const initial: SagaState<D> = { id, correlationId, status: 'RUNNING', currentStep: null, data, steps: [], failureReason: null, cancelled: false, retryAt: null };
       const { state } = await apply(tx, initial, { kind: 'started' }, causation);
       await tx.insert(sagaInstances).values({
         id,
@@ -92,6 +147,7 @@ export function createSagaEngine<D>({
         definitionVersion: definition.version,
         correlationId,
         ...columns(state),
+        traceId: causation.correlationId,
         deadlineAt: new Date(now.getTime() + definition.deadlineMs),
         startedAt: now,
         updatedAt: now,
@@ -101,22 +157,34 @@ export function createSagaEngine<D>({
     },
 
     async handleReply(tx, reply) {
-      const [row] = await tx.select().from(sagaInstances).where(and(eq(sagaInstances.id, reply.payload.sagaId), eq(sagaInstances.type, definition.type)));
+      const [row] = await tx.select().from(sagaInstances).where(and(eq(sagaInstances.id, reply.payload.sagaId), ofType));
       if (!row) return;
-      const { step, outcome, reason } = reply.payload;
-      const { state, changed } = await apply(tx, toState<D>(row), { kind: 'replied', step, outcome, reason }, { correlationId: reply.correlationId, causationId: reply.id });
-      if (!changed) return;
-      const updated = await tx
-        .update(sagaInstances)
-        .set({ ...columns(state), updatedAt: clock(), version: row.version + 1 })
-        .where(and(eq(sagaInstances.id, row.id), eq(sagaInstances.version, row.version)))
-        .returning({ id: sagaInstances.id });
-      if (updated.length === 0) throw new SagaConcurrencyError(`saga ${row.id} changed concurrently`);
+      const { step, outcome, reason, retriable } = reply.payload;
+      await transition(tx, row, { kind: 'replied', step, outcome, reason, retriable }, { correlationId: reply.correlationId, causationId: reply.id });
+    },
+
+    async signal(tx, correlationId, event, causation) {
+      const [row] = await tx.select().from(sagaInstances).where(and(ofType, eq(sagaInstances.correlationId, correlationId))).for('update');
+      if (!row) return undefined;
+      const { state, changed } = await transition(tx, row, event, causation);
+      return { saga: state, changed };
+    },
+
+    async sweep(db, limit = 100) {
+      let moved = 0;
+      while (moved < limit && (await sweepOne(db))) moved++;
+      return moved;
     },
 
     async findByCorrelation(db, correlationId) {
-      const [row] = await db.select().from(sagaInstances).where(and(eq(sagaInstances.type, definition.type), eq(sagaInstances.correlationId, correlationId)));
+      const [row] = await db.select().from(sagaInstances).where(and(ofType, eq(sagaInstances.correlationId, correlationId)));
       return row ? { ...toState<D>(row), row } : undefined;
+    },
+
+    async findManyByCorrelation(db, correlationIds) {
+      if (correlationIds.length === 0) return [];
+      const rows = await db.select().from(sagaInstances).where(and(ofType, inArray(sagaInstances.correlationId, correlationIds)));
+      return rows.map((row) => ({ ...toState<D>(row), row }));
     },
   };
 }

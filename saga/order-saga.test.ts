@@ -21,6 +21,8 @@ const fresh: SagaState<OrderSagaData> = {
   data,
   steps: [],
   failureReason: null,
+  cancelled: false,
+  retryAt: null,
 };
 
 const ok = (step: string): SagaEvent => ({ kind: 'replied', step, outcome: 'SUCCEEDED' });
@@ -61,7 +63,7 @@ describe('the order saga', () => {
     expect(d.effects).toEqual([{ kind: 'local', step: 'completeOrder' }]);
     const done = decide(definition, d.state, ok('completeOrder'), now);
     expect(done.state.status).toBe('COMPLETED');
-    expect(done.effects).toEqual([{ kind: 'finished', status: 'COMPLETED', reason: null }]);
+    expect(done.effects).toEqual([{ kind: 'finished', status: 'COMPLETED', reason: null, cancelled: false }]);
     expect(done.state.steps.map((s) => [s.name, s.status])).toEqual([
       ['reserveInventory', 'SUCCEEDED'],
       ['chargePayment', 'SUCCEEDED'],
@@ -101,5 +103,94 @@ describe('the order saga', () => {
     const d = given(ok('reserveInventory'), failed('chargePayment', 'declined'), failed('releaseInventory', 'db down'));
     expect(d.state.status).toBe('STUCK');
     expect(orderStatusAfter(d.effects)).toBeNull();
+  });
+});
+
+const at = (ms: number) => new Date(now.getTime() + ms);
+
+describe('the order saga under retries, deadlines and cancellation', () => {
+  const retriable = (step: string, reason = 'provider unavailable'): SagaEvent => ({ kind: 'replied', step, outcome: 'FAILED', reason, retriable: true });
+
+  it('retries a retriable failure after a backoff, with one more attempt, then goes on', () => {
+    const waiting = given(ok('reserveInventory'), retriable('chargePayment'));
+    expect(waiting.effects).toEqual([]);
+    expect(waiting.state.retryAt).not.toBeNull();
+    expect(waiting.state.steps.at(-1)).toMatchObject({ name: 'chargePayment', status: 'RUNNING', attempts: 1, error: 'provider unavailable' });
+    const resent = decide(definition, waiting.state, { kind: 'retryDue' }, at(1000));
+    expect(sentTypes(resent)).toEqual(['ChargePayment']);
+    expect(resent.state.steps.at(-1)).toMatchObject({ attempts: 2 });
+    const paid = decide(definition, resent.state, ok('chargePayment'), at(1100));
+    expect(sentTypes(paid)).toEqual(['CommitInventory']);
+  });
+
+  it('counts a retriable failure as final after the last attempt, and compensates', () => {
+    let d = given(ok('reserveInventory'), retriable('chargePayment'));
+    for (let i = 0; i < 2; i++) {
+      d = decide(definition, d.state, { kind: 'retryDue' }, now);
+      d = decide(definition, d.state, retriable('chargePayment'), now);
+    }
+    expect(d.state.status).toBe('COMPENSATING');
+    expect(d.state.steps.find((s) => s.name === 'chargePayment')).toMatchObject({ status: 'FAILED', attempts: 3 });
+    expect(sentTypes(d)).toEqual(['ReleaseInventory']);
+  });
+
+  it('abandons the running payment at the deadline, refunds it in case it went through, releases the stock, and fails with a timeout reason', () => {
+    const timedOut = given(ok('reserveInventory'), { kind: 'deadlineExceeded' });
+    expect(timedOut.state.failureReason).toMatch(/payment timed out/i);
+    expect(sentTypes(timedOut)).toEqual(['RefundPayment']);
+    const refunded = decide(definition, timedOut.state, ok('refundPayment'), now);
+    expect(sentTypes(refunded)).toEqual(['ReleaseInventory']);
+    const released = decide(definition, refunded.state, ok('releaseInventory'), now);
+    expect(released.state.status).toBe('COMPENSATED');
+    expect(orderStatusAfter(released.effects)).toEqual({ status: 'FAILED', reason: timedOut.state.failureReason });
+    expect(released.state.steps.map((s) => [s.name, s.status])).toEqual([
+      ['reserveInventory', 'COMPENSATED'],
+      ['chargePayment', 'COMPENSATED'],
+      ['refundPayment', 'SUCCEEDED'],
+      ['releaseInventory', 'SUCCEEDED'],
+    ]);
+  });
+
+  it('ignores a late reply from the abandoned step', () => {
+    const timedOut = given(ok('reserveInventory'), { kind: 'deadlineExceeded' });
+    expect(decide(definition, timedOut.state, ok('chargePayment'), now).changed).toBe(false);
+  });
+
+  it.each([
+    ['while the stock is being reserved', [], ['ReleaseInventory']],
+    ['while the payment is being charged', [ok('reserveInventory')], ['RefundPayment', 'ReleaseInventory']],
+    ['while the stock is being committed', [ok('reserveInventory'), ok('chargePayment')], ['ReleaseInventory', 'RefundPayment', 'ReleaseInventory']],
+  ])('cancels %s by undoing every step that took or may take effect, in reverse, and ends CANCELLED', (_when, before, undo) => {
+    let d = given(...(before as SagaEvent[]), { kind: 'cancelRequested', reason: 'Cancelled by the customer' });
+    const sent: string[] = [];
+    while (d.state.status === 'COMPENSATING') {
+      sent.push(...sentTypes(d));
+      d = decide(definition, d.state, ok(d.state.currentStep!), now);
+    }
+    expect(sent).toEqual(undo);
+    expect(d.state.status).toBe('COMPENSATED');
+    expect(orderStatusAfter(d.effects)).toEqual({ status: 'CANCELLED', reason: 'Cancelled by the customer' });
+  });
+
+  it('does not cancel a completed saga', () => {
+    const done = decide(definition, given(ok('reserveInventory'), ok('chargePayment'), ok('commitInventory')).state, ok('completeOrder'), now);
+    expect(decide(definition, done.state, { kind: 'cancelRequested', reason: 'x' }, now).changed).toBe(false);
+  });
+
+  it('retries a failing compensation, goes STUCK when retries run out, and resumes on request', () => {
+    let d = given(ok('reserveInventory'), failed('chargePayment', 'declined'));
+    for (let i = 0; i < 4; i++) {
+      d = decide(definition, d.state, retriable('releaseInventory', 'database unavailable'), now);
+      d = decide(definition, d.state, { kind: 'retryDue' }, now);
+    }
+    d = decide(definition, d.state, retriable('releaseInventory', 'database unavailable'), now);
+    expect(d.state.status).toBe('STUCK');
+    expect(d.effects).toEqual([{ kind: 'finished', status: 'STUCK', reason: 'database unavailable', cancelled: false }]);
+    const resumed = decide(definition, d.state, { kind: 'resumeRequested' }, now);
+    expect(resumed.state.status).toBe('COMPENSATING');
+    expect(sentTypes(resumed)).toEqual(['ReleaseInventory']);
+    expect(resumed.state.steps.at(-1)).toMatchObject({ name: 'releaseInventory', status: 'RUNNING', attempts: 6, isCompensation: true });
+    const finished = decide(definition, resumed.state, ok('releaseInventory'), now);
+    expect(orderStatusAfter(finished.effects)).toEqual({ status: 'FAILED', reason: 'declined' });
   });
 });

@@ -1,5 +1,5 @@
-import type { SagaDefinition } from './definition.ts';
 import type { SagaEffect } from './core.ts';
+import { defaultCompensationRetry, defaultRetry, type RetryPolicy, type SagaDefinition } from './definition.ts';
 
 /** What the order saga carries from step to step. */
 export interface OrderSagaData {
@@ -15,13 +15,16 @@ export const ORDER_SAGA = 'order';
 
 /**
  * The order saga, as the business reads it: reserve the stock, charge the customer, commit the
- * stock, complete the order. A failure undoes what was done, in reverse: refund, release.
+ * stock, complete the order. When a step fails, times out or the customer cancels, what was done
+ * is undone in reverse: return committed stock, refund, release reserved stock.
  */
-export function orderSaga({ deadlineMs }: { deadlineMs: number }): SagaDefinition<OrderSagaData> {
+export function orderSaga({ deadlineMs, backoffMs }: { deadlineMs: number; backoffMs?: number }): SagaDefinition<OrderSagaData> {
+  const retry: RetryPolicy = { ...defaultRetry, ...(backoffMs ? { backoffMs } : {}) };
   return {
     type: ORDER_SAGA,
     version: 1,
     deadlineMs,
+    compensationRetry: { ...defaultCompensationRetry, ...(backoffMs ? { backoffMs } : {}) },
     steps: [
       {
         name: 'reserveInventory',
@@ -33,6 +36,8 @@ export function orderSaga({ deadlineMs }: { deadlineMs: number }): SagaDefinitio
           name: 'releaseInventory',
           command: (d, { sagaId, step }) => ({ type: 'ReleaseInventory', payload: { sagaId, step, orderId: d.orderId } }),
         },
+        retry,
+        timeoutReason: 'The stock could not be reserved in time',
       },
       {
         name: 'chargePayment',
@@ -47,6 +52,8 @@ export function orderSaga({ deadlineMs }: { deadlineMs: number }): SagaDefinitio
           name: 'refundPayment',
           command: (d, { sagaId, step, idempotencyKey }) => ({ type: 'RefundPayment', payload: { sagaId, step, orderId: d.orderId, idempotencyKey } }),
         },
+        retry,
+        timeoutReason: 'The payment timed out: the payment provider did not answer in time',
       },
       {
         name: 'commitInventory',
@@ -54,13 +61,20 @@ export function orderSaga({ deadlineMs }: { deadlineMs: number }): SagaDefinitio
           kind: 'remote',
           command: (d, { sagaId, step }) => ({ type: 'CommitInventory', payload: { sagaId, step, orderId: d.orderId } }),
         },
+        // Only a cancellation can reach back past this step: the sold stock goes back on the shelf.
+        compensation: {
+          name: 'returnInventory',
+          command: (d, { sagaId, step }) => ({ type: 'ReleaseInventory', payload: { sagaId, step, orderId: d.orderId } }),
+        },
+        retry,
+        timeoutReason: 'The stock could not be committed in time',
       },
       { name: 'completeOrder', action: { kind: 'local' } },
     ],
   };
 }
 
-export type OrderStatusChange = { status: 'INVENTORY_CONFIRMED' | 'PAYMENT_CONFIRMED' | 'FAILED'; reason: string | null };
+export type OrderStatusChange = { status: 'INVENTORY_CONFIRMED' | 'PAYMENT_CONFIRMED' | 'FAILED' | 'CANCELLED'; reason: string | null };
 
 /**
  * The order status a saga change leads to, besides COMPLETED, which the local `completeOrder`
@@ -72,7 +86,7 @@ export function orderStatusAfter(effects: SagaEffect[]): OrderStatusChange | nul
       if (effect.step === 'chargePayment') return { status: 'INVENTORY_CONFIRMED', reason: null };
       if (effect.step === 'commitInventory') return { status: 'PAYMENT_CONFIRMED', reason: null };
     }
-    if (effect.kind === 'finished' && effect.status === 'COMPENSATED') return { status: 'FAILED', reason: effect.reason };
+    if (effect.kind === 'finished' && effect.status === 'COMPENSATED') return { status: effect.cancelled ? 'CANCELLED' : 'FAILED', reason: effect.reason };
   }
   return null;
 }

@@ -1,4 +1,5 @@
-import { index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { SagaStatus, StepRecord } from './definition.ts';
 
 /** The saga engine's own schema: one row per saga instance. */
@@ -17,6 +18,11 @@ export const sagaInstances = sagaSchema.table(
     data: jsonb('data').notNull(),
     steps: jsonb('steps').$type<StepRecord[]>().notNull(),
     failureReason: text('failure_reason'),
+    cancelled: boolean('cancelled').notNull().default(false),
+    /** When the running step is sent again after a retriable failure. */
+    retryAt: timestamp('retry_at', { withTimezone: true, mode: 'date' }),
+    /** The correlation id of the request that started the saga; messages the saga sends on its own carry it. */
+    traceId: text('trace_id').notNull().default(''),
     deadlineAt: timestamp('deadline_at', { withTimezone: true, mode: 'date' }).notNull(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
@@ -26,6 +32,7 @@ export const sagaInstances = sagaSchema.table(
   (t) => [
     uniqueIndex('instances_type_correlation_idx').on(t.type, t.correlationId),
     index('instances_status_deadline_idx').on(t.status, t.deadlineAt),
+    index('instances_retry_idx').on(t.retryAt).where(sql`${t.retryAt} is not null`),
   ],
 );
 

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { decideReservation, type Line, type ReserveDecision } from './inventory.ts';
-import { products, reservations, type ProductRow } from './tables.ts';
+import { products, reservations, type ProductRow, type ReservationStatus } from './tables.ts';
 
 export function listProducts(db: Db, { limit, afterSku }: { limit: number; afterSku: string | undefined }): Promise<ProductRow[]> {
   return db
@@ -50,24 +50,31 @@ export async function reserveForOrder(tx: Db, orderId: string, lines: Line[]): P
   return decision;
 }
 
-/** Moves an order's held stock to sold, or back to available; a second call finds nothing held. */
+/**
+ * Moves an order's reserved stock to sold (`COMMITTED`), or puts everything the order holds back on
+ * the shelf (`RELEASED`): reserved stock and, when a cancellation reaches back past the commit, sold
+ * stock too. A second call finds nothing left to move.
+ */
 export async function settleReservations(tx: Db, orderId: string, to: 'COMMITTED' | 'RELEASED'): Promise<number> {
+  const from: ReservationStatus[] = to === 'COMMITTED' ? ['RESERVED'] : ['RESERVED', 'COMMITTED'];
   const held = await tx
     .select()
     .from(reservations)
-    .where(and(eq(reservations.orderId, orderId), eq(reservations.status, 'RESERVED')))
+    .where(and(eq(reservations.orderId, orderId), inArray(reservations.status, from)))
     .orderBy(asc(reservations.productId))
     .for('update');
   if (held.length === 0) return 0;
   await lockProducts(tx, held.map((r) => r.productId));
   const now = new Date();
   for (const r of held) {
-    const target = to === 'COMMITTED' ? { sold: sql`${products.sold} + ${r.quantity}` } : { available: sql`${products.available} + ${r.quantity}` };
-    await tx
-      .update(products)
-      .set({ ...target, reserved: sql`${products.reserved} - ${r.quantity}`, updatedAt: now })
-      .where(eq(products.id, r.productId));
+    const change =
+      to === 'COMMITTED'
+        ? { reserved: sql`${products.reserved} - ${r.quantity}`, sold: sql`${products.sold} + ${r.quantity}` }
+        : r.status === 'RESERVED'
+          ? { reserved: sql`${products.reserved} - ${r.quantity}`, available: sql`${products.available} + ${r.quantity}` }
+          : { sold: sql`${products.sold} - ${r.quantity}`, available: sql`${products.available} + ${r.quantity}` };
+    await tx.update(products).set({ ...change, updatedAt: now }).where(eq(products.id, r.productId));
   }
-  await tx.update(reservations).set({ status: to, updatedAt: now }).where(and(eq(reservations.orderId, orderId), eq(reservations.status, 'RESERVED')));
+  await tx.update(reservations).set({ status: to, updatedAt: now }).where(and(eq(reservations.orderId, orderId), inArray(reservations.status, from)));
   return held.length;
 }

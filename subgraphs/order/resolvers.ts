@@ -5,22 +5,30 @@ import { forbidden } from '../../platform/errors.ts';
 import { formatCents } from '../../platform/money.ts';
 import { isUuid } from '../../platform/pagination.ts';
 import type { SubgraphContext } from '../../platform/subgraph.ts';
-import type { SagaEngine } from '../../saga/engine.ts';
+import type { SagaEngine, SagaView } from '../../saga/engine.ts';
 import type { OrderSagaData } from '../../saga/order-saga.ts';
 import type { Catalog } from './catalog.ts';
 import type { PlaceOrderInput } from './order.ts';
 import { findOrder, itemsOfOrders } from './repository.ts';
 import type { OrderItemRow, OrderRow } from './tables.ts';
-import { placeOrder } from './workflow.ts';
+import { cancelOrder, placeOrder, retrySaga } from './workflow.ts';
 
 export interface OrderContext extends SubgraphContext {
   items: DataLoader<string, OrderItemRow[]>;
+  sagas: DataLoader<string, SagaView<OrderSagaData> | null>;
 }
 
 export const itemsLoader = (db: Db) =>
   new DataLoader<string, OrderItemRow[]>(async (orderIds) => {
     const rows = await itemsOfOrders(db, [...orderIds]);
     return orderIds.map((id) => rows.filter((r) => r.orderId === id));
+  });
+
+export const sagaLoader = (db: Db, engine: SagaEngine<OrderSagaData>) =>
+  new DataLoader<string, SagaView<OrderSagaData> | null>(async (orderIds) => {
+    const sagas = await engine.findManyByCorrelation(db, [...orderIds]);
+    const byOrder = new Map(sagas.map((s) => [s.correlationId, s]));
+    return orderIds.map((id) => byOrder.get(id) ?? null);
   });
 
 const mayRead = (ctx: SubgraphContext, order: OrderRow) => ctx.identity.isAdmin || order.customerId === ctx.identity.customerId;
@@ -42,13 +50,23 @@ export function orderResolvers({ db, catalog, engine, afterCommit }: { db: Db; c
         if (created) afterCommit();
         return { order };
       },
+      cancelOrder: async (_: unknown, { id }: { id: string }, ctx: OrderContext) => {
+        const order = await cancelOrder({ db, engine }, ctx.identity, id, ctx);
+        afterCommit();
+        return order;
+      },
+      retrySaga: async (_: unknown, { orderId }: { orderId: string }, ctx: OrderContext) => {
+        const order = await retrySaga({ db, engine }, ctx.identity, orderId, ctx);
+        afterCommit();
+        return order;
+      },
     },
     Order: {
       __resolveReference: (ref: { id: string }, ctx: OrderContext) => readable(ref.id, ctx),
       items: (o: OrderRow, _: unknown, ctx: OrderContext) => ctx.items.load(o.id),
       totalAmount: (o: OrderRow) => formatCents(o.totalCents),
-      saga: async (o: OrderRow) => {
-        const saga = await engine.findByCorrelation(db, o.id);
+      saga: async (o: OrderRow, _: unknown, ctx: OrderContext) => {
+        const saga = await ctx.sagas.load(o.id);
         if (!saga) throw new Error(`order ${o.id} has no saga`);
         const { row } = saga;
         return { id: row.id, status: row.status, currentStep: row.currentStep, steps: row.steps, startedAt: row.startedAt, updatedAt: row.updatedAt, deadlineAt: row.deadlineAt };

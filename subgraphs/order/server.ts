@@ -4,7 +4,8 @@ import { createSubgraphService } from '../../platform/subgraph-service.ts';
 import type { Service, ServiceDeps } from '../../platform/service.ts';
 import { createInventoryCatalog, type Catalog } from './catalog.ts';
 import { orderHandlers } from './messages.ts';
-import { itemsLoader, orderResolvers } from './resolvers.ts';
+import { itemsLoader, orderResolvers, sagaLoader } from './resolvers.ts';
+import { every } from '../../platform/interval.ts';
 import { inbox, outbox } from './tables.ts';
 import { createOrderSagaEngine } from './workflow.ts';
 
@@ -14,8 +15,8 @@ export const orderMigrations = { name: 'order' };
 
 /** The order subgraph and the order saga's orchestrator. Never listens itself. */
 export function createOrderService(deps: ServiceDeps, { catalog }: { catalog?: Catalog } = {}): Promise<Service> {
-  const { db, config, cache } = deps;
-  const engine = createOrderSagaEngine({ deadlineMs: config.sagaDeadlineMs });
+  const { db, config, cache, logger } = deps;
+  const engine = createOrderSagaEngine({ deadlineMs: config.sagaDeadlineMs, backoffMs: config.sagaRetryBackoffMs });
   return createSubgraphService(deps, {
     name: 'order',
     typeDefs: orderTypeDefs,
@@ -29,6 +30,9 @@ export function createOrderService(deps: ServiceDeps, { catalog }: { catalog?: C
         catalog: catalog ?? createInventoryCatalog({ url: config.subgraphUrls.inventory, cache, ttlSeconds: config.cacheTtlSeconds }),
         afterCommit: relay.nudge,
       }),
-    extendContext: (base) => ({ ...base, items: itemsLoader(db) }),
+    extendContext: (base) => ({ ...base, items: itemsLoader(db), sagas: sagaLoader(db, engine) }),
+    // Deadlines and retries: any replica may sweep; row locks keep two from moving one saga.
+    background: (relay) =>
+      every(config.sagaSweepMs, async () => (await engine.sweep(db)) > 0 && relay.nudge(), logger.child({ service: 'order' }), 'saga sweep'),
   });
 }

@@ -3,12 +3,14 @@ import type { Db } from '../../db/client.ts';
 import { createEnvelope, type Causation } from '../../messaging/envelope.ts';
 import { writeOutbox } from '../../messaging/outbox.ts';
 import type { Identity } from '../../platform/auth.ts';
+import { badInput, forbidden, notFound } from '../../platform/errors.ts';
+import { isUuid } from '../../platform/pagination.ts';
 import { formatCents } from '../../platform/money.ts';
 import { createSagaEngine, type SagaEngine } from '../../saga/engine.ts';
 import { orderSaga, orderStatusAfter, type OrderSagaData } from '../../saga/order-saga.ts';
 import type { Catalog } from './catalog.ts';
-import { canTransition, CURRENCY, priceLines, validatePlaceOrder, type OrderStatus, type PlaceOrderInput } from './order.ts';
-import { findByIdempotencyKey, insertOrder, lockOrder, updateStatus } from './repository.ts';
+import { canTransition, CURRENCY, isFinal, priceLines, validatePlaceOrder, type OrderStatus, type PlaceOrderInput } from './order.ts';
+import { findByIdempotencyKey, findOrder, insertOrder, lockOrder, updateStatus } from './repository.ts';
 import { outbox, type OrderRow } from './tables.ts';
 
 /** Writes the status change and its event in the caller's transaction; an illegal move is ignored. */
@@ -29,9 +31,9 @@ const statusEvent = (o: OrderRow, causation: Causation) =>
   );
 
 /** The order saga, run by this service: its local step completes the order; its progress moves the status. */
-export function createOrderSagaEngine({ deadlineMs }: { deadlineMs: number }): SagaEngine<OrderSagaData> {
+export function createOrderSagaEngine({ deadlineMs, backoffMs }: { deadlineMs: number; backoffMs: number }): SagaEngine<OrderSagaData> {
   return createSagaEngine<OrderSagaData>({
-    definition: orderSaga({ deadlineMs }),
+    definition: orderSaga({ deadlineMs, backoffMs }),
     outbox,
     hooks: {
       local: {
@@ -105,4 +107,48 @@ export async function placeOrder(
     throw err;
   }
   return { order: row, created: true };
+}
+
+/** An order the caller may act on: their own, or any for an admin. */
+async function ownOrder(db: Db, identity: Identity, id: string): Promise<OrderRow> {
+  const order = isUuid(id) ? await findOrder(db, id) : undefined;
+  if (!order) throw notFound(`No order ${id}`);
+  if (!identity.isAdmin && order.customerId !== identity.customerId) throw forbidden('This order belongs to another customer');
+  return order;
+}
+
+/**
+ * Asks the order's saga to stop: the steps that took (or may yet take) effect are compensated and
+ * the order ends CANCELLED. A final order cannot be cancelled.
+ */
+export async function cancelOrder(
+  { db, engine }: { db: Db; engine: SagaEngine<OrderSagaData> },
+  identity: Identity,
+  id: string,
+  request: { correlationId: string },
+): Promise<OrderRow> {
+  const order = await ownOrder(db, identity, id);
+  const reason = identity.customerId === order.customerId ? 'Cancelled by the customer' : 'Cancelled by an administrator';
+  await db.transaction(async (tx) => {
+    const locked = (await lockOrder(tx, order.id))!;
+    if (isFinal(locked.status)) throw badInput(`The order is already ${locked.status}`, { status: locked.status });
+    await engine.signal(tx, order.id, { kind: 'cancelRequested', reason }, { correlationId: request.correlationId, causationId: null });
+  });
+  return (await findOrder(db, order.id))!;
+}
+
+/** Admin only: sends a STUCK saga's failed compensation again. */
+export async function retrySaga(
+  { db, engine }: { db: Db; engine: SagaEngine<OrderSagaData> },
+  identity: Identity,
+  orderId: string,
+  request: { correlationId: string },
+): Promise<OrderRow> {
+  if (!identity.isAdmin) throw forbidden('Only an admin may resume a saga');
+  const order = await ownOrder(db, identity, orderId);
+  await db.transaction(async (tx) => {
+    const result = await engine.signal(tx, order.id, { kind: 'resumeRequested' }, { correlationId: request.correlationId, causationId: null });
+    if (!result?.changed) throw badInput(`The saga is ${result?.saga.status ?? 'missing'}; only a STUCK saga can be resumed`, { status: result?.saga.status });
+  });
+  return (await findOrder(db, order.id))!;
 }

@@ -2,8 +2,11 @@ import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { payments, type PaymentRow } from './tables.ts';
 
-export const paymentByOrder = async (db: Db, orderId: string): Promise<PaymentRow | undefined> =>
-  (await db.select().from(payments).where(eq(payments.orderId, orderId)).for('update'))[0];
+/** The order's payment, locked for the caller's transaction unless `lock` is false. */
+export async function paymentByOrder(db: Db, orderId: string, { lock = true } = {}): Promise<PaymentRow | undefined> {
+  const query = db.select().from(payments).where(eq(payments.orderId, orderId));
+  return (await (lock ? query.for('update') : query))[0];
+}
 
 export const paymentsByOrders = (db: Db, orderIds: string[]): Promise<PaymentRow[]> =>
   orderIds.length === 0 ? Promise.resolve([]) : db.select().from(payments).where(inArray(payments.orderId, orderIds));

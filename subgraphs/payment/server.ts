@@ -3,6 +3,7 @@ import { readSchema } from '../../platform/subgraph.ts';
 import { createSubgraphService } from '../../platform/subgraph-service.ts';
 import type { Service, ServiceDeps } from '../../platform/service.ts';
 import { paymentHandlers } from './messages.ts';
+import { createSimulatedProvider } from './provider.ts';
 import { paymentLoader, paymentResolvers } from './resolvers.ts';
 import { inbox, outbox } from './tables.ts';
 
@@ -15,7 +16,7 @@ export function createPaymentService(deps: ServiceDeps): Promise<Service> {
     name: 'payment',
     typeDefs: paymentTypeDefs,
     tables: { outbox, inbox },
-    handlers: paymentHandlers,
+    handlers: paymentHandlers({ db: deps.db, provider: createSimulatedProvider(deps.db), faults: deps.config.faults }),
     topics: [topics.paymentCommands],
     resolvers: () => paymentResolvers(),
     extendContext: (base) => ({ ...base, paymentsByOrder: paymentLoader(deps.db) }),
