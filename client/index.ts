@@ -3,6 +3,7 @@ import { print } from 'graphql';
 import {
   CancelOrderDocument,
   OrderDocument,
+  OrderStatusDocument,
   PlaceOrderDocument,
   ProductDocument,
   ProductsDocument,
@@ -62,6 +63,8 @@ export function createClient({ url, token, fetch = globalThis.fetch }: ClientOpt
     restockProduct: async (productId: string, quantity: number) => (await request(RestockProductDocument, { productId, quantity })).restockProduct,
     placeOrder: async (input: PlaceOrderInput) => (await request(PlaceOrderDocument, { input })).placeOrder.order,
     order: async (id: string) => (await request(OrderDocument, { id })).order,
+    /** The order's status and saga progress only: answered by the order service alone. */
+    orderStatus: async (id: string) => (await request(OrderStatusDocument, { id })).order,
     cancelOrder: async (id: string) => (await request(CancelOrderDocument, { id })).cancelOrder,
     retrySaga: async (orderId: string) => (await request(RetrySagaDocument, { orderId })).retrySaga,
   };

@@ -31,7 +31,12 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 export async function createGateway({ config, verifier, logger }: { config: Config; verifier: TokenVerifier; logger: Logger }): Promise<{ graphql: RequestHandler; stop(): Promise<void> }> {
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(supergraphPath, 'utf8'),
-    buildService: ({ name }) => new ForwardingDataSource({ url: config.subgraphUrls[name as ServiceName] }),
+    buildService: ({ name }) =>
+      new ForwardingDataSource({
+        url: config.subgraphUrls[name as ServiceName],
+        // A subgraph that hangs must not hang the client: its fields fail, the rest answers.
+        fetcher: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(config.subgraphTimeoutMs) }),
+      }),
     logger: logger.child({ service: 'gateway' }),
   });
   const apollo = new ApolloServer<GatewayContext>({

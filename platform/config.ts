@@ -27,6 +27,7 @@ const envSchema = z.object({
   ORDER_URL: optionalUrl(['http://', 'https://']),
   INVENTORY_URL: optionalUrl(['http://', 'https://']),
   PAYMENT_URL: optionalUrl(['http://', 'https://']),
+  SUBGRAPH_TIMEOUT_MS: millis(10_000),
   DATABASE_URL: optionalUrl(['postgres://', 'postgresql://']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   REDIS_URL: optionalUrl(['redis://', 'rediss://']),
@@ -44,6 +45,7 @@ const envSchema = z.object({
     .regex(/^[a-zA-Z0-9._-]+$/, 'may contain only letters, digits, ".", "_" and "-"')
     .default('sagaway'),
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(10_000),
   JWT_SECRET: z.string().min(16, 'must be at least 16 characters').default('sagaway-development-secret-change-me'),
   DATA_DIR: z.string().default('.data'),
   OUTBOX_POLL_MS: millis(250),
@@ -77,6 +79,8 @@ export interface Config {
   ports: { gateway: number } & Record<ServiceName, number>;
   /** Where the gateway and other services reach each subgraph's GraphQL endpoint. */
   subgraphUrls: Record<ServiceName, string>;
+  /** How long the gateway waits for a subgraph before that part of the answer fails. */
+  subgraphTimeoutMs: number;
   /** Absent: the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
   databasePoolSize: number;
@@ -88,6 +92,8 @@ export interface Config {
     clientId: string;
     topicPrefix: string;
     partitions: number;
+    /** How long a silent consumer keeps its partitions before the group moves them. */
+    sessionTimeoutMs: number;
   };
   jwtSecret: string;
   dataDir: string;
@@ -136,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       inventory: e.INVENTORY_URL ?? local(ports.inventory),
       payment: e.PAYMENT_URL ?? local(ports.payment),
     },
+    subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
@@ -144,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       clientId: e.KAFKA_CLIENT_ID,
       topicPrefix: e.KAFKA_TOPIC_PREFIX,
       partitions: e.KAFKA_PARTITIONS,
+      sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
     },
     jwtSecret: e.JWT_SECRET,
     dataDir: e.DATA_DIR,

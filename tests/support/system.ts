@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import postgres from 'postgres';
 import { createClient, type Client } from '../../client/index.ts';
 import { signDevToken } from '../../platform/auth.ts';
 import { createTestDatabase, requireKafka, requireRedis } from './infrastructure.ts';
@@ -10,13 +11,14 @@ import { createTestDatabase, requireKafka, requireRedis } from './infrastructure
 const root = path.resolve(import.meta.dirname, '../..');
 const JWT_SECRET = 'e2e-secret-0123456789abcdef';
 
-type ProcessName = 'gateway' | 'order' | 'inventory' | 'payment';
-const entry: Record<ProcessName, string> = {
+export type ServiceProcess = 'gateway' | 'order' | 'inventory' | 'payment';
+const entry: Record<ServiceProcess, string> = {
   gateway: 'gateway/index.ts',
   order: 'subgraphs/order/index.ts',
   inventory: 'subgraphs/inventory/index.ts',
   payment: 'subgraphs/payment/index.ts',
 };
+const portVariable: Record<ServiceProcess, string> = { gateway: 'GATEWAY_PORT', order: 'ORDER_PORT', inventory: 'INVENTORY_PORT', payment: 'PAYMENT_PORT' };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -32,7 +34,7 @@ export async function freePort(): Promise<number> {
 async function waitForHealth(url: string, child: ChildProcess, name: string, logFile: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} during start-up; see ${logFile}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) during start-up; see ${logFile}`);
     try {
       if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).ok) return;
     } catch {
@@ -43,11 +45,37 @@ async function waitForHealth(url: string, child: ChildProcess, name: string, log
   throw new Error(`${name} did not become healthy within ${timeoutMs} ms; see ${logFile}`);
 }
 
+/** One running copy of a service: replica 0 serves the port the others are told about. */
+interface Instance {
+  name: ServiceProcess;
+  replica: number;
+  port: number;
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+export interface SystemOptions {
+  /** Environment for every process. */
+  env?: Record<string, string>;
+  /** Environment for one service's processes (e.g. a fault to inject). */
+  serviceEnv?: Partial<Record<ServiceProcess, Record<string, string>>>;
+  /** How many processes of each subgraph service to run (default 1). */
+  replicas?: Partial<Record<Exclude<ServiceProcess, 'gateway'>, number>>;
+}
+
 export interface RunningSystem {
   gatewayUrl: string;
+  topicPrefix: string;
+  databaseUrl: string;
   token(customerId: string, options?: { admin?: boolean }): Promise<string>;
   /** The typed SDK, signed in as `customerId`. */
   client(customerId: string, options?: { admin?: boolean }): Promise<Client>;
+  /** Sends a signal to every replica of a service (or one) and, for SIGKILL/SIGTERM, waits until it is gone. */
+  signal(name: ServiceProcess, signal: NodeJS.Signals, replica?: number): Promise<void>;
+  /** Starts a stopped replica again, optionally with different environment; resolves when healthy. */
+  restart(name: ServiceProcess, options?: { replica?: number; env?: Record<string, string> }): Promise<void>;
+  /** Runs SQL against the system's database (for checks no API offers, such as the outbox). */
+  sql<T extends object>(query: string): Promise<T[]>;
   stop(): Promise<void>;
 }
 
@@ -55,11 +83,12 @@ export interface RunningSystem {
  * Starts every service as its own process, as in production, against real Kafka, PostgreSQL and
  * Redis: a fresh database and a fresh topic prefix per suite, so suites never see each other's data.
  */
-export async function startSystem(label: string, env: Record<string, string> = {}): Promise<RunningSystem> {
+export async function startSystem(label: string, { env = {}, serviceEnv = {}, replicas = {} }: SystemOptions = {}): Promise<RunningSystem> {
   const [brokers, redisUrl, database] = await Promise.all([requireKafka(), requireRedis(), createTestDatabase(label)]);
-  const ports: Record<ProcessName, number> = { gateway: await freePort(), order: await freePort(), inventory: await freePort(), payment: await freePort() };
+  const ports: Record<ServiceProcess, number> = { gateway: await freePort(), order: await freePort(), inventory: await freePort(), payment: await freePort() };
   const logDir = path.join(root, 'tests', 'artifacts', `${label}-${randomUUID().slice(0, 6)}`);
   mkdirSync(logDir, { recursive: true });
+  const topicPrefix = `e2e-${label}-${randomUUID().slice(0, 8)}`;
   const baseEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
@@ -68,59 +97,94 @@ export async function startSystem(label: string, env: Record<string, string> = {
     DATABASE_POOL_SIZE: '5',
     REDIS_URL: redisUrl,
     KAFKA_BROKERS: brokers.join(','),
-    KAFKA_TOPIC_PREFIX: `e2e-${label}-${randomUUID().slice(0, 8)}`,
+    KAFKA_TOPIC_PREFIX: topicPrefix,
     KAFKA_PARTITIONS: '3',
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
     JWT_SECRET,
     SEED_DEMO_CATALOG: 'true',
     OUTBOX_POLL_MS: '100',
+    SAGA_SWEEP_MS: '250',
+    SAGA_RETRY_BACKOFF_MS: '100',
     GATEWAY_PORT: String(ports.gateway),
     ORDER_PORT: String(ports.order),
     INVENTORY_PORT: String(ports.inventory),
     PAYMENT_PORT: String(ports.payment),
     ...env,
   };
-  const children = new Map<ProcessName, ChildProcess>();
-  const start = (name: ProcessName) => {
-    const logFile = path.join(logDir, `${name}.log`);
-    const out = createWriteStream(logFile);
-    const child = spawn(process.execPath, ['--import', 'tsx', entry[name]], { cwd: root, env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const instances: Instance[] = [];
+
+  const launch = async (name: ServiceProcess, replica: number, port: number, extraEnv: Record<string, string> = {}) => {
+    const logFile = path.join(logDir, `${name}-${replica}.log`);
+    const out = createWriteStream(logFile, { flags: 'a' });
+    const child = spawn(process.execPath, ['--import', 'tsx', entry[name]], {
+      cwd: root,
+      env: { ...baseEnv, ...serviceEnv[name], ...extraEnv, [portVariable[name]]: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
-    children.set(name, child);
-    return waitForHealth(`http://127.0.0.1:${ports[name]}/health`, child, name, logFile);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const instance: Instance = { name, replica, port, child, exited };
+    const slot = instances.findIndex((i) => i.name === name && i.replica === replica);
+    if (slot >= 0) instances[slot] = instance;
+    else instances.push(instance);
+    await waitForHealth(`http://127.0.0.1:${port}/health`, child, `${name}-${replica}`, logFile);
   };
+  const launchAll = async (name: Exclude<ServiceProcess, 'gateway'>) => {
+    const count = replicas[name] ?? 1;
+    await Promise.all(Array.from({ length: count }, async (_, replica) => launch(name, replica, replica === 0 ? ports[name] : await freePort())));
+  };
+
+  const alive = (i: Instance) => i.child.exitCode === null && i.child.signalCode === null;
   const stop = async () => {
     await Promise.all(
-      [...children.values()].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            child.kill('SIGTERM');
-          }),
-      ),
+      instances.filter(alive).map(async (i) => {
+        const timer = setTimeout(() => i.child.kill('SIGKILL'), 15_000);
+        i.child.kill('SIGCONT');
+        i.child.kill('SIGTERM');
+        await i.exited;
+        clearTimeout(timer);
+      }),
     );
     await database.drop().catch(() => {});
   };
+
   try {
     // Inventory first: it seeds the catalog the others read through the graph.
-    await start('inventory');
-    await Promise.all([start('payment'), start('order')]);
-    await start('gateway');
+    await launchAll('inventory');
+    await Promise.all([launchAll('payment'), launchAll('order')]);
+    await launch('gateway', 0, ports.gateway);
   } catch (err) {
     await stop();
     throw err;
   }
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}/graphql`;
+  const sqlClient = postgres(database.url, { max: 2, onnotice: () => {} });
   return {
     gatewayUrl,
+    topicPrefix,
+    databaseUrl: database.url,
     token: (customerId, { admin = false } = {}) => signDevToken(JWT_SECRET, customerId, { admin }),
     client: async (customerId, { admin = false } = {}) => createClient({ url: gatewayUrl, token: await signDevToken(JWT_SECRET, customerId, { admin }) }),
-    stop,
+    async signal(name, signal, replica) {
+      const targets = instances.filter((i) => i.name === name && (replica === undefined || i.replica === replica) && alive(i));
+      for (const i of targets) {
+        if (signal === 'SIGTERM') i.child.kill('SIGCONT');
+        i.child.kill(signal);
+      }
+      if (signal === 'SIGKILL' || signal === 'SIGTERM') await Promise.all(targets.map((i) => i.exited));
+    },
+    async restart(name, { replica = 0, env: extraEnv } = {}) {
+      const previous = instances.find((i) => i.name === name && i.replica === replica);
+      if (!previous) throw new Error(`no ${name} replica ${replica}`);
+      if (alive(previous)) throw new Error(`${name}-${replica} is still running`);
+      await launch(name, replica, previous.port, extraEnv);
+    },
+    sql: async <T extends object>(query: string) => (await sqlClient.unsafe(query)) as unknown as T[],
+    async stop() {
+      await sqlClient.end();
+      await stop();
+    },
   };
 }
 
