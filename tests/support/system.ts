@@ -61,6 +61,11 @@ export interface SystemOptions {
   serviceEnv?: Partial<Record<ServiceProcess, Record<string, string>>>;
   /** How many processes of each subgraph service to run (default 1). */
   replicas?: Partial<Record<Exclude<ServiceProcess, 'gateway'>, number>>;
+  /**
+   * Restart a process that dies, as a process supervisor would, without its injected faults.
+   * `signal(..., 'SIGTERM')` stops one for good.
+   */
+  supervise?: boolean;
 }
 
 export interface RunningSystem {
@@ -74,6 +79,10 @@ export interface RunningSystem {
   signal(name: ServiceProcess, signal: NodeJS.Signals, replica?: number): Promise<void>;
   /** Starts a stopped replica again, optionally with different environment; resolves when healthy. */
   restart(name: ServiceProcess, options?: { replica?: number; env?: Record<string, string> }): Promise<void>;
+  /** How many times the supervisor restarted each service after it died. */
+  restarts: Record<ServiceProcess, number>;
+  /** Resolves when every supervised restart so far is up again. */
+  settled(): Promise<void>;
   /** Runs SQL against the system's database (for checks no API offers, such as the outbox). */
   sql<T extends object>(query: string): Promise<T[]>;
   stop(): Promise<void>;
@@ -83,7 +92,7 @@ export interface RunningSystem {
  * Starts every service as its own process, as in production, against real Kafka, PostgreSQL and
  * Redis: a fresh database and a fresh topic prefix per suite, so suites never see each other's data.
  */
-export async function startSystem(label: string, { env = {}, serviceEnv = {}, replicas = {} }: SystemOptions = {}): Promise<RunningSystem> {
+export async function startSystem(label: string, { env = {}, serviceEnv = {}, replicas = {}, supervise = false }: SystemOptions = {}): Promise<RunningSystem> {
   const [brokers, redisUrl, database] = await Promise.all([requireKafka(), requireRedis(), createTestDatabase(label)]);
   const ports: Record<ServiceProcess, number> = { gateway: await freePort(), order: await freePort(), inventory: await freePort(), payment: await freePort() };
   const logDir = path.join(root, 'tests', 'artifacts', `${label}-${randomUUID().slice(0, 6)}`);
@@ -112,6 +121,10 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     ...env,
   };
   const instances: Instance[] = [];
+  const restarts: Record<ServiceProcess, number> = { gateway: 0, order: 0, inventory: 0, payment: 0 };
+  const pendingRestarts = new Set<Promise<void>>();
+  const stoppedOnPurpose = new Set<ChildProcess>();
+  let stopping = false;
 
   const launch = async (name: ServiceProcess, replica: number, port: number, extraEnv: Record<string, string> = {}) => {
     const logFile = path.join(logDir, `${name}-${replica}.log`);
@@ -124,6 +137,17 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (supervise) {
+      child.once('exit', () => {
+        if (stopping || stoppedOnPurpose.has(child)) return;
+        restarts[name] += 1;
+        out.write(`\n--- supervisor: ${name}-${replica} died (${child.exitCode ?? child.signalCode}); restarting without faults ---\n`);
+        const restart = new Promise<void>((r) => setTimeout(r, 200))
+          .then(() => launch(name, replica, port, { FAULTS: '' }))
+          .finally(() => pendingRestarts.delete(restart));
+        pendingRestarts.add(restart);
+      });
+    }
     const instance: Instance = { name, replica, port, child, exited };
     const slot = instances.findIndex((i) => i.name === name && i.replica === replica);
     if (slot >= 0) instances[slot] = instance;
@@ -137,6 +161,8 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
 
   const alive = (i: Instance) => i.child.exitCode === null && i.child.signalCode === null;
   const stop = async () => {
+    stopping = true;
+    await Promise.all([...pendingRestarts].map((p) => p.catch(() => {})));
     await Promise.all(
       instances.filter(alive).map(async (i) => {
         const timer = setTimeout(() => i.child.kill('SIGKILL'), 15_000);
@@ -169,7 +195,10 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     async signal(name, signal, replica) {
       const targets = instances.filter((i) => i.name === name && (replica === undefined || i.replica === replica) && alive(i));
       for (const i of targets) {
-        if (signal === 'SIGTERM') i.child.kill('SIGCONT');
+        if (signal === 'SIGTERM') {
+          stoppedOnPurpose.add(i.child);
+          i.child.kill('SIGCONT');
+        }
         i.child.kill(signal);
       }
       if (signal === 'SIGKILL' || signal === 'SIGTERM') await Promise.all(targets.map((i) => i.exited));
@@ -179,6 +208,10 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
       if (!previous) throw new Error(`no ${name} replica ${replica}`);
       if (alive(previous)) throw new Error(`${name}-${replica} is still running`);
       await launch(name, replica, previous.port, extraEnv);
+    },
+    restarts,
+    async settled() {
+      while (pendingRestarts.size > 0) await Promise.all([...pendingRestarts]);
     },
     sql: async <T extends object>(query: string) => (await sqlClient.unsafe(query)) as unknown as T[],
     async stop() {
