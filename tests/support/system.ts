@@ -142,8 +142,10 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
         if (stopping || stoppedOnPurpose.has(child)) return;
         restarts[name] += 1;
         out.write(`\n--- supervisor: ${name}-${replica} died (${child.exitCode ?? child.signalCode}); restarting without faults ---\n`);
+        // A restart that dies again during start-up is restarted again by its own exit handler.
         const restart = new Promise<void>((r) => setTimeout(r, 200))
           .then(() => launch(name, replica, port, { FAULTS: '' }))
+          .catch(() => {})
           .finally(() => pendingRestarts.delete(restart));
         pendingRestarts.add(restart);
       });
