@@ -3,7 +3,8 @@ import type { Faults } from '../platform/faults.ts';
 import type { Logger } from '../platform/logger.ts';
 import { inboxConsumer, type Handlers } from './inbox.ts';
 import { startOutboxRelay, type OutboxRelay } from './outbox.ts';
-import type { MessagingTables } from './tables.ts';
+import { pruneMessaging, type MessagingTables } from './tables.ts';
+import { every } from '../platform/interval.ts';
 import type { Subscription, Transport } from './transport.ts';
 
 /**
@@ -21,6 +22,7 @@ export async function startMessaging({
   logger,
   maxAttempts,
   faults,
+  retention,
 }: {
   name: string;
   db: Db;
@@ -32,6 +34,8 @@ export async function startMessaging({
   logger: Logger;
   maxAttempts?: number;
   faults?: Faults;
+  /** How long published outbox rows and handled inbox entries are kept. */
+  retention?: { outboxMs: number; inboxMs: number };
 }): Promise<{ relay: OutboxRelay; stop(): Promise<void> }> {
   const relay = startOutboxRelay({ db, outbox: tables.outbox, transport, lockName: name, pollMs, logger, faults });
   let subscription: Subscription | undefined;
@@ -44,9 +48,18 @@ export async function startMessaging({
       handle: inboxConsumer({ db, inbox: tables.inbox, consumer: name, transport, handlers, logger, afterCommit: relay.nudge, maxAttempts, faults }),
     });
   }
+  const stopPruning = retention
+    ? every(
+        Math.min(retention.outboxMs, 10 * 60_000),
+        () => pruneMessaging(db, tables, { outboxBefore: new Date(Date.now() - retention.outboxMs), inboxBefore: new Date(Date.now() - retention.inboxMs) }),
+        logger,
+        'pruning the outbox and inbox',
+      )
+    : undefined;
   return {
     relay,
     async stop() {
+      await stopPruning?.();
       await subscription?.close();
       await relay.stop();
     },

@@ -1,4 +1,5 @@
-import { sql } from 'drizzle-orm';
+import { lt, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
 import { bigserial, index, jsonb, primaryKey, text, timestamp, uuid, type PgSchema } from 'drizzle-orm/pg-core';
 
 /**
@@ -34,3 +35,12 @@ export function messagingTables(schema: PgSchema) {
 }
 
 export type MessagingTables = ReturnType<typeof messagingTables>;
+
+/**
+ * Deletes outbox rows published before `outboxBefore` and inbox entries handled before
+ * `inboxBefore`. The inbox must outlive any redelivery: keep it longer than Kafka keeps messages.
+ */
+export async function pruneMessaging(db: Db, { outbox, inbox }: MessagingTables, { outboxBefore, inboxBefore }: { outboxBefore: Date; inboxBefore: Date }): Promise<void> {
+  await db.delete(outbox).where(lt(outbox.publishedAt, outboxBefore));
+  await db.delete(inbox).where(lt(inbox.handledAt, inboxBefore));
+}

@@ -49,6 +49,8 @@ const envSchema = z.object({
   JWT_SECRET: z.string().min(16, 'must be at least 16 characters').default('sagaway-development-secret-change-me'),
   DATA_DIR: z.string().default('.data'),
   OUTBOX_POLL_MS: millis(250),
+  OUTBOX_RETENTION_HOURS: z.coerce.number().positive().default(24),
+  INBOX_RETENTION_HOURS: z.coerce.number().positive().default(168),
   SAGA_DEADLINE_MS: millis(30_000),
   CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(30),
   SAGA_SWEEP_MS: millis(1000),
@@ -98,6 +100,10 @@ export interface Config {
   jwtSecret: string;
   dataDir: string;
   outboxPollMs: number;
+  /** Published outbox rows are deleted after this long. */
+  outboxRetentionHours: number;
+  /** Handled inbox entries are deleted after this long; keep it above Kafka's retention. */
+  inboxRetentionHours: number;
   /** How long an order saga may run before it compensates. */
   sagaDeadlineMs: number;
   /** How often the saga sweeper looks for passed deadlines and due retries. */
@@ -156,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: e.JWT_SECRET,
     dataDir: e.DATA_DIR,
     outboxPollMs: e.OUTBOX_POLL_MS,
+    outboxRetentionHours: e.OUTBOX_RETENTION_HOURS,
+    inboxRetentionHours: e.INBOX_RETENTION_HOURS,
     sagaDeadlineMs: e.SAGA_DEADLINE_MS,
     sagaSweepMs: e.SAGA_SWEEP_MS,
     sagaRetryBackoffMs: e.SAGA_RETRY_BACKOFF_MS,

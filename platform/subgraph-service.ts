@@ -45,6 +45,7 @@ export async function createSubgraphService<C extends SubgraphContext>(
     logger: logger.child({ service: name }),
     maxAttempts: config.consumerMaxAttempts,
     faults: config.faults,
+    retention: { outboxMs: config.outboxRetentionHours * 3_600_000, inboxMs: config.inboxRetentionHours * 3_600_000 },
   });
   const { handler, apollo } = await createSubgraph({ typeDefs, resolvers: resolvers(messaging.relay), verifier, extendContext });
   const stopBackground = background?.(messaging.relay);
