@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import type { OrderStatus, PricedLine } from './order.ts';
 import { orderItems, orders, type OrderItemRow, type OrderRow } from './tables.ts';
@@ -27,4 +27,27 @@ export async function updateStatus(tx: Db, row: OrderRow, status: OrderStatus, r
     .returning();
   if (!updated) throw new Error(`order ${row.id} changed concurrently`);
   return updated;
+}
+
+/** Where a page of orders starts: after this (createdAt, id), newest first. */
+export interface OrderCursor {
+  createdAt: string;
+  id: string;
+}
+
+/**
+ * One page of orders, newest first, as a keyset query on (created_at, id) — an index range scan
+ * however deep the page — with one row more than asked, to tell whether another page follows.
+ */
+export function listOrders(db: Db, { customerId, status, after, limit }: { customerId?: string; status?: OrderStatus; after?: OrderCursor; limit: number }): Promise<OrderRow[]> {
+  const where: SQL[] = [];
+  if (customerId !== undefined) where.push(eq(orders.customerId, customerId));
+  if (status !== undefined) where.push(eq(orders.status, status));
+  if (after) where.push(sql`(${orders.createdAt}, ${orders.id}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`);
+  return db
+    .select()
+    .from(orders)
+    .where(and(...where))
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(limit + 1);
 }

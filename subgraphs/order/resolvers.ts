@@ -3,13 +3,13 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import type { Db } from '../../db/client.ts';
 import { forbidden } from '../../platform/errors.ts';
 import { formatCents } from '../../platform/money.ts';
-import { isUuid } from '../../platform/pagination.ts';
+import { connection, isUuid, pageArgs } from '../../platform/pagination.ts';
 import type { SubgraphContext } from '../../platform/subgraph.ts';
 import type { SagaEngine, SagaView } from '../../saga/engine.ts';
 import type { OrderSagaData } from '../../saga/order-saga.ts';
 import type { Catalog } from './catalog.ts';
-import type { PlaceOrderInput } from './order.ts';
-import { findOrder, itemsOfOrders } from './repository.ts';
+import type { OrderStatus, PlaceOrderInput } from './order.ts';
+import { findOrder, itemsOfOrders, listOrders, type OrderCursor } from './repository.ts';
 import type { OrderItemRow, OrderRow } from './tables.ts';
 import { cancelOrder, placeOrder, retrySaga } from './workflow.ts';
 
@@ -31,6 +31,11 @@ export const sagaLoader = (db: Db, engine: SagaEngine<OrderSagaData>) =>
     return orderIds.map((id) => byOrder.get(id) ?? null);
   });
 
+const isOrderCursor = (v: unknown): v is OrderCursor => {
+  const c = v as Partial<OrderCursor> | null;
+  return typeof c === 'object' && c !== null && isUuid(c.id) && typeof c.createdAt === 'string' && !Number.isNaN(Date.parse(c.createdAt));
+};
+
 const mayRead = (ctx: SubgraphContext, order: OrderRow) => ctx.identity.isAdmin || order.customerId === ctx.identity.customerId;
 
 export function orderResolvers({ db, catalog, engine, afterCommit }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData>; afterCommit: () => void }): GraphQLResolverMap<OrderContext> {
@@ -43,6 +48,16 @@ export function orderResolvers({ db, catalog, engine, afterCommit }: { db: Db; c
   return {
     Query: {
       order: (_: unknown, { id }: { id: string }, ctx: OrderContext) => readable(id, ctx),
+      orders: async (_: unknown, args: { first?: number | null; after?: string | null; status?: OrderStatus | null }, ctx: OrderContext) => {
+        const { limit, after } = pageArgs(args.first, args.after, isOrderCursor);
+        const rows = await listOrders(db, {
+          customerId: ctx.identity.isAdmin ? undefined : ctx.identity.customerId,
+          status: args.status ?? undefined,
+          after,
+          limit,
+        });
+        return connection(rows, limit, (o) => ({ createdAt: o.createdAt.toISOString(), id: o.id }), (o) => o);
+      },
     },
     Mutation: {
       placeOrder: async (_: unknown, { input }: { input: PlaceOrderInput }, ctx: OrderContext) => {
