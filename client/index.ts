@@ -1,9 +1,14 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import {
   CancelOrderDocument,
   OrderDocument,
   OrderStatusDocument,
+  OrdersDocument,
+  OrderStatusChangedDocument,
+  type OrdersQueryVariables,
+  type OrderStatusChangedSubscription,
   PlaceOrderDocument,
   ProductDocument,
   ProductsDocument,
@@ -34,13 +39,54 @@ export interface ClientOptions {
   /** A bearer token (without the `Bearer ` prefix). */
   token?: string;
   fetch?: typeof globalThis.fetch;
+  /** A WebSocket implementation for subscriptions; default: the global one, else the `ws` package. */
+  webSocketImpl?: unknown;
 }
+
+/** Close codes of the gateway's graphql-ws endpoint that carry a contract error code. */
+const closeCodes: Record<number, string> = { 4401: 'UNAUTHENTICATED', 4403: 'UNAUTHENTICATED', 4429: 'RATE_LIMITED' };
+
+const toClientError = (err: unknown): GraphQLClientError => {
+  if (err instanceof GraphQLClientError) return err;
+  const close = err as { code?: number; reason?: string };
+  if (typeof close?.code === 'number') return new GraphQLClientError(closeCodes[close.code] ?? 'INTERNAL_SERVER_ERROR', close.reason || `connection closed (${close.code})`, [], null);
+  const list = Array.isArray(err) ? (err as GraphQLClientError['errors']) : undefined;
+  if (list?.length) return new GraphQLClientError(String(list[0]!.extensions?.code ?? 'INTERNAL_SERVER_ERROR'), list[0]!.message, list, null);
+  return new GraphQLClientError('INTERNAL_SERVER_ERROR', err instanceof Error ? err.message : String(err), [], null);
+};
 
 /**
  * The typed SDK: one method per contract operation, generated documents underneath.
  * Any GraphQL error throws a `GraphQLClientError` carrying the first error's code.
  */
-export function createClient({ url, token, fetch = globalThis.fetch }: ClientOptions) {
+export function createClient({ url, token, fetch = globalThis.fetch, webSocketImpl }: ClientOptions) {
+  let ws: Promise<WsClient> | undefined;
+  const socket = () =>
+    (ws ??= (async () =>
+      createWsClient({
+        url: url.replace(/^http/, 'ws'),
+        webSocketImpl: webSocketImpl ?? (globalThis as { WebSocket?: unknown }).WebSocket ?? (await import('ws')).WebSocket,
+        connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+        lazy: true,
+        retryAttempts: 0,
+      }))());
+
+  /** A subscription as an async iterable; GraphQL errors and refusals throw `GraphQLClientError`. */
+  async function* subscribe<R, V extends Record<string, unknown>>(document: TypedDocumentNode<R, V>, variables: V): AsyncGenerator<R> {
+    const client = await socket();
+    const results = client.iterate<R>({ query: print(document), variables });
+    try {
+      for await (const result of results) {
+        if (result.errors?.length) throw toClientError(result.errors);
+        yield result.data as R;
+      }
+    } catch (err) {
+      throw toClientError(err);
+    } finally {
+      await results.return?.();
+    }
+  }
+
   async function request<R, V>(document: TypedDocumentNode<R, V>, variables: V): Promise<R> {
     const response = await fetch(url, {
       method: 'POST',
@@ -65,6 +111,15 @@ export function createClient({ url, token, fetch = globalThis.fetch }: ClientOpt
     order: async (id: string) => (await request(OrderDocument, { id })).order,
     /** The order's status and saga progress only: answered by the order service alone. */
     orderStatus: async (id: string) => (await request(OrderStatusDocument, { id })).order,
+    orders: async (variables: OrdersQueryVariables = {}) => (await request(OrdersDocument, variables)).orders,
+    /** The order's status events: the current state first, then every change; ends after a final status. */
+    orderStatusChanged: async function* (orderId: string): AsyncGenerator<OrderStatusChangedSubscription['orderStatusChanged']> {
+      for await (const data of subscribe(OrderStatusChangedDocument, { orderId })) yield data.orderStatusChanged;
+    },
+    /** Closes the subscription connection, if one was opened. */
+    async dispose() {
+      if (ws) await (await ws).dispose();
+    },
     cancelOrder: async (id: string) => (await request(CancelOrderDocument, { id })).cancelOrder,
     retrySaga: async (orderId: string) => (await request(RetrySagaDocument, { orderId })).retrySaga,
   };

@@ -58,11 +58,14 @@ export function openPostgres(url: string, poolSize = 10): Database {
   };
 }
 
+/** Called with every SQL statement a drizzle database runs (tests count them). */
+export type QueryObserver = (sql: string) => void;
+
 /** The embedded database: PostgreSQL compiled to WASM, one connection, data in `dir` (in memory without one). */
-export async function openPglite(dir?: string): Promise<Database> {
+export async function openPglite(dir?: string, onQuery?: QueryObserver): Promise<Database> {
   if (dir) mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
-  const db = drizzlePglite({ client });
+  const db = drizzlePglite({ client, ...(onQuery ? { logger: { logQuery: (query: string) => onQuery(query) } } : {}) });
   return {
     db,
     kind: 'pglite',

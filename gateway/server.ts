@@ -8,6 +8,7 @@ import { formatError, rethrowAsGraphQL } from '../platform/errors.ts';
 import { CORRELATION_HEADER, correlationIdOf, graphqlHandler, type RequestHandler } from '../platform/http.ts';
 import type { Logger } from '../platform/logger.ts';
 import { supergraphPath } from './compose.ts';
+import { queryLimitsPlugin } from './protections.ts';
 
 export interface GatewayContext extends BaseContext {
   identity: Identity;
@@ -43,11 +44,12 @@ export async function createGateway({ config, verifier, logger }: { config: Conf
     gateway,
     formatError,
     includeStacktraceInErrorResponses: false,
+    plugins: [queryLimitsPlugin(config.limits)],
   });
   await apollo.start();
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
     const authorization = req.headers.authorization ?? '';
     return { identity: await verifier.verify(authorization).catch(rethrowAsGraphQL), authorization, correlationId: correlationIdOf(req) };
   };
-  return { graphql: graphqlHandler(apollo, context), stop: () => apollo.stop() };
+  return { graphql: graphqlHandler(apollo, context, { maxBodyBytes: config.limits.maxBodyBytes }), stop: () => apollo.stop() };
 }

@@ -28,6 +28,10 @@ const envSchema = z.object({
   INVENTORY_URL: optionalUrl(['http://', 'https://']),
   PAYMENT_URL: optionalUrl(['http://', 'https://']),
   SUBGRAPH_TIMEOUT_MS: millis(10_000),
+  GATEWAY_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
+  GATEWAY_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
+  GATEWAY_MAX_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+  GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(262_144),
   DATABASE_URL: optionalUrl(['postgres://', 'postgresql://']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   REDIS_URL: optionalUrl(['redis://', 'rediss://']),
@@ -83,6 +87,8 @@ export interface Config {
   subgraphUrls: Record<ServiceName, string>;
   /** How long the gateway waits for a subgraph before that part of the answer fails. */
   subgraphTimeoutMs: number;
+  /** What the gateway refuses before asking any subgraph. */
+  limits: { maxDepth: number; maxAliases: number; maxListSize: number; maxBodyBytes: number };
   /** Absent: the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
   databasePoolSize: number;
@@ -149,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       payment: e.PAYMENT_URL ?? local(ports.payment),
     },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+    limits: { maxDepth: e.GATEWAY_MAX_DEPTH, maxAliases: e.GATEWAY_MAX_ALIASES, maxListSize: e.GATEWAY_MAX_LIST_SIZE, maxBodyBytes: e.GATEWAY_MAX_BODY_BYTES },
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,

@@ -22,8 +22,8 @@ export interface Infrastructure {
  * Opens the database, message transport and cache the configuration names: the real services
  * when their variables are set, the embedded ones otherwise. Each is registered for disposal.
  */
-export async function openInfrastructure(config: Config, logger: Logger, disposer: Disposer): Promise<Infrastructure> {
-  const database = await openDatabase(config);
+export async function openInfrastructure(config: Config, logger: Logger, disposer: Disposer, given: { database?: Database } = {}): Promise<Infrastructure> {
+  const database = given.database ?? (await openDatabase(config));
   disposer.use(() => database.close());
   const transport = config.kafka.brokers
     ? createKafkaTransport({ ...config.kafka, brokers: config.kafka.brokers, logger })

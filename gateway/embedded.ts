@@ -1,0 +1,55 @@
+import type { Database } from '../db/client.ts';
+import type { Config } from '../platform/config.ts';
+import { listen } from '../platform/http.ts';
+import { openInfrastructure, type Infrastructure } from '../platform/infrastructure.ts';
+import { createDisposer } from '../platform/lifecycle.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { ServiceFactory } from '../platform/service.ts';
+import { createInventoryService, inventoryMigrations } from '../subgraphs/inventory/server.ts';
+import { seedDemoCatalog } from '../subgraphs/inventory/seed.ts';
+import { createOrderService, orderMigrations } from '../subgraphs/order/server.ts';
+import { createPaymentService, paymentMigrations } from '../subgraphs/payment/server.ts';
+import { createGateway } from './server.ts';
+
+export interface EmbeddedSystem {
+  /** The gateway's GraphQL endpoint. */
+  url: string;
+  infra: Infrastructure;
+  stop(): Promise<void>;
+}
+
+/**
+ * Every subgraph, the saga and the gateway in one process — `npm start`, and tests that want the
+ * whole graph without processes. Each service listens on its configured port (0: any free one).
+ */
+export async function startEmbeddedSystem(config: Config, logger: Logger, { database }: { database?: Database } = {}): Promise<EmbeddedSystem> {
+  const disposer = createDisposer(logger);
+  try {
+    const infra = await openInfrastructure(config, logger, disposer, { database });
+    for (const set of [orderMigrations, inventoryMigrations, paymentMigrations]) await infra.database.migrate(set);
+    await seedDemoCatalog(infra.database.db);
+    const deps = { config, logger, db: infra.database.db, ...infra };
+    const urls = { ...config.subgraphUrls };
+    const factories: [keyof typeof config.subgraphUrls, ServiceFactory][] = [
+      ['inventory', createInventoryService],
+      ['payment', createPaymentService],
+      ['order', createOrderService],
+    ];
+    for (const [name, create] of factories) {
+      // The order service reads prices from inventory: it must know where inventory really listens.
+      const service = await create({ ...deps, config: { ...config, subgraphUrls: urls } });
+      disposer.use(service.stop);
+      const http = await listen({ graphql: service.graphql, port: config.ports[name], host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+      disposer.use(http.close);
+      urls[name] = `http://${config.host}:${http.port}/graphql`;
+    }
+    const gateway = await createGateway({ config: { ...config, subgraphUrls: urls }, verifier: infra.verifier, logger });
+    disposer.use(gateway.stop);
+    const http = await listen({ graphql: gateway.graphql, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+    disposer.use(http.close);
+    return { url: `http://${config.host}:${http.port}/graphql`, infra, stop: disposer.dispose };
+  } catch (err) {
+    await disposer.dispose();
+    throw err;
+  }
+}

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type Client } from '../client/index.ts';
+import { openPglite } from '../db/client.ts';
+import { signDevToken } from '../platform/auth.ts';
+import { loadConfig } from '../platform/config.ts';
+import { createLogger } from '../platform/logger.ts';
+import { demoCatalog } from '../subgraphs/inventory/seed.ts';
+import { startEmbeddedSystem, type EmbeddedSystem } from './embedded.ts';
+
+/**
+ * The whole graph in one process on PGlite: what the gateway refuses before asking a subgraph, and
+ * how many SQL statements one page of orders costs across all three subgraphs.
+ */
+const JWT_SECRET = 'gateway-test-secret-0123456789';
+let system: EmbeddedSystem;
+let statements: string[] = [];
+let alice: Client;
+let token: string;
+
+const post = async (query: string, variables: Record<string, unknown> = {}) =>
+  (await fetch(system.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  }).then((r) => r.json())) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+
+beforeAll(async () => {
+  // Background work (relay polls, sweeps) is slowed down so that only the request's SQL is counted.
+  const config = loadConfig({
+    JWT_SECRET,
+    LOG_LEVEL: 'silent',
+    GATEWAY_PORT: '0',
+    ORDER_PORT: '0',
+    INVENTORY_PORT: '0',
+    PAYMENT_PORT: '0',
+    OUTBOX_POLL_MS: '60000',
+    SAGA_SWEEP_MS: '60000',
+  });
+  const database = await openPglite(undefined, (sql) => statements.push(sql));
+  system = await startEmbeddedSystem(config, createLogger('silent'), { database });
+  token = await signDevToken(JWT_SECRET, 'alice');
+  alice = createClient({ url: system.url, token });
+});
+afterAll(() => system?.stop());
+
+describe('the gateway', () => {
+  it('answers a page of 20 orders × 3 items with products, payments and sagas in a handful of SQL statements', async () => {
+    const products = demoCatalog.slice(0, 3);
+    for (let i = 0; i < 20; i++) {
+      await alice.placeOrder({ items: products.map((p) => ({ productId: p.id, quantity: 1 })), paymentToken: i % 2 ? 'tok_visa' : 'tok_chargeDeclined' });
+    }
+    await expect
+      .poll(async () => (await alice.orders({ first: 20 })).edges.every((e) => e.node.status === 'COMPLETED' || e.node.status === 'FAILED'), { timeout: 30_000, interval: 200 })
+      .toBe(true);
+
+    statements = [];
+    const full = (await post(`{ orders(first: 20) { edges { node { id status items { quantity unitPrice product { sku price available reserved } }
+      payment { status amount } saga { status steps { name status } } } } } }`)) as { data: { orders: { edges: { node: { items: { product: { sku: string } }[]; payment: { status: string } | null } }[] } } };
+    const nodes = full.data.orders.edges.map((e) => e.node);
+    expect(nodes).toHaveLength(20);
+    expect(nodes.every((n) => n.items.length === 3 && n.items.every((i) => i.product.sku))).toBe(true);
+    expect(nodes.filter((n) => n.payment?.status === 'APPROVED')).toHaveLength(10);
+    // orders, items, sagas (order subgraph) + products (inventory) + payments (payment): one each.
+    expect(statements.length, statements.join('\n')).toBeLessThanOrEqual(5);
+  });
+
+  it('refuses a page larger than the limit before asking a subgraph, and an oversized body', async () => {
+    const res = await post('query($n: Int) { orders(first: $n) { edges { node { id } } } }', { n: 500 });
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'maxListSize' });
+    const big = await fetch(system.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ products { edges { node { id } } } }', variables: { pad: 'x'.repeat(300_000) } }),
+    });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('lets every operation of the SDK through the default limits', async () => {
+    const res = await post('{ orders(first: 100) { edges { node { items { product { sku } } payment { status } saga { steps { name } } } } pageInfo { hasNextPage } } }');
+    expect(res.errors).toBeUndefined();
+  });
+});
