@@ -1,4 +1,3 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { ServiceName } from './config.ts';
 import type { Handlers } from '../messaging/inbox.ts';
 import type { OutboxRelay } from '../messaging/outbox.ts';
@@ -28,7 +27,7 @@ export async function createSubgraphService<C extends SubgraphContext>(
     tables: MessagingTables;
     handlers: Handlers;
     topics: string[];
-    resolvers: (relay: OutboxRelay) => GraphQLResolverMap<C>;
+    resolvers: (relay: OutboxRelay) => object;
     extendContext: (base: SubgraphContext) => C;
     /** Work the service does on its own (timers, sweepers); returns how to stop it. */
     background?: (relay: OutboxRelay) => () => Promise<void>;

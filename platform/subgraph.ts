@@ -31,7 +31,8 @@ export async function createSubgraph<C extends SubgraphContext>({
   extendContext,
 }: {
   typeDefs: string;
-  resolvers: GraphQLResolverMap<C>;
+  /** The subgraph's resolvers, typed by its generated `Resolvers`. */
+  resolvers: object;
   verifier: TokenVerifier;
   extendContext: (base: SubgraphContext) => C;
 }): Promise<{ apollo: ApolloServer<C>; handler: RequestHandler }> {

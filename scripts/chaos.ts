@@ -37,7 +37,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (message: string) => process.stdout.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
 const tokens = [...Array(12).fill('tok_visa'), ...Array(4).fill('tok_chargeDeclined'), 'tok_timeout', 'tok_timeout', 'tok_unknown', 'tok_visa'];
-const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 /** Retries a call while the system is being killed under it; domain errors end the retry. */
 async function surely<T>(call: () => Promise<T>, { until = Date.now() + FINAL_BOUND_MS } = {}): Promise<T> {

@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { Db } from '../../db/client.ts';
 import { forbidden, notFound } from '../../platform/errors.ts';
 import { formatCents } from '../../platform/money.ts';
 import { connection, isUuid, pageArgs } from '../../platform/pagination.ts';
 import type { SubgraphContext } from '../../platform/subgraph.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 import { validateRestock } from './inventory.ts';
 import { listProducts, productsByIds, restock } from './repository.ts';
 import type { ProductRow } from './tables.ts';
@@ -23,18 +23,18 @@ export const productLoader = (db: Db) =>
 
 const isSkuKey = (v: unknown): v is { sku: string } => typeof v === 'object' && v !== null && typeof (v as { sku?: unknown }).sku === 'string';
 
-export function inventoryResolvers(db: Db): GraphQLResolverMap<InventoryContext> {
+export function inventoryResolvers(db: Db): Resolvers {
   return {
     Query: {
-      product: (_: unknown, { id }: { id: string }, ctx: InventoryContext) => ctx.products.load(id),
-      products: async (_: unknown, args: { first?: number | null; after?: string | null }) => {
+      product: (_, { id }, ctx) => ctx.products.load(id),
+      products: async (_, args) => {
         const { limit, after } = pageArgs(args.first, args.after, isSkuKey);
         const rows = await listProducts(db, { limit, afterSku: after?.sku });
         return connection(rows, limit, (r) => ({ sku: r.sku }), (r) => r);
       },
     },
     Mutation: {
-      restockProduct: async (_: unknown, { productId, quantity }: { productId: string; quantity: number }, ctx: InventoryContext) => {
+      restockProduct: async (_, { productId, quantity }, ctx) => {
         if (!ctx.identity.isAdmin) throw forbidden('Only an admin may restock products');
         validateRestock(quantity);
         const row = isUuid(productId) ? await restock(db, productId, quantity) : undefined;
@@ -43,8 +43,8 @@ export function inventoryResolvers(db: Db): GraphQLResolverMap<InventoryContext>
       },
     },
     Product: {
-      __resolveReference: (ref: { id: string }, ctx: InventoryContext) => ctx.products.load(ref.id),
-      price: (p: ProductRow) => formatCents(p.priceCents),
+      __resolveReference: (ref, ctx) => ctx.products.load(ref.id),
+      price: (p) => formatCents(p.priceCents),
     },
   };
 }

@@ -1,5 +1,4 @@
 import DataLoader from 'dataloader';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { Db } from '../../db/client.ts';
 import { forbidden } from '../../platform/errors.ts';
 import { formatCents } from '../../platform/money.ts';
@@ -8,7 +7,7 @@ import type { SubgraphContext } from '../../platform/subgraph.ts';
 import type { SagaEngine, SagaView } from '../../saga/engine.ts';
 import type { OrderSagaData } from '../../saga/order-saga.ts';
 import type { Catalog } from './catalog.ts';
-import type { OrderStatus, PlaceOrderInput } from './order.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 import { findOrder, itemsOfOrders, listOrders, type OrderCursor } from './repository.ts';
 import type { OrderItemRow, OrderRow } from './tables.ts';
 import { cancelOrder, placeOrder, retrySaga } from './workflow.ts';
@@ -38,7 +37,10 @@ const isOrderCursor = (v: unknown): v is OrderCursor => {
 
 const mayRead = (ctx: SubgraphContext, order: OrderRow) => ctx.identity.isAdmin || order.customerId === ctx.identity.customerId;
 
-export function orderResolvers({ db, catalog, engine, afterCommit }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData>; afterCommit: () => void }): GraphQLResolverMap<OrderContext> {
+/** A product as the order subgraph knows it: a reference the inventory subgraph resolves. */
+export type ProductReference = { __typename: 'Product'; id: string };
+
+export function orderResolvers({ db, catalog, engine, afterCommit }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData>; afterCommit: () => void }): Resolvers {
   const readable = async (id: string, ctx: OrderContext) => {
     const order = isUuid(id) ? await findOrder(db, id) : undefined;
     if (!order) return null;
@@ -47,8 +49,8 @@ export function orderResolvers({ db, catalog, engine, afterCommit }: { db: Db; c
   };
   return {
     Query: {
-      order: (_: unknown, { id }: { id: string }, ctx: OrderContext) => readable(id, ctx),
-      orders: async (_: unknown, args: { first?: number | null; after?: string | null; status?: OrderStatus | null }, ctx: OrderContext) => {
+      order: (_, { id }, ctx) => readable(id, ctx),
+      orders: async (_, args, ctx) => {
         const { limit, after } = pageArgs(args.first, args.after, isOrderCursor);
         const rows = await listOrders(db, {
           customerId: ctx.identity.isAdmin ? undefined : ctx.identity.customerId,
@@ -60,27 +62,27 @@ export function orderResolvers({ db, catalog, engine, afterCommit }: { db: Db; c
       },
     },
     Mutation: {
-      placeOrder: async (_: unknown, { input }: { input: PlaceOrderInput }, ctx: OrderContext) => {
+      placeOrder: async (_, { input }, ctx) => {
         const { order, created } = await placeOrder({ db, catalog, engine }, ctx.identity, input, ctx);
         if (created) afterCommit();
         return { order };
       },
-      cancelOrder: async (_: unknown, { id }: { id: string }, ctx: OrderContext) => {
+      cancelOrder: async (_, { id }, ctx) => {
         const order = await cancelOrder({ db, engine }, ctx.identity, id, ctx);
         afterCommit();
         return order;
       },
-      retrySaga: async (_: unknown, { orderId }: { orderId: string }, ctx: OrderContext) => {
+      retrySaga: async (_, { orderId }, ctx) => {
         const order = await retrySaga({ db, engine }, ctx.identity, orderId, ctx);
         afterCommit();
         return order;
       },
     },
     Order: {
-      __resolveReference: (ref: { id: string }, ctx: OrderContext) => readable(ref.id, ctx),
-      items: (o: OrderRow, _: unknown, ctx: OrderContext) => ctx.items.load(o.id),
-      totalAmount: (o: OrderRow) => formatCents(o.totalCents),
-      saga: async (o: OrderRow, _: unknown, ctx: OrderContext) => {
+      __resolveReference: (ref, ctx) => readable(ref.id, ctx),
+      items: (o, _, ctx) => ctx.items.load(o.id),
+      totalAmount: (o) => formatCents(o.totalCents),
+      saga: async (o, _, ctx) => {
         const saga = await ctx.sagas.load(o.id);
         if (!saga) throw new Error(`order ${o.id} has no saga`);
         const { row } = saga;
@@ -88,9 +90,9 @@ export function orderResolvers({ db, catalog, engine, afterCommit }: { db: Db; c
       },
     },
     OrderItem: {
-      product: (i: OrderItemRow) => ({ __typename: 'Product', id: i.productId }),
-      unitPrice: (i: OrderItemRow) => formatCents(i.unitPriceCents),
-      subtotal: (i: OrderItemRow) => formatCents(i.unitPriceCents * i.quantity),
+      product: (i) => ({ __typename: 'Product', id: i.productId }),
+      unitPrice: (i) => formatCents(i.unitPriceCents),
+      subtotal: (i) => formatCents(i.unitPriceCents * i.quantity),
     },
   };
 }

@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { Db } from '../../db/client.ts';
 import { formatCents } from '../../platform/money.ts';
 import { isUuid } from '../../platform/pagination.ts';
 import type { SubgraphContext } from '../../platform/subgraph.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 import { paymentsByOrders } from './repository.ts';
 import type { PaymentRow } from './tables.ts';
 
@@ -18,19 +18,22 @@ export const paymentLoader = (db: Db) =>
     return orderIds.map((id) => byOrder.get(id) ?? null);
   });
 
-export function paymentResolvers(): GraphQLResolverMap<PaymentContext> {
+/** An order as the payment subgraph knows it: by id alone. */
+export type OrderReference = { id: string };
+
+export function paymentResolvers(): Resolvers {
   return {
     Order: {
-      __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+      __resolveReference: (ref) => ({ id: ref.id }),
       // The order subgraph decides who may see an order; a payment is shown only to the same customer or an admin.
-      payment: async (order: { id: string }, _: unknown, ctx: PaymentContext) => {
+      payment: async (order, _, ctx) => {
         const payment = await ctx.paymentsByOrder.load(order.id);
         if (!payment) return null;
         return ctx.identity.isAdmin || payment.customerId === ctx.identity.customerId ? payment : null;
       },
     },
     Payment: {
-      amount: (p: PaymentRow) => formatCents(p.amountCents),
+      amount: (p) => formatCents(p.amountCents),
     },
   };
 }
