@@ -125,6 +125,27 @@ describe('placing an order through the gateway', () => {
     expect(await alice.order('7a1c0e52-0000-4000-8000-00000000dead')).toBeNull();
   });
 
+  it('lists the caller’s orders newest first, by status, and everyone’s for an admin', async () => {
+    const bob = await system.client('bob');
+    const first = await bob.placeOrder({ items: [{ productId: PRODUCT.book, quantity: 1 }], paymentToken: 'tok_visa' });
+    const second = await bob.placeOrder({ items: [{ productId: PRODUCT.book, quantity: 1 }], paymentToken: 'tok_chargeDeclined' });
+    await waitFor(async () => (await bob.orderStatus(first.id))!.status, (s) => s === 'COMPLETED', { what: 'the paid order' });
+    await waitFor(async () => (await bob.orderStatus(second.id))!.status, (s) => s === 'FAILED', { what: 'the declined order' });
+
+    const mine = await bob.orders({ first: 10 });
+    expect(mine.edges.map((e) => e.node.id)).toEqual([second.id, first.id]);
+    expect(mine.pageInfo.hasNextPage).toBe(false);
+    const onePage = await bob.orders({ first: 1 });
+    expect(onePage.pageInfo.hasNextPage).toBe(true);
+    const next = await bob.orders({ first: 1, after: onePage.pageInfo.endCursor });
+    expect(next.edges.map((e) => e.node.id)).toEqual([first.id]);
+    expect((await bob.orders({ status: 'FAILED' })).edges.map((e) => e.node.id)).toEqual([second.id]);
+    expect((await alice.orders({ first: 100 })).edges.some((e) => e.node.customerId !== 'alice')).toBe(false);
+    const everyone = await admin.orders({ first: 100 });
+    expect(everyone.edges.map((e) => e.node.id)).toEqual(expect.arrayContaining([first.id, second.id]));
+    expect(await codeOf(bob.orders({ first: 101 }))).toBe('BAD_USER_INPUT');
+  });
+
   it('lets only an admin restock a product', async () => {
     expect(await codeOf(alice.restockProduct(PRODUCT.lamp, 10))).toBe('FORBIDDEN');
     const before = await product(PRODUCT.lamp);
