@@ -43,10 +43,12 @@ export async function startEmbeddedSystem(config: Config, logger: Logger, { data
       disposer.use(http.close);
       urls[name] = `http://${config.host}:${http.port}/graphql`;
     }
-    const gateway = await createGateway({ config: { ...config, subgraphUrls: urls }, verifier: infra.verifier, logger });
-    disposer.use(gateway.stop);
+    const gateway = await createGateway({ config: { ...config, subgraphUrls: urls }, verifier: infra.verifier, logger, transport: infra.transport });
     const http = await listen({ graphql: gateway.graphql, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+    gateway.serveSubscriptions(http.server);
+    // Subscriptions close before the HTTP server, which waits for open connections.
     disposer.use(http.close);
+    disposer.use(gateway.stop);
     return { url: `http://${config.host}:${http.port}/graphql`, infra, stop: disposer.dispose };
   } catch (err) {
     await disposer.dispose();

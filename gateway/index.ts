@@ -1,6 +1,7 @@
 import { createHs256Verifier } from '../platform/auth.ts';
 import { listen } from '../platform/http.ts';
 import { createDisposer, exitOnSignal } from '../platform/lifecycle.ts';
+import { openTransport } from '../platform/infrastructure.ts';
 import { createLogger } from '../platform/logger.ts';
 import { configOrExit } from '../platform/main.ts';
 import { createGateway } from './server.ts';
@@ -10,10 +11,13 @@ const logger = createLogger(config.logLevel, 'gateway');
 const disposer = createDisposer(logger);
 exitOnSignal(disposer.dispose, logger);
 try {
-  const gateway = await createGateway({ config, verifier: createHs256Verifier(config.jwtSecret), logger });
-  disposer.use(gateway.stop);
+  const transport = await openTransport(config, logger, disposer);
+  const gateway = await createGateway({ config, verifier: createHs256Verifier(config.jwtSecret), logger, transport });
   const http = await listen({ graphql: gateway.graphql, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+  gateway.serveSubscriptions(http.server);
+  // Subscriptions close before the HTTP server, which waits for open connections.
   disposer.use(http.close);
+  disposer.use(gateway.stop);
   logger.info({ url: `http://${config.host}:${http.port}/graphql`, subgraphs: config.subgraphUrls }, 'gateway ready');
 } catch (err) {
   logger.fatal({ err }, 'gateway failed to start');

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Transport } from '../messaging/transport.ts';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Identity, TokenVerifier } from '../platform/auth.ts';
@@ -7,7 +8,9 @@ import type { Config, ServiceName } from '../platform/config.ts';
 import { formatError, rethrowAsGraphQL } from '../platform/errors.ts';
 import { CORRELATION_HEADER, correlationIdOf, graphqlHandler, type RequestHandler } from '../platform/http.ts';
 import type { Logger } from '../platform/logger.ts';
-import { supergraphPath } from './compose.ts';
+import { apiSchemaPath, supergraphPath } from './compose.ts';
+import { startOrderEventHub } from './events.ts';
+import { startLiveSubscriptions, type GraphQuery } from './live.ts';
 import { queryLimitsPlugin } from './protections.ts';
 
 export interface GatewayContext extends BaseContext {
@@ -29,7 +32,14 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
  * The federated gateway over the committed supergraph. Requests without a valid token are refused
  * here, before any subgraph is asked. Never listens itself.
  */
-export async function createGateway({ config, verifier, logger }: { config: Config; verifier: TokenVerifier; logger: Logger }): Promise<{ graphql: RequestHandler; stop(): Promise<void> }> {
+export interface Gateway {
+  graphql: RequestHandler;
+  /** Serves `orderStatusChanged` over graphql-ws on the server that serves `graphql`. */
+  serveSubscriptions(server: Server): void;
+  stop(): Promise<void>;
+}
+
+export async function createGateway({ config, verifier, logger, transport }: { config: Config; verifier: TokenVerifier; logger: Logger; transport: Transport }): Promise<Gateway> {
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(supergraphPath, 'utf8'),
     buildService: ({ name }) =>
@@ -51,5 +61,31 @@ export async function createGateway({ config, verifier, logger }: { config: Conf
     const authorization = req.headers.authorization ?? '';
     return { identity: await verifier.verify(authorization).catch(rethrowAsGraphQL), authorization, correlationId: correlationIdOf(req) };
   };
-  return { graphql: graphqlHandler(apollo, context, { maxBodyBytes: config.limits.maxBodyBytes }), stop: () => apollo.stop() };
+  const hub = await startOrderEventHub({ transport, logger: logger.child({ service: 'gateway' }) });
+  const query: GraphQuery = async (document, variables, caller) => {
+    const response = await apollo.executeOperation({ query: document, variables }, { contextValue: caller });
+    if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
+    return response.body.singleResult as Awaited<ReturnType<GraphQuery>>;
+  };
+  let live: { close(): Promise<void> } | undefined;
+  return {
+    graphql: graphqlHandler(apollo, context, { maxBodyBytes: config.limits.maxBodyBytes }),
+    serveSubscriptions(server) {
+      live = startLiveSubscriptions({
+        server,
+        apiSchemaSdl: readFileSync(apiSchemaPath, 'utf8'),
+        hub,
+        query,
+        verifier,
+        logger: logger.child({ service: 'gateway' }),
+        maxQueue: config.live.maxQueue,
+        maxSubscriptionsPerConnection: config.live.maxSubscriptionsPerConnection,
+      });
+    },
+    async stop() {
+      await live?.close();
+      await hub.close();
+      await apollo.stop();
+    },
+  };
 }

@@ -32,6 +32,8 @@ const envSchema = z.object({
   GATEWAY_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
   GATEWAY_MAX_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
   GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(262_144),
+  LIVE_MAX_QUEUE: z.coerce.number().int().min(1).default(100),
+  LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
   DATABASE_URL: optionalUrl(['postgres://', 'postgresql://']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   REDIS_URL: optionalUrl(['redis://', 'rediss://']),
@@ -89,6 +91,8 @@ export interface Config {
   subgraphTimeoutMs: number;
   /** What the gateway refuses before asking any subgraph. */
   limits: { maxDepth: number; maxAliases: number; maxListSize: number; maxBodyBytes: number };
+  /** Bounds of the subscription endpoint. */
+  live: { maxQueue: number; maxSubscriptionsPerConnection: number };
   /** Absent: the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
   databasePoolSize: number;
@@ -155,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       payment: e.PAYMENT_URL ?? local(ports.payment),
     },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+    live: { maxQueue: e.LIVE_MAX_QUEUE, maxSubscriptionsPerConnection: e.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION },
     limits: { maxDepth: e.GATEWAY_MAX_DEPTH, maxAliases: e.GATEWAY_MAX_ALIASES, maxListSize: e.GATEWAY_MAX_LIST_SIZE, maxBodyBytes: e.GATEWAY_MAX_BODY_BYTES },
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,

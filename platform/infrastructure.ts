@@ -18,6 +18,14 @@ export interface Infrastructure {
   describe: { database: string; transport: string; cache: string };
 }
 
+/** Kafka when KAFKA_BROKERS is set, else the in-process transport; every topic of the contract exists after. */
+export async function openTransport(config: Config, logger: Logger, disposer: Disposer): Promise<Transport> {
+  const transport = config.kafka.brokers ? createKafkaTransport({ ...config.kafka, brokers: config.kafka.brokers, logger }) : createMemoryTransport({ logger });
+  disposer.use(() => transport.close());
+  await transport.ensureTopics(allTopics);
+  return transport;
+}
+
 /**
  * Opens the database, message transport and cache the configuration names: the real services
  * when their variables are set, the embedded ones otherwise. Each is registered for disposal.
@@ -25,11 +33,7 @@ export interface Infrastructure {
 export async function openInfrastructure(config: Config, logger: Logger, disposer: Disposer, given: { database?: Database } = {}): Promise<Infrastructure> {
   const database = given.database ?? (await openDatabase(config));
   disposer.use(() => database.close());
-  const transport = config.kafka.brokers
-    ? createKafkaTransport({ ...config.kafka, brokers: config.kafka.brokers, logger })
-    : createMemoryTransport({ logger });
-  disposer.use(() => transport.close());
-  await transport.ensureTopics(allTopics);
+  const transport = await openTransport(config, logger, disposer);
   const cache = config.redisUrl ? createRedisCache(config.redisUrl, logger) : createMemoryCache();
   disposer.use(() => cache.close());
   return {

@@ -67,6 +67,8 @@ export type Order = {
   status: OrderStatus;
   totalAmount: Scalars['Decimal']['output'];
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every status change; the version of the latest OrderStatusEvent. */
+  version: Scalars['Int']['output'];
 };
 
 export type OrderConnection = {
@@ -315,10 +317,10 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Order: ResolverTypeWrapper<OrderRowModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'edges'> & { edges: Array<ResolversTypes['OrderEdge']> }>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   OrderItem: ResolverTypeWrapper<OrderItemRowModel>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   OrderItemInput: OrderItemInput;
   OrderStatus: OrderStatus;
   OrderStatusEvent: ResolverTypeWrapper<Omit<OrderStatusEvent, 'order'> & { order: ResolversTypes['Order'] }>;
@@ -343,10 +345,10 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   Order: OrderRowModel;
   String: Scalars['String']['output'];
+  Int: Scalars['Int']['output'];
   OrderConnection: Omit<OrderConnection, 'edges'> & { edges: Array<ResolversParentTypes['OrderEdge']> };
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   OrderItem: OrderItemRowModel;
-  Int: Scalars['Int']['output'];
   OrderItemInput: OrderItemInput;
   OrderStatusEvent: Omit<OrderStatusEvent, 'order'> & { order: ResolversParentTypes['Order'] };
   PageInfo: PageInfo;
@@ -386,6 +388,7 @@ export type OrderResolvers<ContextType = OrderContext, ParentType extends Resolv
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
   totalAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type OrderConnectionResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderConnection'] = ResolversParentTypes['OrderConnection']> = {

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { topics } from '../messaging/contract.ts';
+import { decode, type Envelope } from '../messaging/envelope.ts';
+import type { Subscription, Transport } from '../messaging/transport.ts';
+import type { Logger } from '../platform/logger.ts';
+
+/** An order's status change as subscribers see it. */
+export interface StatusEvent {
+  orderId: string;
+  customerId: string;
+  status: Envelope<'OrderStatusChanged'>['payload']['status'];
+  version: number;
+  at: string;
+  reason: string | null;
+}
+
+export type EventListener = (event: StatusEvent) => void;
+
+export interface OrderEventHub {
+  /** Calls `listener` with every later event of the order; returns how to stop. */
+  listen(orderId: string, listener: EventListener): () => void;
+  /** The newest event this replica has seen for the order, if it still remembers it. */
+  latest(orderId: string): StatusEvent | undefined;
+  /** Called with every event before it reaches listeners (cache invalidation). */
+  beforeDelivery(hook: (event: StatusEvent) => Promise<void>): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Every gateway replica consumes `order.events` in a consumer group of its own, so each sees every
+ * event, and fans them out in memory to the subscriptions it serves. It remembers the latest event
+ * of recently active orders, so a subscription that starts while events are in flight cannot miss
+ * one between its snapshot and its first live event.
+ */
+export async function startOrderEventHub({ transport, logger, remember = 10_000 }: { transport: Transport; logger: Logger; remember?: number }): Promise<OrderEventHub> {
+  const listeners = new Map<string, Set<EventListener>>();
+  const recent = new Map<string, StatusEvent>();
+  const hooks: ((event: StatusEvent) => Promise<void>)[] = [];
+
+  const remembered = (event: StatusEvent) => {
+    const previous = recent.get(event.orderId);
+    if (previous && previous.version >= event.version) return false;
+    recent.delete(event.orderId);
+    recent.set(event.orderId, event);
+    // Oldest first in a Map: trim from the front.
+    while (recent.size > remember) recent.delete(recent.keys().next().value!);
+    return true;
+  };
+
+  let subscription: Subscription | undefined = await transport.subscribe({
+    groupId: `gateway-${randomUUID()}`,
+    topics: [topics.orderEvents],
+    fromBeginning: false,
+    handle: async (message) => {
+      let envelope;
+      try {
+        envelope = decode(message);
+      } catch (err) {
+        logger.warn({ err, offset: message.offset }, 'ignoring an invalid order event');
+        return;
+      }
+      if (envelope.type !== 'OrderStatusChanged') return;
+      const event: StatusEvent = { ...envelope.payload };
+      if (!remembered(event)) return; // a redelivered or older event
+      for (const hook of hooks) await hook(event);
+      for (const listener of listeners.get(event.orderId) ?? []) listener(event);
+    },
+  });
+
+  return {
+    listen(orderId, listener) {
+      let set = listeners.get(orderId);
+      if (!set) listeners.set(orderId, (set = new Set()));
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) listeners.delete(orderId);
+      };
+    },
+    latest: (orderId) => recent.get(orderId),
+    beforeDelivery(hook) {
+      hooks.push(hook);
+    },
+    async close() {
+      await subscription?.close();
+      subscription = undefined;
+      listeners.clear();
+    },
+  };
+}
