@@ -2,14 +2,16 @@ import { z } from 'zod';
 
 /**
  * Every topic and message type of the system, with the runtime schema of its payload.
- * Topic names are logical; the transport prefixes them per deployment. Every message is keyed by
- * order id, so all messages of one order stay in one partition, in order.
+ * Topic names are logical; the transport prefixes them per deployment. Saga and order messages are
+ * keyed by order id, so all messages of one order stay in one partition, in order; product
+ * messages by product id.
  */
 export const topics = {
   inventoryCommands: 'inventory.commands',
   paymentCommands: 'payment.commands',
   sagaReplies: 'saga.replies',
   orderEvents: 'order.events',
+  inventoryEvents: 'inventory.events',
 } as const;
 
 export type Topic = (typeof topics)[keyof typeof topics];
@@ -56,6 +58,11 @@ export const messages = {
       /** The failure may pass: the saga sends the command again, within the step's retry policy. */
       retriable: z.boolean().optional(),
     }),
+  },
+  /** A product and its price, published by inventory when it is created (key: product id). */
+  ProductPriced: {
+    topic: topics.inventoryEvents,
+    schema: z.object({ productId: id, sku: z.string().min(1), price: decimal, currency: z.string().length(3) }),
   },
   /** Published after every committed change of an order's status. */
   OrderStatusChanged: {

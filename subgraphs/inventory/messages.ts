@@ -1,7 +1,20 @@
 import type { Handlers } from '../../messaging/inbox.ts';
 import { failedWith, replyToSaga, succeeded } from '../../messaging/participant.ts';
 import { reserveForOrder, settleReservations } from './repository.ts';
-import { outbox } from './tables.ts';
+import type { Db } from '../../db/client.ts';
+import { createEnvelope } from '../../messaging/envelope.ts';
+import { writeOutbox } from '../../messaging/outbox.ts';
+import { formatCents } from '../../platform/money.ts';
+import { outbox, type ProductRow } from './tables.ts';
+
+/** Tells other services about products (the order service prices orders from these), in the caller's transaction. */
+export async function announceProducts(tx: Db, rows: ProductRow[]): Promise<void> {
+  await writeOutbox(
+    tx,
+    outbox,
+    rows.map((p) => createEnvelope('ProductPriced', p.id, { productId: p.id, sku: p.sku, price: formatCents(p.priceCents), currency: p.currency }, { correlationId: `product:${p.id}`, causationId: null })),
+  );
+}
 
 /** Inventory's part in the order saga: every command answers with a reply, in the same transaction. */
 export const inventoryHandlers: Handlers = {

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import { announceProducts } from './messages.ts';
 import { products } from './tables.ts';
 
 /** The demo catalog: fixed ids so tokens, examples and tests can name products. */
@@ -15,10 +16,14 @@ export const demoCatalog = [
   { id: '7a1c0e52-0010-4000-8000-000000000010', sku: 'STICKERS-LTD', name: 'Limited sticker pack', priceCents: 499, available: 3 },
 ] as const;
 
-/** Inserts the demo catalog; products that exist keep their stock. */
+/** Inserts the demo catalog and announces each new product; products that exist keep their stock. */
 export async function seedDemoCatalog(db: Db): Promise<void> {
-  await db
-    .insert(products)
-    .values(demoCatalog.map((p) => ({ ...p, received: p.available })))
-    .onConflictDoNothing();
+  await db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(products)
+      .values(demoCatalog.map((p) => ({ ...p, received: p.available })))
+      .onConflictDoNothing()
+      .returning();
+    await announceProducts(tx, inserted);
+  });
 }

@@ -1,56 +1,35 @@
-import type { Cache } from '../../cache/cache.ts';
-import { CORRELATION_HEADER } from '../../platform/http.ts';
+import { inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import type { Envelope } from '../../messaging/envelope.ts';
 import { parseCents, type Cents } from '../../platform/money.ts';
+import { catalog } from './tables.ts';
 
-/** Prices of products, as the inventory subgraph publishes them. */
+/** Prices of products, as the order service last heard them from inventory. */
 export interface Catalog {
   /** The price of each known id; unknown ids are absent. */
-  prices(ids: string[], request: { authorization: string; correlationId: string }): Promise<Map<string, Cents>>;
+  prices(ids: string[]): Promise<Map<string, Cents>>;
 }
-
-export class CatalogUnavailableError extends Error {
-  override name = 'CatalogUnavailableError';
-}
-
-const query = `query Prices($representations: [_Any!]!) {
-  _entities(representations: $representations) { ... on Product { id price } }
-}`;
 
 /**
- * Reads prices from the inventory subgraph through its federation entry point, with the caller's
- * token, and keeps them in the cache: a price does not change while an order is placed.
+ * The order service keeps its own copy of product prices, fed by inventory's `ProductPriced`
+ * events: placing an order reads no other service, so it works while inventory is slow or down.
  */
-export function createInventoryCatalog({ url, cache, ttlSeconds }: { url: string; cache: Cache; ttlSeconds: number }): Catalog {
-  const key = (id: string) => `catalog:price:${id}`;
+export function createLocalCatalog(db: Db): Catalog {
   return {
-    async prices(ids, { authorization, correlationId }) {
-      const found = new Map<string, Cents>();
-      const cached = await cache.getMany(ids.map(key));
-      ids.forEach((id, i) => {
-        const value = cached[i];
-        if (value !== null && value !== undefined) found.set(id, Number(value));
-      });
-      const missing = ids.filter((id) => !found.has(id));
-      if (missing.length === 0) return found;
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization, [CORRELATION_HEADER]: correlationId },
-        body: JSON.stringify({ query, variables: { representations: missing.map((id) => ({ __typename: 'Product', id })) } }),
-        signal: AbortSignal.timeout(5000),
-      }).catch((err: unknown) => {
-        throw new CatalogUnavailableError(`inventory is unreachable: ${String(err)}`);
-      });
-      const body = (await response.json().catch(() => ({}))) as { data?: { _entities?: ({ id: string; price: string } | null)[] }; errors?: unknown[] };
-      if (!response.ok || !body.data?._entities) throw new CatalogUnavailableError(`inventory answered ${response.status}: ${JSON.stringify(body.errors ?? body)}`);
-      const fresh: [string, string][] = [];
-      for (const entity of body.data._entities) {
-        if (!entity) continue;
-        const cents = parseCents(entity.price);
-        found.set(entity.id, cents);
-        fresh.push([key(entity.id), String(cents)]);
-      }
-      await cache.setMany(fresh, ttlSeconds);
-      return found;
+    async prices(ids) {
+      if (ids.length === 0) return new Map();
+      const rows = await db.select({ id: catalog.productId, priceCents: catalog.priceCents }).from(catalog).where(inArray(catalog.productId, ids));
+      return new Map(rows.map((r) => [r.id, r.priceCents]));
     },
   };
+}
+
+/** Applies a price announcement (idempotent: the latest announcement wins). */
+export async function recordPrice(tx: Db, event: Envelope<'ProductPriced'>): Promise<void> {
+  const { productId, sku, price, currency } = event.payload;
+  const row = { productId, sku, priceCents: parseCents(price), currency, updatedAt: new Date(event.occurredAt) };
+  await tx
+    .insert(catalog)
+    .values(row)
+    .onConflictDoUpdate({ target: catalog.productId, set: { sku, priceCents: row.priceCents, currency, updatedAt: row.updatedAt }, setWhere: sql`${catalog.updatedAt} <= ${row.updatedAt.toISOString()}::timestamptz` });
 }

@@ -2,7 +2,10 @@ import type { Handlers } from '../../messaging/inbox.ts';
 import type { SagaEngine } from '../../saga/engine.ts';
 import type { OrderSagaData } from '../../saga/order-saga.ts';
 
-/** The order service runs the order saga: participants' replies move it on. */
+import { recordPrice } from './catalog.ts';
+
+/** The order service runs the order saga (participants' replies move it on) and keeps a copy of prices. */
 export const orderHandlers = (engine: SagaEngine<OrderSagaData>): Handlers => ({
   SagaStepReplied: (reply, tx) => engine.handleReply(tx, reply),
+  ProductPriced: (event, tx) => recordPrice(tx, event),
 });

@@ -1,28 +1,29 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../db/client.ts';
-import { decode } from '../../messaging/envelope.ts';
+import { createEnvelope, decode, encode } from '../../messaging/envelope.ts';
 import { topics } from '../../messaging/contract.ts';
 import type { IncomingMessage } from '../../messaging/transport.ts';
 import { codeOf, startSubgraphForTest } from '../../platform/testing.ts';
-import type { Catalog } from './catalog.ts';
 import { createOrderService, orderMigrations } from './server.ts';
-import { orders } from './tables.ts';
+import { catalog, orders } from './tables.ts';
 
 const BOOK = '7a1c0e52-0001-4000-8000-000000000001';
 const MUG = '7a1c0e52-0008-4000-8000-000000000008';
-/** The prices the inventory subgraph would answer. */
-const catalog: Catalog = {
-  async prices(ids) {
-    const known = new Map([[BOOK, 5499], [MUG, 1499]]);
-    return new Map(ids.flatMap((id) => (known.has(id) ? [[id, known.get(id)!] as const] : [])));
-  },
-};
 
 let subgraph: Awaited<ReturnType<typeof startSubgraphForTest>>;
 const commands: IncomingMessage[] = [];
 beforeAll(async () => {
-  subgraph = await startSubgraphForTest([orderMigrations], (deps) => createOrderService(deps, { catalog }));
+  subgraph = await startSubgraphForTest([orderMigrations], createOrderService);
+  // The prices inventory would have announced.
+  await subgraph.deps.transport.publish(topics.inventoryEvents, [
+    encode(createEnvelope('ProductPriced', BOOK, { productId: BOOK, sku: 'BOOK-DDD', price: '54.99', currency: 'USD' }, { correlationId: 'seed', causationId: null })),
+    encode(createEnvelope('ProductPriced', MUG, { productId: MUG, sku: 'MUG-SAGA', price: '14.99', currency: 'USD' }, { correlationId: 'seed', causationId: null })),
+  ]);
+  for (let tries = 0; (await subgraph.deps.db.select().from(catalog)).length < 2; tries++) {
+    if (tries > 100) throw new Error('the prices never arrived');
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await subgraph.deps.transport.subscribe({ groupId: 'test-inventory', topics: [topics.inventoryCommands], fromBeginning: true, handle: async (m) => void commands.push(m) });
 });
 afterAll(() => subgraph?.stop());

@@ -2,7 +2,7 @@ import { topics } from '../../messaging/contract.ts';
 import { readSchema } from '../../platform/subgraph.ts';
 import { createSubgraphService } from '../../platform/subgraph-service.ts';
 import type { Service, ServiceDeps } from '../../platform/service.ts';
-import { createInventoryCatalog, type Catalog } from './catalog.ts';
+import { createLocalCatalog } from './catalog.ts';
 import { orderHandlers } from './messages.ts';
 import { itemsLoader, orderResolvers, sagaLoader } from './resolvers.ts';
 import { every } from '../../platform/interval.ts';
@@ -14,20 +14,20 @@ export const orderTypeDefs = readSchema(new URL('./schema.graphql', import.meta.
 export const orderMigrations = { name: 'order' };
 
 /** The order subgraph and the order saga's orchestrator. Never listens itself. */
-export function createOrderService(deps: ServiceDeps, { catalog }: { catalog?: Catalog } = {}): Promise<Service> {
-  const { db, config, cache, logger } = deps;
+export function createOrderService(deps: ServiceDeps): Promise<Service> {
+  const { db, config, logger } = deps;
   const engine = createOrderSagaEngine({ deadlineMs: config.sagaDeadlineMs, backoffMs: config.sagaRetryBackoffMs });
   return createSubgraphService(deps, {
     name: 'order',
     typeDefs: orderTypeDefs,
     tables: { outbox, inbox },
     handlers: orderHandlers(engine),
-    topics: [topics.sagaReplies],
+    topics: [topics.sagaReplies, topics.inventoryEvents],
     resolvers: (relay) =>
       orderResolvers({
         db,
         engine,
-        catalog: catalog ?? createInventoryCatalog({ url: config.subgraphUrls.inventory, cache, ttlSeconds: config.cacheTtlSeconds }),
+        catalog: createLocalCatalog(db),
         afterCommit: relay.nudge,
       }),
     extendContext: (base) => ({ ...base, items: itemsLoader(db), sagas: sagaLoader(db, engine) }),

@@ -40,6 +40,15 @@ export const orderItems = ordersSchema.table(
   (t) => [primaryKey({ columns: [t.orderId, t.lineNo] })],
 );
 
+/** Product prices as inventory announced them; the order service prices orders from here. */
+export const catalog = ordersSchema.table('catalog', {
+  productId: uuid('product_id').primaryKey(),
+  sku: text('sku').notNull(),
+  priceCents: bigint('price_cents', { mode: 'number' }).notNull(),
+  currency: text('currency').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
 export const { outbox, inbox } = messagingTables(ordersSchema);
 
 export type OrderRow = typeof orders.$inferSelect;

@@ -68,7 +68,7 @@ export async function placeOrder(
     const existing = await findByIdempotencyKey(db, identity.customerId, key);
     if (existing) return { order: existing, created: false };
   }
-  const priced = priceLines(lines, await catalog.prices(lines.map((l) => l.productId), request));
+  const priced = priceLines(lines, await catalog.prices(lines.map((l) => l.productId)));
   const now = new Date();
   const row: OrderRow = {
     id: randomUUID(),

@@ -60,7 +60,7 @@ export interface SystemOptions {
   /** Environment for one service's processes (e.g. a fault to inject). */
   serviceEnv?: Partial<Record<ServiceProcess, Record<string, string>>>;
   /** How many processes of each subgraph service to run (default 1). */
-  replicas?: Partial<Record<Exclude<ServiceProcess, 'gateway'>, number>>;
+  replicas?: Partial<Record<ServiceProcess, number>>;
   /**
    * Restart a process that dies, as a process supervisor would, without its injected faults.
    * `signal(..., 'SIGTERM')` stops one for good.
@@ -70,11 +70,13 @@ export interface SystemOptions {
 
 export interface RunningSystem {
   gatewayUrl: string;
+  /** The URL of each gateway replica. */
+  gatewayUrls(): string[];
   topicPrefix: string;
   databaseUrl: string;
   token(customerId: string, options?: { admin?: boolean }): Promise<string>;
   /** The typed SDK, signed in as `customerId`. */
-  client(customerId: string, options?: { admin?: boolean }): Promise<Client>;
+  client(customerId: string, options?: { admin?: boolean; url?: string }): Promise<Client>;
   /** Sends a signal to every replica of a service (or one) and, for SIGKILL/SIGTERM, waits until it is gone. */
   signal(name: ServiceProcess, signal: NodeJS.Signals, replica?: number): Promise<void>;
   /** Starts a stopped replica again, optionally with different environment; resolves when healthy. */
@@ -156,7 +158,7 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     else instances.push(instance);
     await waitForHealth(`http://127.0.0.1:${port}/health`, child, `${name}-${replica}`, logFile);
   };
-  const launchAll = async (name: Exclude<ServiceProcess, 'gateway'>) => {
+  const launchAll = async (name: ServiceProcess) => {
     const count = replicas[name] ?? 1;
     await Promise.all(Array.from({ length: count }, async (_, replica) => launch(name, replica, replica === 0 ? ports[name] : await freePort())));
   };
@@ -181,7 +183,7 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     // Inventory first: it seeds the catalog the others read through the graph.
     await launchAll('inventory');
     await Promise.all([launchAll('payment'), launchAll('order')]);
-    await launch('gateway', 0, ports.gateway);
+    await launchAll('gateway');
   } catch (err) {
     await stop();
     throw err;
@@ -193,7 +195,8 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     topicPrefix,
     databaseUrl: database.url,
     token: (customerId, { admin = false } = {}) => signDevToken(JWT_SECRET, customerId, { admin }),
-    client: async (customerId, { admin = false } = {}) => createClient({ url: gatewayUrl, token: await signDevToken(JWT_SECRET, customerId, { admin }) }),
+    gatewayUrls: () => instances.filter((i) => i.name === 'gateway').sort((a, b) => a.replica - b.replica).map((i) => `http://127.0.0.1:${i.port}/graphql`),
+    client: async (customerId, { admin = false, url = gatewayUrl } = {}) => createClient({ url, token: await signDevToken(JWT_SECRET, customerId, { admin }) }),
     async signal(name, signal, replica) {
       const targets = instances.filter((i) => i.name === name && (replica === undefined || i.replica === replica) && alive(i));
       for (const i of targets) {
