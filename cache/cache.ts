@@ -9,6 +9,8 @@ export interface Cache {
   getMany(keys: string[]): Promise<(string | null)[]>;
   setMany(entries: [key: string, value: string][], ttlSeconds: number): Promise<void>;
   delete(keys: string[]): Promise<void>;
+  /** Stores `value` (JSON with a numeric `v`) unless the entry held has a version at least as high. */
+  setIfNewer(key: string, version: number, value: string, ttlSeconds: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,14 +35,22 @@ export function createMemoryCache(clock: () => number = Date.now): Cache {
     async delete(keys) {
       keys.forEach((k) => entries.delete(k));
     },
+    async setIfNewer(key, version, value, ttlSeconds) {
+      const current = get(key);
+      if (current !== null && (JSON.parse(current) as { v: number }).v >= version) return;
+      entries.set(key, { value, expiresAt: clock() + ttlSeconds * 1000 });
+    },
     async close() {
       entries.clear();
     },
   };
 }
 
-/** Redis-backed cache; commands fail fast while Redis is unreachable instead of queueing. */
-export function createRedisCache(url: string, logger: Logger, prefix = 'sagaway:'): Cache {
+/**
+ * Redis-backed cache; commands fail fast while Redis is unreachable instead of queueing. Resolves
+ * once connected, or after `connectTimeoutMs` degraded (every read a miss) while it keeps trying.
+ */
+export async function createRedisCache(url: string, logger: Logger, prefix = 'sagaway:', connectTimeoutMs = 2000): Promise<Cache> {
   const redis = new Redis(url, {
     keyPrefix: prefix,
     lazyConnect: false,
@@ -57,6 +67,24 @@ export function createRedisCache(url: string, logger: Logger, prefix = 'sagaway:
   redis.on('ready', () => {
     warned = false;
   });
+  // Compare and set in one step on the server: no reader can slip an older version in between.
+  redis.defineCommand('setIfNewer', {
+    numberOfKeys: 1,
+    lua: `local cur = redis.call('GET', KEYS[1])
+if cur then
+  local ok, c = pcall(cjson.decode, cur)
+  if ok and type(c) == 'table' and tonumber(c.v) and tonumber(c.v) >= tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1`,
+  });
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, connectTimeoutMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   const degrade = <T>(fallback: T) => (err: unknown) => {
     logger.debug({ err }, 'cache operation failed');
     return fallback;
@@ -71,6 +99,9 @@ export function createRedisCache(url: string, logger: Logger, prefix = 'sagaway:
     },
     async delete(keys) {
       if (keys.length > 0) await redis.del(...keys).catch(degrade(0));
+    },
+    async setIfNewer(key, version, value, ttlSeconds) {
+      await (redis as unknown as { setIfNewer(k: string, v: number, value: string, ttl: number): Promise<number> }).setIfNewer(key, version, value, ttlSeconds).catch(degrade(0));
     },
     async close() {
       redis.disconnect();

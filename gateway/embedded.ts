@@ -39,11 +39,11 @@ export async function startEmbeddedSystem(config: Config, logger: Logger, { data
       // The order service reads prices from inventory: it must know where inventory really listens.
       const service = await create({ ...deps, config: { ...config, subgraphUrls: urls } });
       disposer.use(service.stop);
-      const http = await listen({ graphql: service.graphql, port: config.ports[name], host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+      const http = await listen({ graphql: service.graphql, stats: service.stats, port: config.ports[name], host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
       disposer.use(http.close);
       urls[name] = `http://${config.host}:${http.port}/graphql`;
     }
-    const gateway = await createGateway({ config: { ...config, subgraphUrls: urls }, verifier: infra.verifier, logger, transport: infra.transport });
+    const gateway = await createGateway({ config: { ...config, subgraphUrls: urls }, verifier: infra.verifier, logger, transport: infra.transport, cache: infra.cache });
     const http = await listen({ graphql: gateway.graphql, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
     gateway.serveSubscriptions(http.server);
     // Subscriptions close before the HTTP server, which waits for open connections.

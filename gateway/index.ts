@@ -1,7 +1,7 @@
 import { createHs256Verifier } from '../platform/auth.ts';
 import { listen } from '../platform/http.ts';
 import { createDisposer, exitOnSignal } from '../platform/lifecycle.ts';
-import { openTransport } from '../platform/infrastructure.ts';
+import { openCache, openTransport } from '../platform/infrastructure.ts';
 import { createLogger } from '../platform/logger.ts';
 import { configOrExit } from '../platform/main.ts';
 import { createGateway } from './server.ts';
@@ -12,7 +12,8 @@ const disposer = createDisposer(logger);
 exitOnSignal(disposer.dispose, logger);
 try {
   const transport = await openTransport(config, logger, disposer);
-  const gateway = await createGateway({ config, verifier: createHs256Verifier(config.jwtSecret), logger, transport });
+  const cache = await openCache(config, logger, disposer);
+  const gateway = await createGateway({ config, verifier: createHs256Verifier(config.jwtSecret), logger, transport, cache });
   const http = await listen({ graphql: gateway.graphql, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
   gateway.serveSubscriptions(http.server);
   // Subscriptions close before the HTTP server, which waits for open connections.

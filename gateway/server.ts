@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Transport } from '../messaging/transport.ts';
+import type { Cache } from '../cache/cache.ts';
+import { createReadModel } from '../cache/read-model.ts';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Identity, TokenVerifier } from '../platform/auth.ts';
@@ -39,7 +41,7 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-export async function createGateway({ config, verifier, logger, transport }: { config: Config; verifier: TokenVerifier; logger: Logger; transport: Transport }): Promise<Gateway> {
+export async function createGateway({ config, verifier, logger, transport, cache }: { config: Config; verifier: TokenVerifier; logger: Logger; transport: Transport; cache: Cache }): Promise<Gateway> {
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(supergraphPath, 'utf8'),
     buildService: ({ name }) =>
@@ -62,6 +64,9 @@ export async function createGateway({ config, verifier, logger, transport }: { c
     return { identity: await verifier.verify(authorization).catch(rethrowAsGraphQL), authorization, correlationId: correlationIdOf(req) };
   };
   const hub = await startOrderEventHub({ transport, logger: logger.child({ service: 'gateway' }) });
+  // Read-your-events: before a subscriber sees version v, cached views older than v are stale.
+  const orderViews = createReadModel(cache, 'order', config.cacheTtlSeconds);
+  hub.beforeDelivery((event) => orderViews.invalidate(event.orderId, event.version));
   const query: GraphQuery = async (document, variables, caller) => {
     const response = await apollo.executeOperation({ query: document, variables }, { contextValue: caller });
     if (response.body.kind !== 'single') throw new Error('unexpected incremental response');

@@ -23,6 +23,7 @@ export async function startMessaging({
   maxAttempts,
   faults,
   retention,
+  onCommitted,
 }: {
   name: string;
   db: Db;
@@ -36,6 +37,8 @@ export async function startMessaging({
   faults?: Faults;
   /** How long published outbox rows and handled inbox entries are kept. */
   retention?: { outboxMs: number; inboxMs: number };
+  /** Called after each handled message's transaction committed (cache invalidation). */
+  onCommitted?: () => void;
 }): Promise<{ relay: OutboxRelay; stop(): Promise<void> }> {
   const relay = startOutboxRelay({ db, outbox: tables.outbox, transport, lockName: name, pollMs, logger, faults });
   let subscription: Subscription | undefined;
@@ -45,7 +48,13 @@ export async function startMessaging({
       topics,
       // A new group starts at the beginning: nothing published before the first start is missed.
       fromBeginning: true,
-      handle: inboxConsumer({ db, inbox: tables.inbox, consumer: name, transport, handlers, logger, afterCommit: relay.nudge, maxAttempts, faults }),
+      handle: inboxConsumer({ db, inbox: tables.inbox, consumer: name, transport, handlers, logger, afterCommit: () => {
+        relay.nudge();
+        onCommitted?.();
+      },
+      maxAttempts,
+      faults,
+    }),
     });
   }
   const stopPruning = retention

@@ -82,13 +82,15 @@ export interface HttpService {
 }
 
 /**
- * Routes `/graphql` to the GraphQL handler and answers `/health` while the process is ready.
+ * Routes `/graphql` to the GraphQL handler, answers `/health` while the process is ready and
+ * `/stats` with the service's counters.
  * Listening is the last step of start-up, so a service that answers is ready.
  */
-export async function listen({ graphql, port, host, onError }: { graphql: RequestHandler; port: number; host: string; onError: (err: unknown) => void }): Promise<HttpService> {
+export async function listen({ graphql, port, host, onError, stats }: { graphql: RequestHandler; port: number; host: string; onError: (err: unknown) => void; stats?: () => unknown }): Promise<HttpService> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/stats') return sendJson(res, 200, stats?.() ?? {});
     if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
     graphql(req, res).catch((err) => {
       onError(err);

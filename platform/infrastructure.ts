@@ -26,6 +26,13 @@ export async function openTransport(config: Config, logger: Logger, disposer: Di
   return transport;
 }
 
+/** Redis when REDIS_URL is set, else an in-process cache. */
+export async function openCache(config: Config, logger: Logger, disposer: Disposer): Promise<Cache> {
+  const cache = config.redisUrl ? await createRedisCache(config.redisUrl, logger) : createMemoryCache();
+  disposer.use(() => cache.close());
+  return cache;
+}
+
 /**
  * Opens the database, message transport and cache the configuration names: the real services
  * when their variables are set, the embedded ones otherwise. Each is registered for disposal.
@@ -34,8 +41,7 @@ export async function openInfrastructure(config: Config, logger: Logger, dispose
   const database = given.database ?? (await openDatabase(config));
   disposer.use(() => database.close());
   const transport = await openTransport(config, logger, disposer);
-  const cache = config.redisUrl ? createRedisCache(config.redisUrl, logger) : createMemoryCache();
-  disposer.use(() => cache.close());
+  const cache = await openCache(config, logger, disposer);
   return {
     database,
     transport,

@@ -21,6 +21,8 @@ export interface ServiceDeps {
 export interface Service {
   name: ServiceName;
   graphql: RequestHandler;
+  /** Counters served at `/stats`. */
+  stats?: () => Record<string, unknown>;
   stop(): Promise<void>;
 }
 

@@ -21,6 +21,8 @@ export async function createSubgraphService<C extends SubgraphContext>(
     resolvers,
     extendContext,
     background,
+    onCommitted,
+    stats,
   }: {
     name: ServiceName;
     typeDefs: string;
@@ -31,6 +33,10 @@ export async function createSubgraphService<C extends SubgraphContext>(
     extendContext: (base: SubgraphContext) => C;
     /** Work the service does on its own (timers, sweepers); returns how to stop it. */
     background?: (relay: OutboxRelay) => () => Promise<void>;
+    /** Called after each handled message committed. */
+    onCommitted?: () => void;
+    /** Counters served at `/stats` (cache hits and misses). */
+    stats?: () => Record<string, unknown>;
   },
 ): Promise<Service> {
   const messaging = await startMessaging({
@@ -44,6 +50,7 @@ export async function createSubgraphService<C extends SubgraphContext>(
     logger: logger.child({ service: name }),
     maxAttempts: config.consumerMaxAttempts,
     faults: config.faults,
+    onCommitted,
     retention: { outboxMs: config.outboxRetentionHours * 3_600_000, inboxMs: config.inboxRetentionHours * 3_600_000 },
   });
   const { handler, apollo } = await createSubgraph({ typeDefs, resolvers: resolvers(messaging.relay), verifier, extendContext });
@@ -51,6 +58,7 @@ export async function createSubgraphService<C extends SubgraphContext>(
   return {
     name,
     graphql: handler,
+    stats,
     async stop() {
       await stopBackground?.();
       await apollo.stop();

@@ -34,6 +34,9 @@ export interface SagaEngine<D> {
   findManyByCorrelation(db: Db, correlationIds: string[]): Promise<SagaView<D>[]>;
 }
 
+/** A stored saga as the engine and its readers see it. */
+export const sagaView = <D>(row: SagaRow): SagaView<D> => ({ ...toState<D>(row), row });
+
 const toState = <D>(row: SagaRow): SagaState<D> => ({
   id: row.id,
   correlationId: row.correlationId,
@@ -178,13 +181,13 @@ export function createSagaEngine<D>({
 
     async findByCorrelation(db, correlationId) {
       const [row] = await db.select().from(sagaInstances).where(and(ofType, eq(sagaInstances.correlationId, correlationId)));
-      return row ? { ...toState<D>(row), row } : undefined;
+      return row ? sagaView<D>(row) : undefined;
     },
 
     async findManyByCorrelation(db, correlationIds) {
       if (correlationIds.length === 0) return [];
       const rows = await db.select().from(sagaInstances).where(and(ofType, inArray(sagaInstances.correlationId, correlationIds)));
-      return rows.map((row) => ({ ...toState<D>(row), row }));
+      return rows.map((row) => sagaView<D>(row));
     },
   };
 }

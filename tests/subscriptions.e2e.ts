@@ -79,6 +79,19 @@ describe('orderStatusChanged', () => {
     expect(events.at(-1)!.reason).toMatch(/declined/);
   });
 
+  it('never lets a client that has seen an event read an older state afterwards (read-your-events)', async () => {
+    const order = await alice.placeOrder({ items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken: 'tok_visa' });
+    await alice.orderStatus(order.id); // a cached view of an early version
+    const reads: [number, number][] = [];
+    for await (const event of alice.orderStatusChanged(order.id)) {
+      reads.push([event.version, (await alice.orderStatus(order.id))!.version]);
+    }
+    expect(reads.length).toBeGreaterThan(0);
+    for (const [seen, read] of reads) expect(read).toBeGreaterThanOrEqual(seen);
+    const stats = (await fetch(`${system.serviceUrl('order')}/stats`).then((r) => r.json())) as { orderCache: { hits: number; misses: number } };
+    expect(stats.orderCache.hits + stats.orderCache.misses).toBeGreaterThan(0);
+  });
+
   it('gives a late subscriber the final state at once, and completes', async () => {
     const order = await alice.placeOrder({ items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken: 'tok_visa' });
     await collect(alice, order.id); // until it is final

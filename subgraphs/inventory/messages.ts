@@ -16,18 +16,22 @@ export async function announceProducts(tx: Db, rows: ProductRow[]): Promise<void
   );
 }
 
-/** Inventory's part in the order saga: every command answers with a reply, in the same transaction. */
-export const inventoryHandlers: Handlers = {
+/**
+ * Inventory's part in the order saga: every command answers with a reply, in the same transaction.
+ * The products whose stock may have changed go into `touched`, for the cache to forget after commit.
+ */
+export const inventoryHandlers = (touched: Set<string>): Handlers => ({
   async ReserveInventory(command, tx) {
     const decision = await reserveForOrder(tx, command.payload.orderId, command.payload.lines);
+    if (decision.ok) command.payload.lines.forEach((l) => touched.add(l.productId));
     await replyToSaga(tx, outbox, command, decision.ok ? succeeded : failedWith(decision.reason));
   },
   async CommitInventory(command, tx) {
-    await settleReservations(tx, command.payload.orderId, 'COMMITTED');
+    (await settleReservations(tx, command.payload.orderId, 'COMMITTED')).forEach((id) => touched.add(id));
     await replyToSaga(tx, outbox, command, succeeded);
   },
   async ReleaseInventory(command, tx) {
-    await settleReservations(tx, command.payload.orderId, 'RELEASED');
+    (await settleReservations(tx, command.payload.orderId, 'RELEASED')).forEach((id) => touched.add(id));
     await replyToSaga(tx, outbox, command, succeeded);
   },
-};
+});

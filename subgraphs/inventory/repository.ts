@@ -55,7 +55,7 @@ export async function reserveForOrder(tx: Db, orderId: string, lines: Line[]): P
  * the shelf (`RELEASED`): reserved stock and, when a cancellation reaches back past the commit, sold
  * stock too. A second call finds nothing left to move.
  */
-export async function settleReservations(tx: Db, orderId: string, to: 'COMMITTED' | 'RELEASED'): Promise<number> {
+export async function settleReservations(tx: Db, orderId: string, to: 'COMMITTED' | 'RELEASED'): Promise<string[]> {
   const from: ReservationStatus[] = to === 'COMMITTED' ? ['RESERVED'] : ['RESERVED', 'COMMITTED'];
   const held = await tx
     .select()
@@ -63,7 +63,7 @@ export async function settleReservations(tx: Db, orderId: string, to: 'COMMITTED
     .where(and(eq(reservations.orderId, orderId), inArray(reservations.status, from)))
     .orderBy(asc(reservations.productId))
     .for('update');
-  if (held.length === 0) return 0;
+  if (held.length === 0) return [];
   await lockProducts(tx, held.map((r) => r.productId));
   const now = new Date();
   for (const r of held) {
@@ -76,5 +76,5 @@ export async function settleReservations(tx: Db, orderId: string, to: 'COMMITTED
     await tx.update(products).set({ ...change, updatedAt: now }).where(eq(products.id, r.productId));
   }
   await tx.update(reservations).set({ status: to, updatedAt: now }).where(and(eq(reservations.orderId, orderId), inArray(reservations.status, from)));
-  return held.length;
+  return held.map((r) => r.productId);
 }

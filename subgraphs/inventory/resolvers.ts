@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { ReadModel } from '../../cache/read-model.ts';
 import type { Db } from '../../db/client.ts';
 import { forbidden, notFound } from '../../platform/errors.ts';
 import { formatCents } from '../../platform/money.ts';
@@ -13,17 +14,31 @@ export interface InventoryContext extends SubgraphContext {
   products: DataLoader<string, ProductRow | null>;
 }
 
-/** One loader per request: every product reference of a response is fetched in one query. */
-export const productLoader = (db: Db) =>
+/** Products as cached: dates travel as strings. */
+const revive = (p: ProductRow): ProductRow => ({ ...p, createdAt: new Date(p.createdAt), updatedAt: new Date(p.updatedAt) });
+
+/**
+ * One loader per request: every product reference of a response is read from the availability
+ * read model, and what it misses from the database in one query (then cached, versioned by
+ * `updatedAt`, which every stock change moves).
+ */
+export const productLoader = (db: Db, views: ReadModel<ProductRow>) =>
   new DataLoader<string, ProductRow | null>(async (ids) => {
-    const rows = await productsByIds(db, ids.filter(isUuid));
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => byId.get(id) ?? null);
+    const valid = ids.filter(isUuid);
+    const cached = await views.getMany(valid);
+    const found = new Map<string, ProductRow>();
+    valid.forEach((id, i) => cached[i] && found.set(id, revive(cached[i]!)));
+    const missing = valid.filter((id) => !found.has(id));
+    for (const row of await productsByIds(db, missing)) {
+      found.set(row.id, row);
+      await views.put(row.id, row.updatedAt.getTime(), row);
+    }
+    return ids.map((id) => found.get(id) ?? null);
   });
 
 const isSkuKey = (v: unknown): v is { sku: string } => typeof v === 'object' && v !== null && typeof (v as { sku?: unknown }).sku === 'string';
 
-export function inventoryResolvers(db: Db): Resolvers {
+export function inventoryResolvers(db: Db, views: ReadModel<ProductRow>): Resolvers {
   return {
     Query: {
       product: (_, { id }, ctx) => ctx.products.load(id),
@@ -39,6 +54,7 @@ export function inventoryResolvers(db: Db): Resolvers {
         validateRestock(quantity);
         const row = isUuid(productId) ? await restock(db, productId, quantity) : undefined;
         if (!row) throw notFound(`No product ${productId}`);
+        await views.evict([row.id]);
         return row;
       },
     },

@@ -5,22 +5,36 @@ import type { Service, ServiceDeps } from '../../platform/service.ts';
 import { inventoryHandlers } from './messages.ts';
 import { inventoryResolvers, productLoader } from './resolvers.ts';
 import { seedDemoCatalog } from './seed.ts';
-import { inbox, outbox } from './tables.ts';
+import { inbox, outbox, type ProductRow } from './tables.ts';
+import { createReadModel } from '../../cache/read-model.ts';
+import { listProducts } from './repository.ts';
 
 export const inventoryTypeDefs = readSchema(new URL('./schema.graphql', import.meta.url));
 export const inventoryMigrations = { name: 'inventory' };
 
 /** The inventory subgraph (products and stock) and its saga participant. Never listens itself. */
 export async function createInventoryService(deps: ServiceDeps): Promise<Service> {
-  const { db, config } = deps;
+  const { db, config, cache } = deps;
   if (config.seedDemoCatalog) await seedDemoCatalog(db);
-  return createSubgraphService(deps, {
+  // Product availability: read through the cache, forgotten as soon as a change commits.
+  const views = createReadModel<ProductRow>(cache, 'product', config.cacheTtlSeconds);
+  const touched = new Set<string>();
+  const service = await createSubgraphService(deps, {
     name: 'inventory',
     typeDefs: inventoryTypeDefs,
     tables: { outbox, inbox },
-    handlers: inventoryHandlers,
+    handlers: inventoryHandlers(touched),
     topics: [topics.inventoryCommands],
-    resolvers: () => inventoryResolvers(db),
-    extendContext: (base) => ({ ...base, products: productLoader(db) }),
+    resolvers: () => inventoryResolvers(db, views),
+    extendContext: (base) => ({ ...base, products: productLoader(db, views) }),
+    onCommitted: () => {
+      const ids = [...touched];
+      touched.clear();
+      void views.evict(ids);
+    },
+    stats: () => ({ productCache: views.stats() }),
   });
+  // Warm the cache with the catalog, so the first readers hit.
+  await productLoader(db, views).loadMany((await listProducts(db, { limit: 1000, afterSku: undefined })).map((p) => p.id));
+  return service;
 }

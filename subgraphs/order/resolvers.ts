@@ -4,7 +4,9 @@ import { forbidden } from '../../platform/errors.ts';
 import { formatCents } from '../../platform/money.ts';
 import { connection, isUuid, pageArgs } from '../../platform/pagination.ts';
 import type { SubgraphContext } from '../../platform/subgraph.ts';
-import type { SagaEngine, SagaView } from '../../saga/engine.ts';
+import { sagaView, type SagaEngine, type SagaView } from '../../saga/engine.ts';
+import type { SagaRow } from '../../saga/tables.ts';
+import type { ReadModel } from '../../cache/read-model.ts';
 import type { OrderSagaData } from '../../saga/order-saga.ts';
 import type { Catalog } from './catalog.ts';
 import type { Resolvers } from './generated/resolvers.ts';
@@ -40,9 +42,38 @@ const mayRead = (ctx: SubgraphContext, order: OrderRow) => ctx.identity.isAdmin 
 /** A product as the order subgraph knows it: a reference the inventory subgraph resolves. */
 export type ProductReference = { __typename: 'Product'; id: string };
 
-export function orderResolvers({ db, catalog, engine, afterCommit }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData>; afterCommit: () => void }): Resolvers {
+/** What the order read model holds for one order: the order, its lines and its saga. */
+export interface OrderView {
+  order: OrderRow;
+  items: OrderItemRow[];
+  saga: SagaRow;
+}
+
+const reviveView = (v: OrderView): OrderView => ({
+  order: { ...v.order, createdAt: new Date(v.order.createdAt), updatedAt: new Date(v.order.updatedAt) },
+  items: v.items,
+  saga: { ...v.saga, deadlineAt: new Date(v.saga.deadlineAt), startedAt: new Date(v.saga.startedAt), updatedAt: new Date(v.saga.updatedAt), retryAt: v.saga.retryAt ? new Date(v.saga.retryAt) : null },
+});
+
+/** Reads an order through the read model; a miss loads it with its lines and saga and caches the view. */
+export async function loadOrderView(db: Db, views: ReadModel<OrderView>, ctx: OrderContext, id: string): Promise<OrderRow | undefined> {
+  const cached = await views.get(id);
+  if (cached) {
+    const view = reviveView(cached);
+    ctx.items.prime(id, view.items);
+    ctx.sagas.prime(id, sagaView<OrderSagaData>(view.saga));
+    return view.order;
+  }
+  const order = await findOrder(db, id);
+  if (!order) return undefined;
+  const [items, saga] = await Promise.all([ctx.items.load(id), ctx.sagas.load(id)]);
+  if (saga) await views.put(id, order.version, { order, items, saga: saga.row });
+  return order;
+}
+
+export function orderResolvers({ db, catalog, engine, views, afterCommit }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData>; views: ReadModel<OrderView>; afterCommit: () => void }): Resolvers {
   const readable = async (id: string, ctx: OrderContext) => {
-    const order = isUuid(id) ? await findOrder(db, id) : undefined;
+    const order = isUuid(id) ? await loadOrderView(db, views, ctx, id) : undefined;
     if (!order) return null;
     if (!mayRead(ctx, order)) throw forbidden('This order belongs to another customer');
     return order;

@@ -4,7 +4,8 @@ import { createSubgraphService } from '../../platform/subgraph-service.ts';
 import type { Service, ServiceDeps } from '../../platform/service.ts';
 import { createLocalCatalog } from './catalog.ts';
 import { orderHandlers } from './messages.ts';
-import { itemsLoader, orderResolvers, sagaLoader } from './resolvers.ts';
+import { itemsLoader, orderResolvers, sagaLoader, type OrderView } from './resolvers.ts';
+import { createReadModel } from '../../cache/read-model.ts';
 import { every } from '../../platform/interval.ts';
 import { inbox, outbox } from './tables.ts';
 import { createOrderSagaEngine } from './workflow.ts';
@@ -15,8 +16,17 @@ export const orderMigrations = { name: 'order' };
 
 /** The order subgraph and the order saga's orchestrator. Never listens itself. */
 export function createOrderService(deps: ServiceDeps): Promise<Service> {
-  const { db, config, logger } = deps;
-  const engine = createOrderSagaEngine({ deadlineMs: config.sagaDeadlineMs, backoffMs: config.sagaRetryBackoffMs });
+  const { db, config, logger, cache } = deps;
+  // The order read model: a saga change forgets the order's view once it commits; the gateway marks
+  // views older than each status event stale before it delivers the event.
+  const views = createReadModel<OrderView>(cache, 'order', config.cacheTtlSeconds);
+  const touched = new Set<string>();
+  const forgetTouched = () => {
+    const ids = [...touched];
+    touched.clear();
+    void views.evict(ids);
+  };
+  const engine = createOrderSagaEngine({ deadlineMs: config.sagaDeadlineMs, backoffMs: config.sagaRetryBackoffMs, touched });
   return createSubgraphService(deps, {
     name: 'order',
     typeDefs: orderTypeDefs,
@@ -28,11 +38,26 @@ export function createOrderService(deps: ServiceDeps): Promise<Service> {
         db,
         engine,
         catalog: createLocalCatalog(db),
-        afterCommit: relay.nudge,
+        views,
+        afterCommit: () => {
+          relay.nudge();
+          forgetTouched();
+        },
       }),
     extendContext: (base) => ({ ...base, items: itemsLoader(db), sagas: sagaLoader(db, engine) }),
     // Deadlines and retries: any replica may sweep; row locks keep two from moving one saga.
     background: (relay) =>
-      every(config.sagaSweepMs, async () => (await engine.sweep(db)) > 0 && relay.nudge(), logger.child({ service: 'order' }), 'saga sweep'),
+      every(
+        config.sagaSweepMs,
+        async () => {
+          if ((await engine.sweep(db)) === 0) return;
+          relay.nudge();
+          forgetTouched();
+        },
+        logger.child({ service: 'order' }),
+        'saga sweep',
+      ),
+    onCommitted: forgetTouched,
+    stats: () => ({ orderCache: views.stats() }),
   });
 }

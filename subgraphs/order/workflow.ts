@@ -31,7 +31,7 @@ const statusEvent = (o: OrderRow, causation: Causation) =>
   );
 
 /** The order saga, run by this service: its local step completes the order; its progress moves the status. */
-export function createOrderSagaEngine({ deadlineMs, backoffMs }: { deadlineMs: number; backoffMs: number }): SagaEngine<OrderSagaData> {
+export function createOrderSagaEngine({ deadlineMs, backoffMs, touched }: { deadlineMs: number; backoffMs: number; touched?: Set<string> }): SagaEngine<OrderSagaData> {
   return createSagaEngine<OrderSagaData>({
     definition: orderSaga({ deadlineMs, backoffMs }),
     outbox,
@@ -40,6 +40,7 @@ export function createOrderSagaEngine({ deadlineMs, backoffMs }: { deadlineMs: n
         completeOrder: (tx, saga, causation) => changeOrderStatus(tx, saga.data.orderId, 'COMPLETED', null, causation),
       },
       async onChange(tx, saga, effects, causation) {
+        touched?.add(saga.correlationId);
         const change = orderStatusAfter(effects);
         if (change) await changeOrderStatus(tx, saga.data.orderId, change.status, change.reason, causation);
       },

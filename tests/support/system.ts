@@ -72,6 +72,8 @@ export interface RunningSystem {
   gatewayUrl: string;
   /** The URL of each gateway replica. */
   gatewayUrls(): string[];
+  /** A service's base URL (replica 0), for /health and /stats. */
+  serviceUrl(name: ServiceProcess): string;
   topicPrefix: string;
   databaseUrl: string;
   token(customerId: string, options?: { admin?: boolean }): Promise<string>;
@@ -195,6 +197,7 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     topicPrefix,
     databaseUrl: database.url,
     token: (customerId, { admin = false } = {}) => signDevToken(JWT_SECRET, customerId, { admin }),
+    serviceUrl: (name) => `http://127.0.0.1:${ports[name]}`,
     gatewayUrls: () => instances.filter((i) => i.name === 'gateway').sort((a, b) => a.replica - b.replica).map((i) => `http://127.0.0.1:${i.port}/graphql`),
     client: async (customerId, { admin = false, url = gatewayUrl } = {}) => createClient({ url, token: await signDevToken(JWT_SECRET, customerId, { admin }) }),
     async signal(name, signal, replica) {

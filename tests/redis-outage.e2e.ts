@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '../client/index.ts';
+import { freePort, startSystem, waitFor, type RunningSystem } from './support/system.ts';
+
+/**
+ * The cache is an optimisation: the system runs on a Redis of its own, which the test kills.
+ * Reads, mutations and subscriptions must go on without an error, uncached.
+ */
+const NOTEBOOK = '7a1c0e52-0009-4000-8000-000000000009';
+let redis: ChildProcess;
+let system: RunningSystem;
+let alice: Client;
+
+beforeAll(async () => {
+  const port = await freePort();
+  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 300));
+  system = await startSystem('redis-outage', { env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+  alice = await system.client('alice');
+});
+afterAll(async () => {
+  await alice?.dispose();
+  await system?.stop();
+  redis?.kill('SIGKILL');
+});
+
+const stats = async () => (await fetch(`${system.serviceUrl('order')}/stats`).then((r) => r.json())) as { orderCache: { hits: number; misses: number } };
+
+describe('a Redis outage', () => {
+  it('serves from the cache while Redis is up', async () => {
+    const order = await alice.placeOrder({ items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken: 'tok_visa' });
+    await waitFor(async () => (await alice.orderStatus(order.id))!.status, (s) => s === 'COMPLETED', { what: 'the order' });
+    const before = await stats();
+    await alice.orderStatus(order.id);
+    await alice.orderStatus(order.id);
+    expect((await stats()).orderCache.hits).toBeGreaterThan(before.orderCache.hits);
+  });
+
+  it('degrades to uncached reads without errors when Redis dies', async () => {
+    redis.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 500));
+    const order = await alice.placeOrder({ items: [{ productId: NOTEBOOK, quantity: 2 }], paymentToken: 'tok_visa' });
+    const statuses: string[] = [];
+    for await (const event of alice.orderStatusChanged(order.id)) statuses.push(event.status);
+    expect(statuses.at(-1)).toBe('COMPLETED');
+    const full = await alice.order(order.id);
+    expect(full).toMatchObject({ status: 'COMPLETED', payment: { status: 'APPROVED' } });
+    expect((await alice.product(NOTEBOOK))!.reserved).toBe(0);
+    expect((await alice.orders({ first: 5 })).edges.length).toBeGreaterThan(0);
+  });
+});
