@@ -9,6 +9,7 @@ import { createInventoryService, inventoryMigrations } from '../subgraphs/invent
 import { seedDemoCatalog } from '../subgraphs/inventory/seed.ts';
 import { createOrderService, orderMigrations } from '../subgraphs/order/server.ts';
 import { createPaymentService, paymentMigrations } from '../subgraphs/payment/server.ts';
+import { servePlayground } from './playground.ts';
 import { createGateway } from './server.ts';
 
 export interface EmbeddedSystem {
@@ -44,7 +45,7 @@ export async function startEmbeddedSystem(config: Config, logger: Logger, { data
       urls[name] = `http://${config.host}:${http.port}/graphql`;
     }
     const gateway = await createGateway({ config: { ...config, subgraphUrls: urls }, verifier: infra.verifier, logger, transport: infra.transport, cache: infra.cache });
-    const http = await listen({ graphql: gateway.graphql, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+    const http = await listen({ graphql: gateway.graphql, extra: servePlayground, stats: gateway.stats, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
     gateway.serveSubscriptions(http.server);
     // Subscriptions close before the HTTP server, which waits for open connections.
     disposer.use(http.close);

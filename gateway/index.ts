@@ -4,6 +4,7 @@ import { createDisposer, exitOnSignal } from '../platform/lifecycle.ts';
 import { openCache, openTransport } from '../platform/infrastructure.ts';
 import { createLogger } from '../platform/logger.ts';
 import { configOrExit } from '../platform/main.ts';
+import { servePlayground } from './playground.ts';
 import { createGateway } from './server.ts';
 
 const config = configOrExit();
@@ -14,7 +15,7 @@ try {
   const transport = await openTransport(config, logger, disposer);
   const cache = await openCache(config, logger, disposer);
   const gateway = await createGateway({ config, verifier: createHs256Verifier(config.jwtSecret), logger, transport, cache });
-  const http = await listen({ graphql: gateway.graphql, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+  const http = await listen({ graphql: gateway.graphql, extra: servePlayground, stats: gateway.stats, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
   gateway.serveSubscriptions(http.server);
   // Subscriptions close before the HTTP server, which waits for open connections.
   disposer.use(http.close);

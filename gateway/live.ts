@@ -133,6 +133,7 @@ function dataOf<T>(result: Awaited<ReturnType<GraphQuery>>, path: string): T | n
  */
 export function startLiveSubscriptions({ server, apiSchemaSdl, hub, query, verifier, logger, maxQueue = 100, maxSubscriptionsPerConnection = 50 }: LiveOptions) {
   const schema: GraphQLSchema = buildSchema(apiSchemaSdl);
+  let active = 0;
 
   /**
    * Starts listening, then reads the snapshot as the subscriber: an unknown or foreign order fails
@@ -143,11 +144,19 @@ export function startLiveSubscriptions({ server, apiSchemaSdl, hub, query, verif
     let wake: (() => void) | undefined;
     let overflow = false;
     // Listen before reading the snapshot: nothing that happens in between is lost.
-    const stop = hub.listen(orderId, (event) => {
+    const unlisten = hub.listen(orderId, (event) => {
       if (queue.length >= maxQueue) overflow = true;
       else queue.push(event);
       wake?.();
     });
+    active++;
+    let stopped = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      unlisten();
+      active--;
+    };
     let snapshot: StatusEvent;
     try {
       const order = dataOf<{ customerId: string; status: StatusEvent['status']; version: number; failureReason: string | null; updatedAt: string }>(
@@ -163,7 +172,14 @@ export function startLiveSubscriptions({ server, apiSchemaSdl, hub, query, verif
       stop();
       throw err;
     }
-    return stream(snapshot);
+    const events = stream(snapshot);
+    // A subscription may end before its first event is pulled; its listener must go then too.
+    const end = events.return.bind(events);
+    events.return = (value) => {
+      stop();
+      return end(value);
+    };
+    return events;
 
     async function* stream(first: StatusEvent): AsyncGenerator<StatusEvent> {
      try {
@@ -243,6 +259,8 @@ export function startLiveSubscriptions({ server, apiSchemaSdl, hub, query, verif
   );
 
   return {
+    /** Subscriptions open on this replica. */
+    count: () => active,
     async close() {
       for (const client of wss.clients) client.close(1001, 'Server shutting down');
       await disposable.dispose();

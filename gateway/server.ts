@@ -4,6 +4,7 @@ import type { Transport } from '../messaging/transport.ts';
 import type { Cache } from '../cache/cache.ts';
 import { createReadModel } from '../cache/read-model.ts';
 import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Identity, TokenVerifier } from '../platform/auth.ts';
 import type { Config, ServiceName } from '../platform/config.ts';
@@ -36,6 +37,8 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
  */
 export interface Gateway {
   graphql: RequestHandler;
+  /** Memory and open subscriptions, served at `/stats`. */
+  stats(): Record<string, unknown>;
   /** Serves `orderStatusChanged` over graphql-ws on the server that serves `graphql`. */
   serveSubscriptions(server: Server): void;
   stop(): Promise<void>;
@@ -56,7 +59,8 @@ export async function createGateway({ config, verifier, logger, transport, cache
     gateway,
     formatError,
     includeStacktraceInErrorResponses: false,
-    plugins: [queryLimitsPlugin(config.limits)],
+    // The playground is served from the gateway's own assets (gateway/playground.ts), not a CDN.
+    plugins: [queryLimitsPlugin(config.limits), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
@@ -72,9 +76,10 @@ export async function createGateway({ config, verifier, logger, transport, cache
     if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
     return response.body.singleResult as Awaited<ReturnType<GraphQuery>>;
   };
-  let live: { close(): Promise<void> } | undefined;
+  let live: ReturnType<typeof startLiveSubscriptions> | undefined;
   return {
     graphql: graphqlHandler(apollo, context, { maxBodyBytes: config.limits.maxBodyBytes }),
+    stats: () => ({ memory: process.memoryUsage(), subscriptions: live?.count() ?? 0, orderCache: orderViews.stats() }),
     serveSubscriptions(server) {
       live = startLiveSubscriptions({
         server,

@@ -86,11 +86,27 @@ export interface HttpService {
  * `/stats` with the service's counters.
  * Listening is the last step of start-up, so a service that answers is ready.
  */
-export async function listen({ graphql, port, host, onError, stats }: { graphql: RequestHandler; port: number; host: string; onError: (err: unknown) => void; stats?: () => unknown }): Promise<HttpService> {
+export async function listen({
+  graphql,
+  port,
+  host,
+  onError,
+  stats,
+  extra,
+}: {
+  graphql: RequestHandler;
+  port: number;
+  host: string;
+  onError: (err: unknown) => void;
+  stats?: () => unknown;
+  /** Serves other paths (the playground); returns false to pass. */
+  extra?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
+}): Promise<HttpService> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/stats') return sendJson(res, 200, stats?.() ?? {});
+    if (extra?.(req, res, path)) return;
     if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
     graphql(req, res).catch((err) => {
       onError(err);
