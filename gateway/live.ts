@@ -241,7 +241,8 @@ export function startLiveSubscriptions({ server, apiSchemaSdl, hub, query, verif
         }
       },
       onSubscribe(ctx) {
-        if (Object.keys(ctx.subscriptions).length >= maxSubscriptionsPerConnection) {
+        // graphql-ws has already registered the new subscription when it asks.
+        if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerConnection) {
           return [coded(`A connection may hold at most ${maxSubscriptionsPerConnection} subscriptions`, ErrorCode.RateLimited)];
         }
         return undefined;

@@ -1,0 +1,133 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createClient, type Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createHs256Verifier, signDevToken } from '../platform/auth.ts';
+import { createLogger } from '../platform/logger.ts';
+import { apiSchemaPath } from './compose.ts';
+import type { OrderEventHub, StatusEvent } from './events.ts';
+import { LiveCloseCode, startLiveSubscriptions, type GraphQuery } from './live.ts';
+
+/**
+ * The subscription endpoint's bounds and checks, over a real WebSocket, with the event hub and the
+ * federated graph replaced by in-memory stand-ins this test controls.
+ */
+const SECRET = 'live-test-secret-0123456789';
+const listeners = new Map<string, Set<(e: StatusEvent) => void>>();
+const hub: OrderEventHub = {
+  listen(orderId, listener) {
+    if (!listeners.has(orderId)) listeners.set(orderId, new Set());
+    listeners.get(orderId)!.add(listener);
+    return () => listeners.get(orderId)!.delete(listener);
+  },
+  latest: () => undefined,
+  beforeDelivery: () => {},
+  close: async () => {},
+};
+const publish = (orderId: string, version: number, status: StatusEvent['status'] = 'INVENTORY_CONFIRMED') =>
+  listeners.get(orderId)?.forEach((l) => l({ orderId, customerId: 'alice', status, version, at: new Date().toISOString(), reason: null }));
+let orderDelayMs = 0;
+const query: GraphQuery = async (document, variables) => {
+  const name = (document.definitions[0] as { name?: { value: string } }).name?.value;
+  if (name === 'OrderSnapshot') return { data: { order: { customerId: 'alice', status: 'PENDING', version: 1, failureReason: null, updatedAt: new Date().toISOString() } } };
+  await new Promise((r) => setTimeout(r, orderDelayMs));
+  return { data: { order: { id: variables.id } } };
+};
+
+let server: Server;
+let live: ReturnType<typeof startLiveSubscriptions>;
+let url: string;
+const clients: Client[] = [];
+beforeAll(async () => {
+  server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  live = startLiveSubscriptions({ server, apiSchemaSdl: readFileSync(apiSchemaPath, 'utf8'), hub, query, verifier: createHs256Verifier(SECRET), logger: createLogger('silent'), maxQueue: 4, maxSubscriptionsPerConnection: 2 });
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.dispose()));
+  await live.close();
+  await new Promise((r) => server.close(r));
+});
+
+const connect = async (token: string, onClose?: (code: number) => void) => {
+  const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, on: { closed: (e) => onClose?.((e as { code: number }).code) } });
+  clients.push(client);
+  return client;
+};
+type Result = { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+const watch = (client: Client, orderId: string, selection = 'status version') => {
+  const results: Result[] = [];
+  const done = new Promise<unknown>((resolve) =>
+    client.subscribe({ query: `subscription($id: ID!) { orderStatusChanged(orderId: $id) { ${selection} } }`, variables: { id: orderId } }, { next: (r) => void results.push(r as Result), error: resolve, complete: () => resolve(undefined) }),
+  );
+  return { results, done };
+};
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(check()).toBe(true);
+};
+
+describe('the subscription endpoint', () => {
+  it('sends the snapshot, then each newer event, and completes after a final status', async () => {
+    const client = await connect(await signDevToken(SECRET, 'alice'));
+    const { results, done } = watch(client, 'o-1');
+    await until(() => results.length === 1);
+    publish('o-1', 1); // already covered by the snapshot
+    publish('o-1', 2);
+    publish('o-1', 3, 'COMPLETED');
+    await done;
+    expect(results.map((r) => r.data)).toEqual([
+      { orderStatusChanged: { status: 'PENDING', version: 1 } },
+      { orderStatusChanged: { status: 'INVENTORY_CONFIRMED', version: 2 } },
+      { orderStatusChanged: { status: 'COMPLETED', version: 3 } },
+    ]);
+    expect(live.count()).toBe(0);
+    expect(listeners.get('o-1')?.size ?? 0).toBe(0);
+  });
+
+  it('refuses more subscriptions on one connection than allowed', async () => {
+    const client = await connect(await signDevToken(SECRET, 'alice'));
+    const a = watch(client, 'o-2');
+    const b = watch(client, 'o-3');
+    await until(() => a.results.length === 1 && b.results.length === 1);
+    const c = watch(client, 'o-4');
+    const error = (await c.done) as Result['errors'];
+    expect(error?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(live.count()).toBe(2);
+  });
+
+  it('closes a connection whose client cannot keep up, rather than queueing without bound', async () => {
+    let closedWith = 0;
+    const client = await connect(await signDevToken(SECRET, 'alice'), (code) => (closedWith = code));
+    orderDelayMs = 1000;
+    const { results } = watch(client, 'o-5', 'status version order { id }');
+    await new Promise((r) => setTimeout(r, 200));
+    for (let v = 2; v <= 12; v++) publish('o-5', v);
+    await until(() => closedWith !== 0);
+    orderDelayMs = 0;
+    expect(closedWith).toBe(LiveCloseCode.SubscriberTooSlow);
+    expect(results.length).toBeLessThan(11);
+  });
+
+  it('ends a subscription whose token has expired at its next event', async () => {
+    const client = await connect(await signDevToken(SECRET, 'alice', { expiresIn: '2s' }));
+    const { results, done } = watch(client, 'o-6');
+    await until(() => results.length === 1);
+    await new Promise((r) => setTimeout(r, 2500));
+    publish('o-6', 2);
+    const errors = (await done) as Result['errors'];
+    expect(errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(results).toHaveLength(1);
+  });
+
+  it('closes a connection with a bad token with 4403', async () => {
+    let closedWith = 0;
+    const client = await connect('not-a-token', (code) => (closedWith = code));
+    const { done } = watch(client, 'o-7');
+    await done;
+    expect(closedWith).toBe(4403);
+  });
+});
