@@ -7,6 +7,8 @@ import {
   OrderStatusDocument,
   OrdersDocument,
   OrderStatusChangedDocument,
+  OrderStatusOnlyDocument,
+  type OrderStatusOnlySubscription,
   type OrdersQueryVariables,
   type OrderStatusChangedSubscription,
   PlaceOrderDocument,
@@ -115,6 +117,10 @@ export function createClient({ url, token, fetch = globalThis.fetch, webSocketIm
     /** The order's status events: the current state first, then every change; ends after a final status. */
     orderStatusChanged: async function* (orderId: string): AsyncGenerator<OrderStatusChangedSubscription['orderStatusChanged']> {
       for await (const data of subscribe(OrderStatusChangedDocument, { orderId })) yield data.orderStatusChanged;
+    },
+    /** The order's status events without the order itself: the lightest way to follow a saga. */
+    orderStatusOnly: async function* (orderId: string): AsyncGenerator<OrderStatusOnlySubscription['orderStatusChanged']> {
+      for await (const data of subscribe(OrderStatusOnlyDocument, { orderId })) yield data.orderStatusChanged;
     },
     /** Closes the subscription connection, if one was opened. */
     async dispose() {

@@ -6,6 +6,7 @@ import {
   GraphQLError,
   Kind,
   parse,
+  print,
   subscribe,
   visit,
   type DocumentNode,
@@ -220,8 +221,21 @@ export function startLiveSubscriptions({ server, apiSchemaSdl, hub, query, verif
   schema.getSubscriptionType()!.getFields().orderStatusChanged!.subscribe = resolvers.subscribe as never;
   schema.getSubscriptionType()!.getFields().orderStatusChanged!.resolve = resolvers.resolve as never;
   const eventType = schema.getType('OrderStatusEvent') as GraphQLObjectType;
-  eventType.getFields().order!.resolve = async (event: StatusEvent, _args, ctx: { caller: Caller }, info) =>
-    markResolved(dataOf(await query(orderQuery(info), { id: event.orderId }, ctx.caller), 'order'));
+  // Subscribers of one order usually ask for the same fields as the same customer: each event is
+  // resolved once per (event, caller, selection) and shared, for a few seconds.
+  const shared = new Map<string, Promise<unknown>>();
+  eventType.getFields().order!.resolve = (event: StatusEvent, _args, ctx: { caller: Caller }, info) => {
+    const document = orderQuery(info);
+    const who = ctx.caller.identity.isAdmin ? `admin:${ctx.caller.identity.customerId}` : ctx.caller.identity.customerId;
+    const key = `${event.orderId}:${event.version}:${who}:${print(document)}`;
+    let resolved = shared.get(key);
+    if (!resolved) {
+      resolved = query(document, { id: event.orderId }, ctx.caller).then((result) => markResolved(dataOf(result, 'order')));
+      shared.set(key, resolved);
+      setTimeout(() => shared.delete(key), 5000).unref();
+    }
+    return resolved;
+  };
 
   const wss = new WebSocketServer({ server, path: '/graphql' });
   const callers = new WeakMap<object, Caller>();
