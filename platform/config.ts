@@ -59,6 +59,7 @@ const envSchema = z.object({
   INBOX_RETENTION_HOURS: z.coerce.number().positive().default(168),
   SAGA_DEADLINE_MS: millis(30_000),
   CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(30),
+  CACHE_KEY_PREFIX: z.string().min(1).default('sagaway:'),
   SAGA_SWEEP_MS: millis(1000),
   SAGA_RETRY_BACKOFF_MS: millis(500),
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
@@ -125,6 +126,8 @@ export interface Config {
   /** Fault injection for crash tests; empty in production. */
   faults: Faults;
   cacheTtlSeconds: number;
+  /** Prepended to every Redis key, so several deployments can share one Redis. */
+  cacheKeyPrefix: string;
   seedDemoCatalog: boolean;
 }
 
@@ -182,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     consumerMaxAttempts: e.CONSUMER_MAX_ATTEMPTS,
     faults: parseFaults(e.FAULTS),
     cacheTtlSeconds: e.CACHE_TTL_SECONDS,
+    cacheKeyPrefix: e.CACHE_KEY_PREFIX,
     seedDemoCatalog: e.SEED_DEMO_CATALOG,
   };
 }

@@ -28,7 +28,7 @@ export async function openTransport(config: Config, logger: Logger, disposer: Di
 
 /** Redis when REDIS_URL is set, else an in-process cache. */
 export async function openCache(config: Config, logger: Logger, disposer: Disposer): Promise<Cache> {
-  const cache = config.redisUrl ? await createRedisCache(config.redisUrl, logger) : createMemoryCache();
+  const cache = config.redisUrl ? await createRedisCache(config.redisUrl, logger, config.cacheKeyPrefix) : createMemoryCache();
   disposer.use(() => cache.close());
   return cache;
 }

@@ -111,6 +111,8 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     REDIS_URL: redisUrl,
     KAFKA_BROKERS: brokers.join(','),
     KAFKA_TOPIC_PREFIX: topicPrefix,
+    // Every suite shares the machine's Redis: keys of one system must not answer another's reads.
+    CACHE_KEY_PREFIX: `${topicPrefix}:`,
     KAFKA_PARTITIONS: '3',
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     JWT_SECRET,
