@@ -5,7 +5,11 @@ import { createEnvelope, decode, encode } from '../../messaging/envelope.ts';
 import { topics } from '../../messaging/contract.ts';
 import type { IncomingMessage } from '../../messaging/transport.ts';
 import { codeOf, startSubgraphForTest } from '../../platform/testing.ts';
-import { createOrderService, orderMigrations } from './server.ts';
+import { createOrderService, orderMigrations, warmOrderViews } from './server.ts';
+import { createMemoryCache } from '../../cache/cache.ts';
+import { createReadModel } from '../../cache/read-model.ts';
+import type { OrderView } from './resolvers.ts';
+import { createOrderSagaEngine } from './workflow.ts';
 import { catalog, orders } from './tables.ts';
 
 const BOOK = '7a1c0e52-0001-4000-8000-000000000001';
@@ -144,6 +148,14 @@ describe('paging through orders', () => {
     expect(codeOf(await subgraph.request(ORDERS, { first: -1 }, 'pager'))).toBe('BAD_USER_INPUT');
     expect(codeOf(await subgraph.request(ORDERS, { after: Buffer.from('{"id":1}').toString('base64url') }, 'pager'))).toBe('BAD_USER_INPUT');
     expect(codeOf(await subgraph.request(ORDERS, { after: '%%%' }, 'pager'))).toBe('BAD_USER_INPUT');
+  });
+
+  it('warms the read model with the newest orders that have a saga', async () => {
+    const placed = await subgraph.request<Placed>(PLACE, input([{ productId: BOOK, quantity: 1 }]), 'warm');
+    const id = placed.data!.placeOrder.order.id;
+    const views = createReadModel<OrderView>(createMemoryCache(), 'order', 60);
+    await warmOrderViews(subgraph.deps.db, createOrderSagaEngine({ deadlineMs: 1000, backoffMs: 10 }), views, 5);
+    expect((await views.get(id))?.order.id).toBe(id);
   });
 
   it('shows a customer with no orders an empty page', async () => {

@@ -5,7 +5,11 @@ import type { Service, ServiceDeps } from '../../platform/service.ts';
 import { createLocalCatalog } from './catalog.ts';
 import { orderHandlers } from './messages.ts';
 import { itemsLoader, orderResolvers, sagaLoader, type OrderView } from './resolvers.ts';
-import { createReadModel } from '../../cache/read-model.ts';
+import { createReadModel, type ReadModel } from '../../cache/read-model.ts';
+import type { Db } from '../../db/client.ts';
+import type { SagaEngine } from '../../saga/engine.ts';
+import type { OrderSagaData } from '../../saga/order-saga.ts';
+import { itemsOfOrders, listOrders } from './repository.ts';
 import { every } from '../../platform/interval.ts';
 import { inbox, outbox } from './tables.ts';
 import { createOrderSagaEngine } from './workflow.ts';
@@ -15,7 +19,7 @@ export const orderTypeDefs = readSchema(new URL('./schema.graphql', import.meta.
 export const orderMigrations = { name: 'order' };
 
 /** The order subgraph and the order saga's orchestrator. Never listens itself. */
-export function createOrderService(deps: ServiceDeps): Promise<Service> {
+export async function createOrderService(deps: ServiceDeps): Promise<Service> {
   const { db, config, logger, cache } = deps;
   // The order read model: a saga change forgets the order's view once it commits; the gateway marks
   // views older than each status event stale before it delivers the event.
@@ -27,7 +31,7 @@ export function createOrderService(deps: ServiceDeps): Promise<Service> {
     void views.evict(ids);
   };
   const engine = createOrderSagaEngine({ deadlineMs: config.sagaDeadlineMs, backoffMs: config.sagaRetryBackoffMs, touched });
-  return createSubgraphService(deps, {
+  const service = await createSubgraphService(deps, {
     name: 'order',
     typeDefs: orderTypeDefs,
     tables: { outbox, inbox },
@@ -60,4 +64,17 @@ export function createOrderService(deps: ServiceDeps): Promise<Service> {
     onCommitted: forgetTouched,
     stats: () => ({ orderCache: views.stats() }),
   });
+  await warmOrderViews(db, engine, views).catch((err: unknown) => logger.warn({ err }, 'warming the order views failed'));
+  return service;
+}
+
+/** Puts the views of the newest orders in the cache, so the first readers after a start hit. */
+export async function warmOrderViews(db: Db, engine: SagaEngine<OrderSagaData>, views: ReadModel<OrderView>, count = 100): Promise<void> {
+  const newest = (await listOrders(db, { limit: count })).slice(0, count);
+  const ids = newest.map((o) => o.id);
+  const [items, sagas] = await Promise.all([itemsOfOrders(db, ids), engine.findManyByCorrelation(db, ids)]);
+  for (const order of newest) {
+    const saga = sagas.find((s) => s.correlationId === order.id);
+    if (saga) await views.put(order.id, order.version, { order, items: items.filter((i) => i.orderId === order.id), saga: saga.row });
+  }
 }
