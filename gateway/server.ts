@@ -8,7 +8,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Identity, TokenVerifier } from '../platform/auth.ts';
 import type { Config, ServiceName } from '../platform/config.ts';
-import { formatError, rethrowAsGraphQL } from '../platform/errors.ts';
+import { formatError, logUnexpectedErrors, rethrowAsGraphQL } from '../platform/errors.ts';
 import { CORRELATION_HEADER, correlationIdOf, graphqlHandler, type RequestHandler } from '../platform/http.ts';
 import type { Logger } from '../platform/logger.ts';
 import { apiSchemaPath, supergraphPath } from './compose.ts';
@@ -20,6 +20,33 @@ export interface GatewayContext extends BaseContext {
   identity: Identity;
   authorization: string;
   correlationId: string;
+}
+
+const refused = (err: unknown) => {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) if ((e as { code?: unknown }).code === 'ECONNREFUSED') return true;
+  return false;
+};
+
+/**
+ * Spreads requests over a subgraph's replicas in turn, and tries the next when one refuses the
+ * connection (it never received the request, so even a mutation is safe to send again). A subgraph
+ * that hangs must not hang the client: after `timeoutMs` its fields fail and the rest answers.
+ */
+function replicaFetcher(urls: string[], timeoutMs: number): typeof fetch {
+  let next = 0;
+  return async (_input, init) => {
+    const start = next++ % urls.length;
+    let lastError: unknown;
+    for (let i = 0; i < urls.length; i++) {
+      try {
+        return await fetch(urls[(start + i) % urls.length]!, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      } catch (err) {
+        if (!refused(err)) throw err;
+        lastError = err;
+      }
+    }
+    throw lastError;
+  };
 }
 
 /** Forwards the caller's token and correlation id: each subgraph authorizes on its own. */
@@ -47,12 +74,10 @@ export interface Gateway {
 export async function createGateway({ config, verifier, logger, transport, cache }: { config: Config; verifier: TokenVerifier; logger: Logger; transport: Transport; cache: Cache }): Promise<Gateway> {
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(supergraphPath, 'utf8'),
-    buildService: ({ name }) =>
-      new ForwardingDataSource({
-        url: config.subgraphUrls[name as ServiceName],
-        // A subgraph that hangs must not hang the client: its fields fail, the rest answers.
-        fetcher: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(config.subgraphTimeoutMs) }),
-      }),
+    buildService: ({ name }) => {
+      const urls = config.subgraphUrls[name as ServiceName].split(',').map((u) => u.trim());
+      return new ForwardingDataSource({ url: urls[0]!, fetcher: replicaFetcher(urls, config.subgraphTimeoutMs) });
+    },
     logger: logger.child({ service: 'gateway' }),
   });
   const apollo = new ApolloServer<GatewayContext>({
@@ -60,7 +85,7 @@ export async function createGateway({ config, verifier, logger, transport, cache
     formatError,
     includeStacktraceInErrorResponses: false,
     // The playground is served from the gateway's own assets (gateway/playground.ts), not a CDN.
-    plugins: [queryLimitsPlugin(config.limits), ApolloServerPluginLandingPageDisabled()],
+    plugins: [queryLimitsPlugin(config.limits), ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors(logger.child({ service: 'gateway' }))],
   });
   await apollo.start();
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {

@@ -67,7 +67,7 @@ export function createKafkaTransport({ brokers, clientId, topicPrefix, partition
       });
     },
 
-    async subscribe({ groupId, topics, handle, fromBeginning = false }: SubscribeOptions): Promise<Subscription> {
+    async subscribe({ groupId, topics, handle, fromBeginning = false, awaitAssignment = true }: SubscribeOptions): Promise<Subscription> {
       const consumer = kafka.consumer({ groupId: name(groupId), sessionTimeout: sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 10)) });
       consumers.add(consumer);
       let closing = false;
@@ -101,7 +101,7 @@ export function createKafkaTransport({ brokers, clientId, topicPrefix, partition
           }
         },
       });
-      await Promise.race([joined, new Promise((r) => setTimeout(r, 30_000))]);
+      if (awaitAssignment) await Promise.race([joined, new Promise((r) => setTimeout(r, 30_000))]);
       return {
         async close() {
           closing = true;

@@ -46,8 +46,10 @@ export async function startMessaging({
     subscription = await transport.subscribe({
       groupId: name,
       topics,
-      // A new group starts at the beginning: nothing published before the first start is missed.
+      // A new group starts at the beginning: nothing published before the first start is missed,
+      // so the service need not wait for its partitions before it serves.
       fromBeginning: true,
+      awaitAssignment: false,
       handle: inboxConsumer({ db, inbox: tables.inbox, consumer: name, transport, handlers, logger, afterCommit: () => {
         relay.nudge();
         onCommitted?.();

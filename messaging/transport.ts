@@ -26,6 +26,11 @@ export interface SubscribeOptions {
   handle: (message: IncomingMessage) => Promise<void>;
   /** Start at the earliest retained message when the group has no committed position. */
   fromBeginning?: boolean;
+  /**
+   * Resolve only once the group has assigned partitions (default true). A service whose group
+   * starts at the beginning need not wait; a listener that starts at the end must.
+   */
+  awaitAssignment?: boolean;
 }
 
 export interface Subscription {

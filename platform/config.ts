@@ -15,6 +15,13 @@ const optionalUrl = (protocols: string[]) =>
     .refine((v) => v === undefined || protocols.some((p) => v.startsWith(p)), {
       message: `must start with ${protocols.join(' or ')}`,
     });
+/** One URL, or several replicas' URLs separated by commas. */
+const urlList = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v))
+  .refine((v) => v === undefined || v.split(',').every((u) => /^https?:\/\/\S+$/.test(u.trim())), { message: 'must be http(s) URLs separated by commas' });
 const millis = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 const envSchema = z.object({
@@ -24,9 +31,9 @@ const envSchema = z.object({
   ORDER_PORT: port(4001),
   INVENTORY_PORT: port(4002),
   PAYMENT_PORT: port(4003),
-  ORDER_URL: optionalUrl(['http://', 'https://']),
-  INVENTORY_URL: optionalUrl(['http://', 'https://']),
-  PAYMENT_URL: optionalUrl(['http://', 'https://']),
+  ORDER_URL: urlList,
+  INVENTORY_URL: urlList,
+  PAYMENT_URL: urlList,
   SUBGRAPH_TIMEOUT_MS: millis(10_000),
   GATEWAY_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   GATEWAY_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
@@ -86,7 +93,10 @@ export interface Config {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   host: string;
   ports: { gateway: number } & Record<ServiceName, number>;
-  /** Where the gateway and other services reach each subgraph's GraphQL endpoint. */
+  /**
+   * Where the gateway reaches each subgraph's GraphQL endpoint: one URL, or the URLs of its
+   * replicas separated by commas, which the gateway spreads requests over and fails over between.
+   */
   subgraphUrls: Record<ServiceName, string>;
   /** How long the gateway waits for a subgraph before that part of the answer fails. */
   subgraphTimeoutMs: number;

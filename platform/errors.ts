@@ -1,3 +1,4 @@
+import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 /** The error codes of the public contract (`extensions.code`). */
@@ -72,5 +73,28 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     locations: formatted.locations,
     path: formatted.path,
     extensions: { code: ErrorCode.Internal },
+  };
+}
+
+/**
+ * An Apollo plugin that logs every error the client will see masked (no contract code): the
+ * response says "Internal server error", the log says why.
+ */
+export function logUnexpectedErrors(logger: { error(obj: object, msg: string): void }): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, operationName }) {
+          for (const error of errors) {
+            const original = error.originalError;
+            if (original instanceof DomainError) continue;
+            const code = error.extensions?.code;
+            if (typeof code === 'string' && code !== ErrorCode.Internal && knownCodes.has(code)) continue;
+            if (typeof code === 'string' && code.startsWith('GRAPHQL_')) continue;
+            logger.error({ err: original ?? error, path: error.path, operationName, code }, 'request failed with an unexpected error');
+          }
+        },
+      };
+    },
   };
 }

@@ -53,7 +53,7 @@ export async function createSubgraphService<C extends SubgraphContext>(
     onCommitted,
     retention: { outboxMs: config.outboxRetentionHours * 3_600_000, inboxMs: config.inboxRetentionHours * 3_600_000 },
   });
-  const { handler, apollo } = await createSubgraph({ typeDefs, resolvers: resolvers(messaging.relay), verifier, extendContext });
+  const { handler, apollo } = await createSubgraph({ typeDefs, resolvers: resolvers(messaging.relay), verifier, extendContext, logger: logger.child({ service: name }) });
   const stopBackground = background?.(messaging.relay);
   return {
     name,

@@ -6,7 +6,8 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
 import type { Identity, TokenVerifier } from './auth.ts';
-import { formatError, rethrowAsGraphQL } from './errors.ts';
+import { formatError, logUnexpectedErrors, rethrowAsGraphQL } from './errors.ts';
+import type { Logger } from './logger.ts';
 import { correlationIdOf, graphqlHandler, type RequestHandler } from './http.ts';
 import { DateTime, Decimal } from './scalars.ts';
 
@@ -29,7 +30,9 @@ export async function createSubgraph<C extends SubgraphContext>({
   resolvers,
   verifier,
   extendContext,
+  logger,
 }: {
+  logger: Logger;
   typeDefs: string;
   /** The subgraph's resolvers, typed by its generated `Resolvers`. */
   resolvers: object;
@@ -41,7 +44,7 @@ export async function createSubgraph<C extends SubgraphContext>({
     formatError,
     includeStacktraceInErrorResponses: false,
     // Inline traces serve Apollo's hosted studio, which this system does not report to.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), logUnexpectedErrors(logger)],
   });
   await apollo.start();
   const context = async (req: IncomingMessage): Promise<C> => {

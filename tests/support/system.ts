@@ -140,8 +140,9 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
       env: { ...baseEnv, ...serviceEnv[name], ...extraEnv, [portVariable[name]]: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.pipe(out);
-    child.stderr!.pipe(out);
+    // The stream stays open after the child's output ends, for the supervisor's note.
+    child.stdout!.pipe(out, { end: false });
+    child.stderr!.pipe(out, { end: false });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     if (supervise) {
       child.once('exit', () => {
@@ -187,6 +188,9 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     // Inventory first: it seeds the catalog the others read through the graph.
     await launchAll('inventory');
     await Promise.all([launchAll('payment'), launchAll('order')]);
+    // The gateway spreads requests over every replica of each subgraph and fails over between them.
+    const replicaUrls = (name: ServiceProcess) => instances.filter((i) => i.name === name).map((i) => `http://127.0.0.1:${i.port}/graphql`).join(',');
+    serviceEnv.gateway = { ORDER_URL: replicaUrls('order'), INVENTORY_URL: replicaUrls('inventory'), PAYMENT_URL: replicaUrls('payment'), ...serviceEnv.gateway };
     await launchAll('gateway');
   } catch (err) {
     await stop();
