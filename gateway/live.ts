@@ -183,33 +183,33 @@ export function startLiveSubscriptions({ server, apiSchemaSdl, hub, query, verif
     return events;
 
     async function* stream(first: StatusEvent): AsyncGenerator<StatusEvent> {
-     try {
-      yield first;
-      let last = first;
-      while (!FINAL.has(last.status)) {
-        if (overflow) {
-          close(LiveCloseCode.SubscriberTooSlow, 'Subscriber too slow');
-          return;
+      try {
+        yield first;
+        let last = first;
+        while (!FINAL.has(last.status)) {
+          if (overflow) {
+            close(LiveCloseCode.SubscriberTooSlow, 'Subscriber too slow');
+            return;
+          }
+          const next = queue.shift();
+          if (!next) {
+            await new Promise<void>((r) => (wake = r));
+            wake = undefined;
+            continue;
+          }
+          if (next.version <= last.version) continue; // already covered by the snapshot
+          if (next.version !== last.version + 1) logger.warn({ orderId, after: last.version, got: next.version }, 'order event gap');
+          // Authorized again for every event: the token may have expired, the order is checked by owner.
+          const identity = await verifier.verify(caller.authorization).catch(() => {
+            throw coded('The token has expired', ErrorCode.Unauthenticated);
+          });
+          if (!identity.isAdmin && identity.customerId !== next.customerId) throw coded('This order belongs to another customer', ErrorCode.Forbidden);
+          yield next;
+          last = next;
         }
-        const next = queue.shift();
-        if (!next) {
-          await new Promise<void>((r) => (wake = r));
-          wake = undefined;
-          continue;
-        }
-        if (next.version <= last.version) continue; // already covered by the snapshot
-        if (next.version !== last.version + 1) logger.warn({ orderId, after: last.version, got: next.version }, 'order event gap');
-        // Authorized again for every event: the token may have expired, the order is checked by owner.
-        const identity = await verifier.verify(caller.authorization).catch(() => {
-          throw coded('The token has expired', ErrorCode.Unauthenticated);
-        });
-        if (!identity.isAdmin && identity.customerId !== next.customerId) throw coded('This order belongs to another customer', ErrorCode.Forbidden);
-        yield next;
-        last = next;
+      } finally {
+        stop();
       }
-     } finally {
-      stop();
-     }
     }
   }
 
