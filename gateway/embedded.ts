@@ -37,11 +37,11 @@ export async function startEmbeddedSystem(config: Config, logger: Logger, { data
       ['order', createOrderService],
     ];
     for (const [name, create] of factories) {
-      // The order service reads prices from inventory: it must know where inventory really listens.
-      const service = await create({ ...deps, config: { ...config, subgraphUrls: urls } });
+      const service = await create(deps);
       disposer.use(service.stop);
       const http = await listen({ graphql: service.graphql, stats: service.stats, port: config.ports[name], host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
       disposer.use(http.close);
+      // The gateway must reach each subgraph where it really listens (port 0: any free one).
       urls[name] = `http://${config.host}:${http.port}/graphql`;
     }
     const gateway = await createGateway({ config: { ...config, subgraphUrls: urls }, verifier: infra.verifier, logger, transport: infra.transport, cache: infra.cache });

@@ -61,7 +61,7 @@ export async function placeOrder(
   { db, catalog, engine }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData> },
   identity: Identity,
   input: PlaceOrderInput,
-  request: { authorization: string; correlationId: string },
+  request: { correlationId: string },
 ): Promise<{ order: OrderRow; created: boolean }> {
   const lines = validatePlaceOrder(input);
   const key = input.idempotencyKey ?? null;
