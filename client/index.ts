@@ -22,16 +22,29 @@ import {
 
 export type * from './generated/graphql.ts';
 
-/** A GraphQL error answered by the gateway; `code` is its `extensions.code` (e.g. FORBIDDEN). */
+/**
+ * A GraphQL error answered by the gateway; `code` is its `extensions.code` (e.g. FORBIDDEN).
+ * `retryAfterMs` is set when the request may be sent again after that long (SERVICE_UNAVAILABLE,
+ * RATE_LIMITED): from `extensions.retryAfterMs`, else the `Retry-After` header.
+ */
 export class GraphQLClientError extends Error {
   override name = 'GraphQLClientError';
+  readonly retryAfterMs: number | undefined;
   constructor(
     readonly code: string,
     message: string,
     readonly errors: { message: string; extensions?: Record<string, unknown> }[],
     readonly data: unknown,
+    retryAfterMs?: number,
   ) {
     super(message);
+    const given = errors[0]?.extensions?.retryAfterMs;
+    this.retryAfterMs = typeof given === 'number' ? given : retryAfterMs;
+  }
+
+  /** The system refused for now (busy, or a part of it down): the same request may succeed later. */
+  get retriable(): boolean {
+    return this.code === 'SERVICE_UNAVAILABLE' || this.code === 'RATE_LIMITED';
   }
 }
 
@@ -96,10 +109,15 @@ export function createClient({ url, token, fetch = globalThis.fetch, webSocketIm
       body: JSON.stringify({ query: print(document), variables }),
     });
     const body = (await response.json().catch(() => null)) as { data?: R | null; errors?: GraphQLClientError['errors'] } | null;
-    if (!body) throw new GraphQLClientError('INTERNAL_SERVER_ERROR', `HTTP ${response.status} without a GraphQL body`, [], null);
+    const retryAfter = Number(response.headers.get('retry-after'));
+    const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
+    if (!body) {
+      const code = response.status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR';
+      throw new GraphQLClientError(code, `HTTP ${response.status} without a GraphQL body`, [], null, retryAfterMs);
+    }
     if (body.errors?.length) {
       const first = body.errors[0]!;
-      throw new GraphQLClientError(String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR'), first.message, body.errors, body.data ?? null);
+      throw new GraphQLClientError(String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR'), first.message, body.errors, body.data ?? null, retryAfterMs);
     }
     return body.data as R;
   }
@@ -132,3 +150,30 @@ export function createClient({ url, token, fetch = globalThis.fetch, webSocketIm
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+/**
+ * Places an order and, while the system answers SERVICE_UNAVAILABLE or cannot be reached, places it
+ * again after the advised delay (with jitter) — always with the same idempotency key, so however
+ * often it is sent at most one order exists. Without a key in `input`, one is made for the call.
+ * Other errors (BAD_USER_INPUT, FORBIDDEN, …) are thrown at once; after `maxAttempts` the last
+ * refusal is thrown.
+ */
+export async function placeWithRetry(
+  client: Pick<Client, 'placeOrder'>,
+  input: PlaceOrderInput,
+  { maxAttempts = 8, defaultDelayMs = 500, maxDelayMs = 10_000, onRefused }: { maxAttempts?: number; defaultDelayMs?: number; maxDelayMs?: number; onRefused?: (err: GraphQLClientError, attempt: number) => void } = {},
+): ReturnType<Client['placeOrder']> {
+  const keyed = { ...input, idempotencyKey: input.idempotencyKey ?? globalThis.crypto.randomUUID() };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.placeOrder(keyed);
+    } catch (err) {
+      // A network failure may have placed the order or not: the key makes sending it again safe.
+      const refusal = err instanceof GraphQLClientError ? err : err instanceof TypeError ? new GraphQLClientError('SERVICE_UNAVAILABLE', err.message, [], null) : undefined;
+      if (!refusal || refusal.code !== 'SERVICE_UNAVAILABLE' || attempt >= maxAttempts) throw err;
+      onRefused?.(refusal, attempt);
+      const base = Math.min(maxDelayMs, refusal.retryAfterMs ?? defaultDelayMs * 2 ** (attempt - 1));
+      await new Promise((r) => setTimeout(r, base * (0.5 + Math.random())));
+    }
+  }
+}

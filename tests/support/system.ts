@@ -87,6 +87,8 @@ export interface RunningSystem {
   restarts: Record<ServiceProcess, number>;
   /** Resolves when every supervised restart so far is up again. */
   settled(): Promise<void>;
+  /** The operating-system process id of every running replica (benchmarks read their CPU time). */
+  processes(): { name: ServiceProcess; replica: number; pid: number }[];
   /** Runs SQL against the system's database (for checks no API offers, such as the outbox). */
   sql<T extends object>(query: string): Promise<T[]>;
   stop(): Promise<void>;
@@ -227,6 +229,7 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     async settled() {
       while (pendingRestarts.size > 0) await Promise.all([...pendingRestarts]);
     },
+    processes: () => instances.filter(alive).map((i) => ({ name: i.name, replica: i.replica, pid: i.child.pid! })),
     sql: async <T extends object>(query: string) => (await sqlClient.unsafe(query)) as unknown as T[],
     async stop() {
       await sqlClient.end();
