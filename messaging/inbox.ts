@@ -40,12 +40,26 @@ export function isInfrastructureOutage(err: unknown): boolean {
   return false;
 }
 
+/** Runs before the handlers of a batch, in its transaction: a service takes its locks in a fixed order here. */
+export type BeforeBatch = (tx: Db, envelopes: Envelope[]) => Promise<void>;
+
+interface Decoded {
+  message: IncomingMessage;
+  envelope: Envelope;
+  handler: Handler<MessageType>;
+}
+
+const prepareOf = (handler: Handler<MessageType>) => (typeof handler === 'function' ? undefined : handler.prepare);
+const handleOf = (handler: Handler<MessageType>) => (typeof handler === 'function' ? handler : handler.handle) as HandleFn<MessageType, unknown>;
+
 /**
- * Wraps handlers into an idempotent consumer: the message id is inserted into the inbox in the same
- * transaction as the effect, so a redelivered message finds its id and does nothing. Messages that
- * cannot be handled — invalid, a non-retriable failure, or `maxAttempts` failures in a row — go to
- * `<topic>.dlq` with the reason in a header and the consumer moves on; other failures throw, and
- * the transport hands the message over again. An infrastructure outage is retried without bound.
+ * Wraps handlers into an idempotent consumer of batches: the ids of a batch's messages are inserted
+ * into the inbox in the one transaction that runs their effects, so a redelivered message finds its
+ * id and does nothing, and a batch costs one commit. When a batch fails for any reason but an
+ * outage, its messages are handled one at a time, each in its own transaction, so that one message
+ * that cannot be handled — invalid, a non-retriable failure, or `maxAttempts` failures in a row —
+ * goes to `<topic>.dlq` with the reason in a header without holding back the others. An
+ * infrastructure outage is thrown, and the transport hands the batch over again, without bound.
  */
 export function inboxConsumer({
   db,
@@ -55,6 +69,7 @@ export function inboxConsumer({
   handlers,
   logger,
   afterCommit,
+  beforeBatch,
   maxAttempts = 10,
   faults = noFaults,
 }: {
@@ -65,9 +80,10 @@ export function inboxConsumer({
   handlers: Handlers;
   logger: Logger;
   afterCommit?: () => void;
+  beforeBatch?: BeforeBatch;
   maxAttempts?: number;
   faults?: Faults;
-}): (message: IncomingMessage) => Promise<void> {
+}): (messages: IncomingMessage[]) => Promise<void> {
   const failures = new Map<string, number>();
 
   const deadLetter = async (message: IncomingMessage, reason: string) => {
@@ -81,28 +97,39 @@ export function inboxConsumer({
     ]);
   };
 
-  return async (message) => {
+  /** Runs the prepared handlers of `items` in one transaction; returns how many were new. */
+  const commit = async (items: Decoded[], prepared: unknown[]): Promise<number> => {
+    const handled = await db.transaction(async (tx) => {
+      const fresh = new Set(
+        (
+          await tx
+            .insert(inbox)
+            .values(items.map(({ envelope }) => ({ consumer, messageId: envelope.id, type: envelope.type })))
+            .onConflictDoNothing()
+            .returning({ id: inbox.messageId })
+        ).map((r) => r.id),
+      );
+      if (fresh.size === 0) return 0;
+      const todo = items.filter(({ envelope }) => fresh.delete(envelope.id)); // a repeated id runs once
+      await beforeBatch?.(tx, todo.map((d) => d.envelope));
+      for (const item of todo) await handleOf(item.handler)(item.envelope, tx, prepared[items.indexOf(item)]);
+      return todo.length;
+    });
+    faults.crashAt('inbox.crashAfterCommit');
+    if (handled > 0) afterCommit?.();
+    if (handled < items.length) logger.debug({ duplicates: items.length - handled }, 'duplicate messages skipped');
+    return handled;
+  };
+
+  /** One message in its own transaction, with its failures counted towards the dead-letter topic. */
+  const one = async (message: IncomingMessage): Promise<void> => {
     const position = `${message.topic}/${message.partition}/${message.offset}`;
     try {
       const envelope = decode(message);
       const handler = handlers[envelope.type] as Handler<MessageType> | undefined;
       if (!handler) return; // Another consumer's message on a shared topic.
-      const prepared = typeof handler === 'function' ? undefined : await handler.prepare(envelope);
-      const handle = (typeof handler === 'function' ? handler : handler.handle) as HandleFn<MessageType, unknown>;
-      const handled = await db.transaction(async (tx) => {
-        const fresh = await tx
-          .insert(inbox)
-          .values({ consumer, messageId: envelope.id, type: envelope.type })
-          .onConflictDoNothing()
-          .returning({ id: inbox.messageId });
-        if (fresh.length === 0) return false;
-        await handle(envelope, tx, prepared);
-        return true;
-      });
+      await commit([{ message, envelope, handler }], [await prepareOf(handler)?.(envelope as never)]);
       failures.delete(position);
-      faults.crashAt('inbox.crashAfterCommit');
-      if (handled) afterCommit?.();
-      else logger.debug({ messageId: envelope.id, type: envelope.type }, 'duplicate message skipped');
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       if (isNonRetriable(err)) return deadLetter(message, reason);
@@ -116,4 +143,40 @@ export function inboxConsumer({
       throw err;
     }
   };
+
+  return async (messages) => {
+    if (messages.length === 1) return one(messages[0]!);
+    const items: Decoded[] = [];
+    for (const message of messages) {
+      let envelope: Envelope;
+      try {
+        envelope = decode(message);
+      } catch {
+        return oneByOne(messages); // the invalid one is dead-lettered in its turn
+      }
+      const handler = handlers[envelope.type] as Handler<MessageType> | undefined;
+      if (handler) items.push({ message, envelope, handler });
+    }
+    if (items.length === 0) return;
+    try {
+      // `prepare` reads committed state: a message whose order has an earlier one in this batch
+      // would not see that one's effect, so such a batch goes one message at a time.
+      const keys = new Set<string>();
+      for (const { envelope, handler } of items) {
+        if (prepareOf(handler) && keys.has(envelope.key)) return oneByOne(messages);
+        keys.add(envelope.key);
+      }
+      const prepared: unknown[] = [];
+      for (const { envelope, handler } of items) prepared.push(await prepareOf(handler)?.(envelope as never));
+      await commit(items, prepared);
+    } catch (err) {
+      if (isInfrastructureOutage(err)) throw err;
+      logger.debug({ err, count: messages.length }, 'batch failed; handling its messages one at a time');
+      return oneByOne(messages);
+    }
+  };
+
+  async function oneByOne(messages: IncomingMessage[]): Promise<void> {
+    for (const message of messages) await one(message);
+  }
 }

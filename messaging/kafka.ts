@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, logLevel, type Consumer, type LogEntry } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type LogEntry } from 'kafkajs';
 import { retryDelay, type IncomingMessage, type SubscribeOptions, type Subscription, type Transport } from './transport.ts';
 import type { Logger } from '../platform/logger.ts';
 
@@ -11,6 +11,8 @@ export interface KafkaTransportOptions {
   logger: Logger;
   /** How long a consumer may stay silent before the group moves its partitions elsewhere. */
   sessionTimeoutMs?: number;
+  /** Partitions one consumer works at the same time (default: `partitions`). */
+  concurrency?: number;
 }
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -20,8 +22,12 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** The Kafka transport: keyed messages go to the same partition, offsets are committed after the handler resolved. */
-export function createKafkaTransport({ brokers, clientId, topicPrefix, partitions, logger, sessionTimeoutMs = 10_000 }: KafkaTransportOptions): Transport {
+/**
+ * The Kafka transport: keyed messages go to the same partition; a consumer works its partitions in
+ * parallel and hands each partition's messages over in batches, in order; offsets are committed
+ * after the handler resolved.
+ */
+export function createKafkaTransport({ brokers, clientId, topicPrefix, partitions, logger, sessionTimeoutMs = 10_000, concurrency }: KafkaTransportOptions): Transport {
   const log = logger.child({ component: 'kafka' });
   const kafka = new Kafka({
     clientId,
@@ -40,6 +46,17 @@ export function createKafkaTransport({ brokers, clientId, topicPrefix, partition
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   let producerReady: Promise<void> | undefined;
   const consumers = new Set<Consumer>();
+  const publishBatch: Transport['publishBatch'] = async (batches) => {
+    const topicMessages = batches
+      .filter((b) => b.messages.length > 0)
+      .map((b) => ({ topic: name(b.topic), messages: b.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) }));
+    if (topicMessages.length === 0) return;
+    producerReady ??= producer.connect();
+    await producerReady;
+    // One request for every topic: the relay's whole batch costs one round trip.
+    await producer.sendBatch({ acks: -1, topicMessages });
+  };
+
 
   return {
     async ensureTopics(topics) {
@@ -57,47 +74,60 @@ export function createKafkaTransport({ brokers, clientId, topicPrefix, partition
     },
 
     async publish(topic, messages) {
-      if (messages.length === 0) return;
-      producerReady ??= producer.connect();
-      await producerReady;
-      await producer.send({
-        topic: name(topic),
-        acks: -1,
-        messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-      });
+      await publishBatch([{ topic, messages }]);
     },
 
-    async subscribe({ groupId, topics, handle, fromBeginning = false, awaitAssignment = true }: SubscribeOptions): Promise<Subscription> {
+    publishBatch,
+
+    async subscribe(options: SubscribeOptions): Promise<Subscription> {
+      const { groupId, topics, fromBeginning = false, awaitAssignment = true, maxBatch = 100 } = options;
       const consumer = kafka.consumer({ groupId: name(groupId), sessionTimeout: sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 10)) });
       consumers.add(consumer);
       let closing = false;
       await consumer.connect();
       for (const topic of topics) await consumer.subscribe({ topic: name(topic), fromBeginning });
       const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+      const toIncoming = (topic: string, partition: number, message: KafkaMessage): IncomingMessage => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+        return {
+          topic: topic.slice(topicPrefix.length + 1),
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? '',
+          value: message.value?.toString() ?? '',
+          headers,
+        };
+      };
+      // Retry in place: the partition must not move past a message whose effect is not durable.
+      const untilDone = async (work: () => Promise<void>, where: object, heartbeat: () => Promise<void>) => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await work();
+          } catch (err) {
+            if (closing) throw err;
+            log.warn({ err, ...where, attempt }, 'handler failed; retrying');
+            await new Promise((r) => setTimeout(r, retryDelay(attempt)));
+            await heartbeat();
+          }
+        }
+      };
       await consumer.run({
         autoCommit: true,
-        eachMessage: async ({ topic, partition, message, heartbeat }) => {
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
-          const incoming: IncomingMessage = {
-            topic: topic.slice(topicPrefix.length + 1),
-            partition,
-            offset: message.offset,
-            key: message.key?.toString() ?? '',
-            value: message.value?.toString() ?? '',
-            headers,
-          };
-          // Retry in place: the partition must not move past a message whose effect is not durable.
-          for (let attempt = 0; ; attempt++) {
-            try {
-              await handle(incoming);
-              return;
-            } catch (err) {
-              if (closing) throw err;
-              log.warn({ err, topic, partition, offset: message.offset, attempt }, 'handler failed; retrying');
-              await new Promise((r) => setTimeout(r, retryDelay(attempt)));
-              await heartbeat();
-            }
+        eachBatchAutoResolve: false,
+        // Partitions are worked in parallel; within one, batches are handled in order.
+        partitionsConsumedConcurrently: concurrency ?? partitions,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+          const incoming = batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m));
+          const step = options.handleBatch ? maxBatch : 1;
+          for (let i = 0; i < incoming.length; i += step) {
+            if (!isRunning() || isStale()) return;
+            const chunk = incoming.slice(i, i + step);
+            const where = { topic: batch.topic, partition: batch.partition, offset: chunk[0]!.offset, count: chunk.length };
+            await untilDone(() => (options.handleBatch ? options.handleBatch(chunk) : options.handle(chunk[0]!)), where, heartbeat);
+            resolveOffset(chunk.at(-1)!.offset);
+            await commitOffsetsIfNecessary();
+            await heartbeat();
           }
         },
       });

@@ -1,4 +1,4 @@
-import { partitionOf, retryDelay, type IncomingMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type Transport } from './transport.ts';
+import { partitionOf, retryDelay, type BatchHandler, type OutgoingMessage, type IncomingMessage, type Subscription, type Transport } from './transport.ts';
 import type { Logger } from '../platform/logger.ts';
 
 interface Log {
@@ -6,7 +6,8 @@ interface Log {
 }
 
 interface Member {
-  handle: SubscribeOptions['handle'];
+  handleBatch: BatchHandler;
+  maxBatch: number;
   closed: boolean;
 }
 
@@ -50,13 +51,13 @@ export function createMemoryTransport({ partitions = 4, logger }: { partitions?:
         if (live.length === 0) break;
         // A partition belongs to one member at a time, as with Kafka's assignment.
         const member = live[partition % live.length]!;
-        const message = log[positions[partition]!]!;
+        const batch = log.slice(positions[partition]!, positions[partition]! + member.maxBatch);
         try {
-          await member.handle(message);
-          positions[partition]! += 1;
+          await member.handleBatch(batch);
+          positions[partition]! += batch.length;
           attempt = 0;
         } catch (err) {
-          logger?.warn({ err, groupId, topic, partition, offset: message.offset }, 'handler failed; redelivering');
+          logger?.warn({ err, groupId, topic, partition, offset: batch[0]!.offset, count: batch.length }, 'handler failed; redelivering');
           await new Promise((r) => setTimeout(r, retryDelay(attempt++)));
         }
       }
@@ -71,29 +72,39 @@ export function createMemoryTransport({ partitions = 4, logger }: { partitions?:
     }
   };
 
+  const append = (topic: string, messages: OutgoingMessage[]) => {
+    if (closed) throw new Error('transport is closed');
+    const log = logOf(topic);
+    const touched = new Set<number>();
+    for (const m of messages) {
+      const p = partitionOf(m.key, partitions);
+      const part = log.partitions[p]!;
+      part.push({ ...m, headers: { ...m.headers }, topic, partition: p, offset: String(part.length) });
+      touched.add(p);
+    }
+    touched.forEach((p) => queueMicrotask(() => wake(topic, p)));
+  };
+
   return {
     async ensureTopics(topics) {
       topics.forEach(logOf);
     },
-    async publish(topic, messages: OutgoingMessage[]) {
-      if (closed) throw new Error('transport is closed');
-      const log = logOf(topic);
-      const touched = new Set<number>();
-      for (const m of messages) {
-        const p = partitionOf(m.key, partitions);
-        const part = log.partitions[p]!;
-        part.push({ ...m, headers: { ...m.headers }, topic, partition: p, offset: String(part.length) });
-        touched.add(p);
-      }
-      touched.forEach((p) => queueMicrotask(() => wake(topic, p)));
+    async publishBatch(batches) {
+      for (const { topic, messages } of batches) append(topic, messages);
     },
-    async subscribe({ groupId, topics, handle, fromBeginning = false }): Promise<Subscription> {
+    async publish(topic, messages) {
+      append(topic, messages);
+    },
+    async subscribe(options): Promise<Subscription> {
+      const { groupId, topics, fromBeginning = false, maxBatch = 100 } = options;
       let group = groups.get(groupId);
       if (!group) {
         group = { members: [], positions: new Map(), running: new Set() };
         groups.set(groupId, group);
       }
-      const member: Member = { handle, closed: false };
+      const member: Member = options.handleBatch
+        ? { handleBatch: options.handleBatch, maxBatch, closed: false }
+        : { handleBatch: (batch: IncomingMessage[]) => options.handle(batch[0]!), maxBatch: 1, closed: false };
       group.members.push(member);
       for (const topic of topics) {
         const log = logOf(topic);

@@ -6,7 +6,7 @@ import type { Logger } from '../platform/logger.ts';
 import { messages } from './contract.ts';
 import { encode, type Envelope } from './envelope.ts';
 import type { MessagingTables } from './tables.ts';
-import type { Transport } from './transport.ts';
+import type { OutgoingMessage, Transport } from './transport.ts';
 
 type Outbox = MessagingTables['outbox'];
 
@@ -62,13 +62,14 @@ export function startOutboxRelay({
       const rows = await tx.select().from(outbox).where(isNull(outbox.publishedAt)).orderBy(asc(outbox.id)).limit(batchSize);
       if (rows.length === 0) return 0;
       faults.crashAt('outbox.crashBeforePublish');
-      // Consecutive rows of one topic go out as one request, in order.
-      for (let i = 0; i < rows.length; ) {
-        let j = i;
-        while (j < rows.length && rows[j]!.topic === rows[i]!.topic) j++;
-        await transport.publish(rows[i]!.topic, rows.slice(i, j).map((r) => encode(r.envelope as Envelope)));
-        i = j;
+      // The whole batch goes out as one request, in id order within each topic (and so per key).
+      const byTopic = new Map<string, OutgoingMessage[]>();
+      for (const row of rows) {
+        let list = byTopic.get(row.topic);
+        if (!list) byTopic.set(row.topic, (list = []));
+        list.push(encode(row.envelope as Envelope));
       }
+      await transport.publishBatch([...byTopic].map(([topic, messages]) => ({ topic, messages })));
       faults.crashAt('outbox.crashAfterPublish');
       await tx.update(outbox).set({ publishedAt: new Date() }).where(inArray(outbox.id, rows.map((r) => r.id)));
       return rows.length;
@@ -85,7 +86,8 @@ export function startOutboxRelay({
       do {
         pending = false;
         try {
-          while (!stopped && (await relayOnce()) > 0);
+          // A short batch drained the outbox; rows committed since then nudge another round.
+          while (!stopped && (await relayOnce()) === batchSize);
         } catch (err) {
           logger.warn({ err, outbox: lockName }, 'outbox relay failed; will retry');
         }

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.ts';
 import type { Faults } from '../platform/faults.ts';
 import type { Logger } from '../platform/logger.ts';
-import { inboxConsumer, type Handlers } from './inbox.ts';
+import { inboxConsumer, type BeforeBatch, type Handlers } from './inbox.ts';
 import { startOutboxRelay, type OutboxRelay } from './outbox.ts';
 import { pruneMessaging, type MessagingTables } from './tables.ts';
 import { every } from '../platform/interval.ts';
@@ -24,6 +24,7 @@ export async function startMessaging({
   faults,
   retention,
   onCommitted,
+  beforeBatch,
 }: {
   name: string;
   db: Db;
@@ -37,8 +38,10 @@ export async function startMessaging({
   faults?: Faults;
   /** How long published outbox rows and handled inbox entries are kept. */
   retention?: { outboxMs: number; inboxMs: number };
-  /** Called after each handled message's transaction committed (cache invalidation). */
+  /** Called after each handled batch's transaction committed (cache invalidation). */
   onCommitted?: () => void;
+  /** Runs first in each batch's transaction (locks in a fixed order). */
+  beforeBatch?: BeforeBatch;
 }): Promise<{ relay: OutboxRelay; stop(): Promise<void> }> {
   const relay = startOutboxRelay({ db, outbox: tables.outbox, transport, lockName: name, pollMs, logger, faults });
   let subscription: Subscription | undefined;
@@ -50,13 +53,21 @@ export async function startMessaging({
       // so the service need not wait for its partitions before it serves.
       fromBeginning: true,
       awaitAssignment: false,
-      handle: inboxConsumer({ db, inbox: tables.inbox, consumer: name, transport, handlers, logger, afterCommit: () => {
-        relay.nudge();
-        onCommitted?.();
-      },
-      maxAttempts,
-      faults,
-    }),
+      handleBatch: inboxConsumer({
+        db,
+        inbox: tables.inbox,
+        consumer: name,
+        transport,
+        handlers,
+        logger,
+        afterCommit: () => {
+          relay.nudge();
+          onCommitted?.();
+        },
+        beforeBatch,
+        maxAttempts,
+        faults,
+      }),
     });
   }
   const stopPruning = retention

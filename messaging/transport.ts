@@ -4,6 +4,9 @@
  * - at-least-once: a message is handed to the handler until the handler resolves;
  * - ordered per key within a topic: a later message with the same key is handed over only after
  *   the earlier one was handled;
+ * - partitions in parallel: messages of different partitions may be handled at the same time;
+ *   `handleBatch` receives consecutive messages of one partition, in order, and the position
+ *   moves past them only after it resolved (a throw hands the whole batch over again);
  * - consumer groups: within a group each message goes to one member; every group sees every message.
  */
 export interface OutgoingMessage {
@@ -19,11 +22,24 @@ export interface IncomingMessage extends OutgoingMessage {
   headers: Record<string, string>;
 }
 
-export interface SubscribeOptions {
+/** Messages of one partition, in order; resolves once the effect of all of them is durable. */
+export type BatchHandler = (messages: IncomingMessage[]) => Promise<void>;
+
+export type SubscribeOptions = SubscribeCommon &
+  (
+    | {
+        /** Resolves once the effect of the message is durable; throws to have it handed over again. */
+        handle: (message: IncomingMessage) => Promise<void>;
+        handleBatch?: never;
+      }
+    | { handleBatch: BatchHandler; handle?: never }
+  );
+
+interface SubscribeCommon {
   groupId: string;
   topics: string[];
-  /** Resolves once the effect of the message is durable; throws to have it handed over again. */
-  handle: (message: IncomingMessage) => Promise<void>;
+  /** Most messages in one `handleBatch` call (default 100). */
+  maxBatch?: number;
   /** Start at the earliest retained message when the group has no committed position. */
   fromBeginning?: boolean;
   /**
@@ -42,6 +58,8 @@ export interface Transport {
   ensureTopics(topics: string[]): Promise<void>;
   /** Resolves when every message is durably accepted, in the order given. */
   publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /** Several topics' messages in one request; order is kept within each topic. */
+  publishBatch(batches: { topic: string; messages: OutgoingMessage[] }[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { ServiceName } from './config.ts';
-import type { Handlers } from '../messaging/inbox.ts';
+import type { BeforeBatch, Handlers } from '../messaging/inbox.ts';
 import type { OutboxRelay } from '../messaging/outbox.ts';
 import { startMessaging } from '../messaging/runtime.ts';
 import type { MessagingTables } from '../messaging/tables.ts';
@@ -22,6 +22,7 @@ export async function createSubgraphService<C extends SubgraphContext>(
     extendContext,
     background,
     onCommitted,
+    beforeBatch,
     stats,
   }: {
     name: ServiceName;
@@ -33,8 +34,10 @@ export async function createSubgraphService<C extends SubgraphContext>(
     extendContext: (base: SubgraphContext) => C;
     /** Work the service does on its own (timers, sweepers); returns how to stop it. */
     background?: (relay: OutboxRelay) => () => Promise<void>;
-    /** Called after each handled message committed. */
+    /** Called after each handled batch of messages committed. */
     onCommitted?: () => void;
+    /** Runs first in the transaction of each batch of messages. */
+    beforeBatch?: BeforeBatch;
     /** Counters served at `/stats` (cache hits and misses). */
     stats?: () => Record<string, unknown>;
   },
@@ -51,6 +54,7 @@ export async function createSubgraphService<C extends SubgraphContext>(
     maxAttempts: config.consumerMaxAttempts,
     faults: config.faults,
     onCommitted,
+    beforeBatch,
     retention: { outboxMs: config.outboxRetentionHours * 3_600_000, inboxMs: config.inboxRetentionHours * 3_600_000 },
   });
   const { handler, apollo } = await createSubgraph({ typeDefs, resolvers: resolvers(messaging.relay), verifier, extendContext, logger: logger.child({ service: name }) });

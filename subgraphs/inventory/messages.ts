@@ -1,6 +1,7 @@
 import type { Handlers } from '../../messaging/inbox.ts';
 import { failedWith, replyToSaga, succeeded } from '../../messaging/participant.ts';
-import { reserveForOrder, settleReservations } from './repository.ts';
+import { lockProductsFor, reserveForOrder, settleReservations } from './repository.ts';
+import type { Envelope } from '../../messaging/envelope.ts';
 import type { Db } from '../../db/client.ts';
 import { createEnvelope } from '../../messaging/envelope.ts';
 import { writeOutbox } from '../../messaging/outbox.ts';
@@ -35,3 +36,15 @@ export const inventoryHandlers = (touched: Set<string>): Handlers => ({
     await replyToSaga(tx, outbox, command, succeeded);
   },
 });
+
+/** Before a batch of inventory commands: its products locked in one order (see `lockProductsFor`). */
+export async function lockBatchProducts(tx: Db, envelopes: Envelope[]): Promise<void> {
+  if (envelopes.length < 2) return;
+  const reserve: string[] = [];
+  const settle: string[] = [];
+  for (const e of envelopes) {
+    if (e.type === 'ReserveInventory') reserve.push(...(e as Envelope<'ReserveInventory'>).payload.lines.map((l) => l.productId));
+    else if (e.type === 'CommitInventory' || e.type === 'ReleaseInventory') settle.push((e as Envelope<'CommitInventory'>).payload.orderId);
+  }
+  await lockProductsFor(tx, { reserve, settle });
+}

@@ -30,6 +30,19 @@ const lockProducts = (tx: Db, ids: string[]) =>
   tx.select().from(products).where(inArray(products.id, ids)).orderBy(asc(products.id)).for('update');
 
 /**
+ * Locks, in id order, every product that these orders' commands may touch: the lines of the
+ * reservations asked for and the products the others' orders hold. Run first in a batch's
+ * transaction, so two batches that touch the same products wait for each other instead of
+ * deadlocking; the handlers' own locks are then already held.
+ */
+export async function lockProductsFor(tx: Db, { reserve, settle }: { reserve: string[]; settle: string[] }): Promise<void> {
+  const held =
+    settle.length === 0 ? [] : await tx.selectDistinct({ productId: reservations.productId }).from(reservations).where(inArray(reservations.orderId, settle));
+  const ids = [...new Set([...reserve, ...held.map((r) => r.productId)])];
+  if (ids.length > 1) await lockProducts(tx, ids);
+}
+
+/**
  * Reserves every line of an order or none. Idempotent: an order that already holds reservations
  * gets the same answer again without touching stock.
  */

@@ -2,7 +2,7 @@ import { topics } from '../../messaging/contract.ts';
 import { readSchema } from '../../platform/subgraph.ts';
 import { createSubgraphService } from '../../platform/subgraph-service.ts';
 import type { Service, ServiceDeps } from '../../platform/service.ts';
-import { inventoryHandlers } from './messages.ts';
+import { inventoryHandlers, lockBatchProducts } from './messages.ts';
 import { inventoryResolvers, productLoader } from './resolvers.ts';
 import { seedDemoCatalog } from './seed.ts';
 import { inbox, outbox, type ProductRow } from './tables.ts';
@@ -24,6 +24,7 @@ export async function createInventoryService(deps: ServiceDeps): Promise<Service
     typeDefs: inventoryTypeDefs,
     tables: { outbox, inbox },
     handlers: inventoryHandlers(touched),
+    beforeBatch: lockBatchProducts,
     topics: [topics.inventoryCommands],
     resolvers: () => inventoryResolvers(db, views),
     extendContext: (base) => ({ ...base, products: productLoader(db, views) }),

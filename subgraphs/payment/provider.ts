@@ -19,11 +19,10 @@ export function createSimulatedProvider(db: Db): PaymentProvider {
   const remembered = async (key: string) => (await db.select().from(providerLedger).where(eq(providerLedger.idempotencyKey, key)))[0];
   return {
     async charge({ idempotencyKey, orderId, paymentToken, amountCents }) {
-      const seen = await remembered(idempotencyKey);
-      if (seen) return seen.outcome === 'APPROVED' ? { kind: 'approved', transactionId: seen.transactionId! } : { kind: 'declined', reason: seen.reason ?? 'declined' };
       const result = simulateCharge(paymentToken, idempotencyKey);
       if (result.kind === 'no-answer') return result;
-      await db
+      // The first call with a key records its answer; any later (or concurrent) one reads it back.
+      const [stored] = await db
         .insert(providerLedger)
         .values({
           idempotencyKey,
@@ -34,10 +33,10 @@ export function createSimulatedProvider(db: Db): PaymentProvider {
           transactionId: result.kind === 'approved' ? result.transactionId : null,
           reason: result.kind === 'declined' ? result.reason : null,
         })
-        .onConflictDoNothing();
-      // Two concurrent calls with one key: both answer what was stored first.
-      const stored = (await remembered(idempotencyKey))!;
-      return stored.outcome === 'APPROVED' ? { kind: 'approved', transactionId: stored.transactionId! } : { kind: 'declined', reason: stored.reason ?? 'declined' };
+        .onConflictDoNothing()
+        .returning();
+      const answer = stored ?? (await remembered(idempotencyKey))!;
+      return answer.outcome === 'APPROVED' ? { kind: 'approved', transactionId: answer.transactionId! } : { kind: 'declined', reason: answer.reason ?? 'declined' };
     },
     async refund({ idempotencyKey, orderId, amountCents }) {
       const transactionId = `rf_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}`;
