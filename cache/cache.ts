@@ -53,6 +53,8 @@ export function createMemoryCache(clock: () => number = Date.now): Cache {
 export async function createRedisCache(url: string, logger: Logger, prefix = 'sagaway:', connectTimeoutMs = 2000): Promise<Cache> {
   const redis = new Redis(url, {
     keyPrefix: prefix,
+    // Commands issued in the same tick (a batch of invalidations) share one write.
+    enableAutoPipelining: true,
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

@@ -51,19 +51,23 @@ export async function startOrderEventHub({ transport, logger, remember = 10_000 
     groupId: `gateway-${randomUUID()}`,
     topics: [topics.orderEvents],
     fromBeginning: false,
-    handle: async (message) => {
-      let envelope;
-      try {
-        envelope = decode(message);
-      } catch (err) {
-        logger.warn({ err, offset: message.offset }, 'ignoring an invalid order event');
-        return;
+    handleBatch: async (messages) => {
+      const events: StatusEvent[] = [];
+      for (const message of messages) {
+        let envelope;
+        try {
+          envelope = decode(message);
+        } catch (err) {
+          logger.warn({ err, offset: message.offset }, 'ignoring an invalid order event');
+          continue;
+        }
+        if (envelope.type !== 'OrderStatusChanged') continue;
+        const event: StatusEvent = { ...envelope.payload };
+        if (remembered(event)) events.push(event); // else a redelivered or older event
       }
-      if (envelope.type !== 'OrderStatusChanged') return;
-      const event: StatusEvent = { ...envelope.payload };
-      if (!remembered(event)) return; // a redelivered or older event
-      for (const hook of hooks) await hook(event);
-      for (const listener of listeners.get(event.orderId) ?? []) listener(event);
+      // Every hook of the batch first (in one round trip), then the deliveries, in order.
+      await Promise.all(events.flatMap((event) => hooks.map((hook) => hook(event))));
+      for (const event of events) for (const listener of listeners.get(event.orderId) ?? []) listener(event);
     },
   });
 

@@ -3,6 +3,7 @@ import { noFaults, type Faults } from '../platform/faults.ts';
 import type { Logger } from '../platform/logger.ts';
 import { deadLetterTopic, type MessageType } from './contract.ts';
 import { decode, InvalidMessageError, type Envelope } from './envelope.ts';
+import { batchingOutbox } from './outbox.ts';
 import type { MessagingTables } from './tables.ts';
 import type { IncomingMessage, Transport } from './transport.ts';
 
@@ -111,8 +112,10 @@ export function inboxConsumer({
       );
       if (fresh.size === 0) return 0;
       const todo = items.filter(({ envelope }) => fresh.delete(envelope.id)); // a repeated id runs once
-      await beforeBatch?.(tx, todo.map((d) => d.envelope));
-      for (const item of todo) await handleOf(item.handler)(item.envelope, tx, prepared[items.indexOf(item)]);
+      await batchingOutbox(tx, async () => {
+        await beforeBatch?.(tx, todo.map((d) => d.envelope));
+        for (const item of todo) await handleOf(item.handler)(item.envelope, tx, prepared[items.indexOf(item)]);
+      });
       return todo.length;
     });
     faults.crashAt('inbox.crashAfterCommit');

@@ -114,6 +114,9 @@ export function createKafkaTransport({ brokers, clientId, topicPrefix, partition
       };
       await consumer.run({
         autoCommit: true,
+        // Offsets are committed after the effect, at most every 250 ms: a crash redelivers what
+        // came after, and the inbox absorbs it; a commit per batch would cost a request each.
+        autoCommitInterval: 250,
         eachBatchAutoResolve: false,
         // Partitions are worked in parallel; within one, batches are handled in order.
         partitionsConsumedConcurrently: concurrency ?? partitions,

@@ -1,6 +1,5 @@
-import { asc, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { rowsOf } from '../db/client.ts';
 import { noFaults, type Faults } from '../platform/faults.ts';
 import type { Logger } from '../platform/logger.ts';
 import { messages } from './contract.ts';
@@ -10,12 +9,43 @@ import type { OutgoingMessage, Transport } from './transport.ts';
 
 type Outbox = MessagingTables['outbox'];
 
-/** Stores messages for publishing, inside the caller's transaction. */
+const rowsOf = (envelopes: Envelope[]) => envelopes.map((e) => ({ messageId: e.id, topic: messages[e.type].topic, key: e.key, type: e.type, envelope: e }));
+
+/** Outbox writes held per transaction by `batchingOutbox`, in the order they were made. */
+const held = new WeakMap<Db, Map<Outbox, Envelope[]>>();
+
+/**
+ * Stores messages for publishing, inside the caller's transaction — at once, or, inside
+ * `batchingOutbox`, with every other message of the transaction in one statement at its end.
+ */
 export async function writeOutbox(tx: Db, outbox: Outbox, envelopes: Envelope[]): Promise<void> {
   if (envelopes.length === 0) return;
-  await tx.insert(outbox).values(
-    envelopes.map((e) => ({ messageId: e.id, topic: messages[e.type].topic, key: e.key, type: e.type, envelope: e })),
-  );
+  const buffer = held.get(tx);
+  if (buffer) {
+    let list = buffer.get(outbox);
+    if (!list) buffer.set(outbox, (list = []));
+    list.push(...envelopes);
+    return;
+  }
+  await tx.insert(outbox).values(rowsOf(envelopes));
+}
+
+/**
+ * Runs `work` in `tx` with its outbox writes held and inserted together after it: a transaction
+ * that handles a batch of messages writes all their messages in one round trip. The ids keep the
+ * order in which the messages were written.
+ */
+export async function batchingOutbox<T>(tx: Db, work: () => Promise<T>): Promise<T> {
+  const buffer = new Map<Outbox, Envelope[]>();
+  held.set(tx, buffer);
+  try {
+    const result = await work();
+    held.delete(tx);
+    for (const [outbox, envelopes] of buffer) await tx.insert(outbox).values(rowsOf(envelopes));
+    return result;
+  } finally {
+    held.delete(tx);
+  }
 }
 
 export interface OutboxRelay {
@@ -40,6 +70,7 @@ export function startOutboxRelay({
   pollMs,
   logger,
   batchSize = 200,
+  lingerMs = 2,
   faults = noFaults,
 }: {
   db: Db;
@@ -49,6 +80,8 @@ export function startOutboxRelay({
   pollMs: number;
   logger: Logger;
   batchSize?: number;
+  /** How long a nudge waits for more commits before the relay publishes. */
+  lingerMs?: number;
   faults?: Faults;
 }): OutboxRelay {
   let stopped = false;
@@ -57,10 +90,21 @@ export function startOutboxRelay({
 
   const relayOnce = (): Promise<number> =>
     db.transaction(async (tx) => {
-      const [lock] = rowsOf<{ locked: boolean }>(await tx.execute(sql`select pg_try_advisory_xact_lock(hashtext(${'outbox:' + lockName})) as locked`));
-      if (!lock?.locked) return 0;
-      const rows = await tx.select().from(outbox).where(isNull(outbox.publishedAt)).orderBy(asc(outbox.id)).limit(batchSize);
-      if (rows.length === 0) return 0;
+      // One statement claims the batch: only while this transaction holds the service's relay lock
+      // (another replica relaying gets nothing), marked published now, visible to others only if
+      // the publish below succeeds and the transaction commits.
+      const claimed = await tx
+        .update(outbox)
+        .set({ publishedAt: new Date() })
+        .where(
+          and(
+            sql`pg_try_advisory_xact_lock(hashtext(${'outbox:' + lockName}))`,
+            inArray(outbox.id, tx.select({ id: outbox.id }).from(outbox).where(isNull(outbox.publishedAt)).orderBy(asc(outbox.id)).limit(batchSize)),
+          ),
+        )
+        .returning({ id: outbox.id, topic: outbox.topic, envelope: outbox.envelope });
+      if (claimed.length === 0) return 0;
+      const rows = claimed.sort((a, b) => a.id - b.id);
       faults.crashAt('outbox.crashBeforePublish');
       // The whole batch goes out as one request, in id order within each topic (and so per key).
       const byTopic = new Map<string, OutgoingMessage[]>();
@@ -71,11 +115,19 @@ export function startOutboxRelay({
       }
       await transport.publishBatch([...byTopic].map(([topic, messages]) => ({ topic, messages })));
       faults.crashAt('outbox.crashAfterPublish');
-      await tx.update(outbox).set({ publishedAt: new Date() }).where(inArray(outbox.id, rows.map((r) => r.id)));
       return rows.length;
     });
 
-  // One drain at a time per process; a nudge during a drain makes it go round once more.
+  // One drain at a time per process; a nudge during a drain makes it go round once more. A nudge
+  // lingers `lingerMs` first, so the commits of that moment leave in one batch.
+  let lingering: NodeJS.Timeout | undefined;
+  const nudge = (): void => {
+    if (stopped || lingering) return;
+    lingering = setTimeout(() => {
+      lingering = undefined;
+      kick();
+    }, lingerMs);
+  };
   const kick = (): void => {
     if (stopped) return;
     if (current) {
@@ -100,11 +152,12 @@ export function startOutboxRelay({
   const timer = setInterval(kick, pollMs);
   kick();
   return {
-    nudge: kick,
+    nudge,
     relayOnce,
     async stop() {
       stopped = true;
       clearInterval(timer);
+      clearTimeout(lingering);
       await current;
     },
   };

@@ -75,37 +75,45 @@ export function createSagaEngine<D>({
   hooks: SagaHooks<D>;
   clock?: () => Date;
 }): SagaEngine<D> {
-  /** Applies an event and every local step it leads to; writes the resulting messages. */
-  async function apply(tx: Db, state: SagaState<D>, event: SagaEvent, causation: Causation): Promise<{ state: SagaState<D>; changed: boolean }> {
+  /**
+   * Decides what an event leads to, local steps included (they cannot fail, so their outcome is
+   * known before they run), then runs the local steps, the host's hook and `store` together: the
+   * statements are independent, so they go to the database in one round trip.
+   */
+  async function apply(tx: Db, state: SagaState<D>, event: SagaEvent, causation: Causation, store: (next: SagaState<D>) => Promise<void>): Promise<{ state: SagaState<D>; changed: boolean }> {
     let decision = decide(definition, state, event, clock());
     if (!decision.changed) return { state, changed: false };
     const effects: SagaEffect[] = [];
+    const locals: { step: string; state: SagaState<D> }[] = [];
     for (;;) {
       effects.push(...decision.effects);
       const local = decision.effects.find((e) => e.kind === 'local');
       if (!local) break;
-      await hooks.local[local.step]!(tx, decision.state, causation);
+      locals.push({ step: local.step, state: decision.state });
       decision = decide(definition, decision.state, { kind: 'replied', step: local.step, outcome: 'SUCCEEDED' }, clock());
     }
     const sends = effects.flatMap((e) =>
       e.kind === 'send' ? [createEnvelope(e.command.type, state.correlationId, e.command.payload as never, causation, clock())] : [],
     );
-    await writeOutbox(tx, outbox, sends);
-    await hooks.onChange?.(tx, decision.state, effects, causation);
+    await Promise.all([
+      writeOutbox(tx, outbox, sends),
+      ...locals.map((l) => hooks.local[l.step]!(tx, l.state, causation)),
+      hooks.onChange?.(tx, decision.state, effects, causation),
+      store(decision.state),
+    ]);
     return { state: decision.state, changed: true };
   }
 
   /** Applies an event to a stored saga and stores the outcome, if the row did not change meanwhile. */
   async function transition(tx: Db, row: SagaRow, event: SagaEvent, causation: Causation) {
-    const result = await apply(tx, toState<D>(row), event, causation);
-    if (!result.changed) return result;
-    const updated = await tx
-      .update(sagaInstances)
-      .set({ ...columns(result.state), updatedAt: clock(), version: row.version + 1 })
-      .where(and(eq(sagaInstances.id, row.id), eq(sagaInstances.version, row.version)))
-      .returning({ id: sagaInstances.id });
-    if (updated.length === 0) throw new SagaConcurrencyError(`saga ${row.id} changed concurrently`);
-    return result;
+    return apply(tx, toState<D>(row), event, causation, async (next) => {
+      const updated = await tx
+        .update(sagaInstances)
+        .set({ ...columns(next), updatedAt: clock(), version: row.version + 1 })
+        .where(and(eq(sagaInstances.id, row.id), eq(sagaInstances.version, row.version)))
+        .returning({ id: sagaInstances.id });
+      if (updated.length === 0) throw new SagaConcurrencyError(`saga ${row.id} changed concurrently`);
+    });
   }
 
   const ofType = eq(sagaInstances.type, definition.type);
@@ -143,18 +151,19 @@ export function createSagaEngine<D>({
     async start(tx, { id, correlationId, data }, causation) {
       const now = clock();
       const initial: SagaState<D> = { id, correlationId, status: 'RUNNING', currentStep: null, data, steps: [], failureReason: null, cancelled: false, retryAt: null };
-      const { state } = await apply(tx, initial, { kind: 'started' }, causation);
-      await tx.insert(sagaInstances).values({
-        id,
-        type: definition.type,
-        definitionVersion: definition.version,
-        correlationId,
-        ...columns(state),
-        traceId: causation.correlationId,
-        deadlineAt: new Date(now.getTime() + definition.deadlineMs),
-        startedAt: now,
-        updatedAt: now,
-        version: 1,
+      const { state } = await apply(tx, initial, { kind: 'started' }, causation, async (next) => {
+        await tx.insert(sagaInstances).values({
+          id,
+          type: definition.type,
+          definitionVersion: definition.version,
+          correlationId,
+          ...columns(next),
+          traceId: causation.correlationId,
+          deadlineAt: new Date(now.getTime() + definition.deadlineMs),
+          startedAt: now,
+          updatedAt: now,
+          version: 1,
+        });
       });
       return state;
     },

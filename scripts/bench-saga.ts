@@ -33,6 +33,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '30' },
     readers: { type: 'string', default: '20' },
     'pgbench-seconds': { type: 'string', default: '10' },
+    /** Write a V8 CPU profile of every process to this folder (open in Chrome DevTools). */
+    profile: { type: 'string' },
   },
 });
 const mode = values.mode as 'burst' | 'steady' | 'idle' | 'mixed';
@@ -52,6 +54,26 @@ const ms = (n: number) => `${Math.round(n)} ms`;
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
+/** Busy and total jiffies of the whole machine, from /proc/stat. */
+function machineTicks(): { busy: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const n = fields.map(Number);
+  const total = n.reduce((a, b) => a + b, 0);
+  return { busy: total - n[3]! - n[4]!, total }; // idle, iowait
+}
+
+/** CPU seconds of every process whose command line matches, for the infrastructure's share. */
+function cpuOf(pattern: string): number {
+  const pids = spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+  return pids.reduce((sum, pid) => {
+    try {
+      return sum + cpuSeconds(pid);
+    } catch {
+      return sum; // gone meanwhile
+    }
+  }, 0);
 }
 
 async function commits(system: RunningSystem): Promise<number> {
@@ -125,6 +147,7 @@ async function main(): Promise<void> {
   const startedBroker = external ? false : await startKafka();
   // Production defaults, not the e2e suites' short intervals.
   const system = await startSystem('bench', {
+    nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [],
     env: { LOG_LEVEL: 'warn', KAFKA_PARTITIONS: '6', DATABASE_POOL_SIZE: '10', OUTBOX_POLL_MS: '250', SAGA_SWEEP_MS: '1000', SAGA_RETRY_BACKOFF_MS: '500', KAFKA_SESSION_TIMEOUT_MS: '10000' },
   });
   try {
@@ -149,7 +172,13 @@ async function run(system: RunningSystem): Promise<void> {
   await waitUntilFinal(system, 1, 30_000);
 
   const processes = system.processes();
+  // What the system burns doing nothing (polling, heartbeats), the floor under every figure below.
+  const idleBefore = processes.map((p) => cpuSeconds(p.pid));
+  await sleep(5000);
+  const idle = processes.map((p, i) => `${p.name} ${(((cpuSeconds(p.pid) - idleBefore[i]!) * 1000) / 5).toFixed(0)}`);
   const cpuBefore = processes.map((p) => cpuSeconds(p.pid));
+  const machineBefore = machineTicks();
+  const infraBefore = { postgres: cpuOf('postgres'), kafka: cpuOf('kafka.Kafka'), redis: cpuOf('redis-server') };
   const commitsBefore = await commits(system);
   const stats: Placement = { accepted: 0, refusals: 0, errors: new Map() };
   const started = Date.now();
@@ -193,6 +222,8 @@ async function run(system: RunningSystem): Promise<void> {
   const finalCount = await waitUntilFinal(system, stats.accepted + 1, 180_000);
   const finishedMs = Date.now() - started;
   const cpuAfter = processes.map((p) => cpuSeconds(p.pid));
+  const machineAfter = machineTicks();
+  const infraAfter = { postgres: cpuOf('postgres'), kafka: cpuOf('kafka.Kafka'), redis: cpuOf('redis-server') };
   const commitsAfter = await commits(system);
 
   const rows = await system.sql<{ status: string; latency: number; created: Date; updated: Date }>(
@@ -221,6 +252,19 @@ async function run(system: RunningSystem): Promise<void> {
   out(`commits          ${commitCount} in the run: ${(commitCount / sagas).toFixed(1)} per saga (every transaction on the database, polling included)`);
   const cpu = processes.map((p, i) => ({ name: `${p.name}${p.replica ? `-${p.replica}` : ''}`, ms: ((cpuAfter[i]! - cpuBefore[i]!) * 1000) / sagas }));
   out(`CPU per saga     ${cpu.map((c) => `${c.name} ${c.ms.toFixed(1)} ms`).join(', ')}; total ${cpu.reduce((a, c) => a + c.ms, 0).toFixed(1)} ms`);
+  const steps = await system.sql<{ step: string; p50: number; p99: number }>(
+    `select s->>'name' as step,
+            percentile_cont(0.5) within group (order by extract(epoch from (s->>'finishedAt')::timestamptz - (s->>'startedAt')::timestamptz) * 1000) as p50,
+            percentile_cont(0.99) within group (order by extract(epoch from (s->>'finishedAt')::timestamptz - (s->>'startedAt')::timestamptz) * 1000) as p99
+       from saga.instances i cross join jsonb_array_elements(i.steps) s
+      where i.started_at >= to_timestamp(${firstAccepted / 1000}) and s->>'finishedAt' is not null
+      group by 1 order by min(s->>'startedAt')`,
+  );
+  out(`step, sent → reply handled  ${steps.map((r) => `${r.step} p50 ${ms(r.p50)} p99 ${ms(r.p99)}`).join('; ')}`);
+  const infra = (Object.keys(infraAfter) as (keyof typeof infraAfter)[]).map((k) => `${k} ${(((infraAfter[k] - infraBefore[k]) * 1000) / sagas).toFixed(1)} ms`);
+  out(`                 idle before the run, CPU ms per second: ${idle.join(', ')}`);
+  out(`                 infrastructure: ${infra.join(', ')} (processes alive at both ends of the run)`);
+  out(`machine          ${(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100).toFixed(0)}% of ${availableParallelism()} cores busy during the run`);
   if (reads) out(`reads            ${reads.requests.average.toFixed(0)} req/s average, p99 ${reads.latency.p99} ms, ${reads.non2xx} non-2xx, ${reads.errors} errors`);
   const capacity = pgbenchTps / 4;
   out(`pgbench          ${pgbenchTps.toFixed(0)} tps of one saga step (inbox insert + versioned update + outbox insert, 8 clients): ~${capacity.toFixed(0)} sagas/s at 4 steps`);

@@ -53,13 +53,16 @@ export async function reserveForOrder(tx: Db, orderId: string, lines: Line[]): P
   const decision = decideReservation(locked.map((p) => ({ productId: p.id, sku: p.sku, available: p.available })), lines);
   if (!decision.ok) return decision;
   const now = new Date();
-  for (const line of lines) {
-    await tx
-      .update(products)
-      .set({ available: sql`${products.available} - ${line.quantity}`, reserved: sql`${products.reserved} + ${line.quantity}`, updatedAt: now })
-      .where(eq(products.id, line.productId));
-  }
-  await tx.insert(reservations).values(lines.map((l) => ({ orderId, productId: l.productId, quantity: l.quantity, status: 'RESERVED' as const })));
+  // The rows are locked: the statements go out together, in one round trip.
+  await Promise.all([
+    ...lines.map((line) =>
+      tx
+        .update(products)
+        .set({ available: sql`${products.available} - ${line.quantity}`, reserved: sql`${products.reserved} + ${line.quantity}`, updatedAt: now })
+        .where(eq(products.id, line.productId)),
+    ),
+    tx.insert(reservations).values(lines.map((l) => ({ orderId, productId: l.productId, quantity: l.quantity, status: 'RESERVED' as const }))),
+  ]);
   return decision;
 }
 
@@ -79,15 +82,15 @@ export async function settleReservations(tx: Db, orderId: string, to: 'COMMITTED
   if (held.length === 0) return [];
   await lockProducts(tx, held.map((r) => r.productId));
   const now = new Date();
-  for (const r of held) {
-    const change =
-      to === 'COMMITTED'
-        ? { reserved: sql`${products.reserved} - ${r.quantity}`, sold: sql`${products.sold} + ${r.quantity}` }
-        : r.status === 'RESERVED'
-          ? { reserved: sql`${products.reserved} - ${r.quantity}`, available: sql`${products.available} + ${r.quantity}` }
-          : { sold: sql`${products.sold} - ${r.quantity}`, available: sql`${products.available} + ${r.quantity}` };
-    await tx.update(products).set({ ...change, updatedAt: now }).where(eq(products.id, r.productId));
-  }
-  await tx.update(reservations).set({ status: to, updatedAt: now }).where(and(eq(reservations.orderId, orderId), inArray(reservations.status, from)));
+  const change = (r: (typeof held)[number]) =>
+    to === 'COMMITTED'
+      ? { reserved: sql`${products.reserved} - ${r.quantity}`, sold: sql`${products.sold} + ${r.quantity}` }
+      : r.status === 'RESERVED'
+        ? { reserved: sql`${products.reserved} - ${r.quantity}`, available: sql`${products.available} + ${r.quantity}` }
+        : { sold: sql`${products.sold} - ${r.quantity}`, available: sql`${products.available} + ${r.quantity}` };
+  await Promise.all([
+    ...held.map((r) => tx.update(products).set({ ...change(r), updatedAt: now }).where(eq(products.id, r.productId))),
+    tx.update(reservations).set({ status: to, updatedAt: now }).where(and(eq(reservations.orderId, orderId), inArray(reservations.status, from))),
+  ]);
   return held.map((r) => r.productId);
 }

@@ -70,3 +70,6 @@ const next: Record<OrderStatus, readonly OrderStatus[]> = {
 
 /** Whether an order may move from one status to another; final statuses never change. */
 export const canTransition = (from: OrderStatus, to: OrderStatus): boolean => next[from].includes(to);
+
+/** The statuses an order may move to `to` from. */
+export const statusesBefore = (to: OrderStatus): OrderStatus[] => (Object.keys(next) as OrderStatus[]).filter((from) => next[from].includes(to));

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import type { OrderStatus, PricedLine } from './order.ts';
+import { statusesBefore, type OrderStatus, type PricedLine } from './order.ts';
 import { orderItems, orders, type OrderItemRow, type OrderRow } from './tables.ts';
 
 export const findOrder = async (db: Db, id: string): Promise<OrderRow | undefined> => (await db.select().from(orders).where(eq(orders.id, id)))[0];
@@ -15,17 +15,23 @@ export const itemsOfOrders = (db: Db, orderIds: string[]): Promise<OrderItemRow[
   orderIds.length === 0 ? Promise.resolve([]) : db.select().from(orderItems).where(inArray(orderItems.orderId, orderIds)).orderBy(asc(orderItems.orderId), asc(orderItems.lineNo));
 
 export async function insertOrder(tx: Db, order: typeof orders.$inferInsert, lines: PricedLine[]): Promise<void> {
-  await tx.insert(orders).values(order);
-  await tx.insert(orderItems).values(lines.map((l, i) => ({ orderId: order.id, lineNo: i + 1, productId: l.productId, quantity: l.quantity, unitPriceCents: l.unitPriceCents })));
+  // Sent together: the server runs them in order, so the lines find their order.
+  await Promise.all([
+    tx.insert(orders).values(order),
+    tx.insert(orderItems).values(lines.map((l, i) => ({ orderId: order.id, lineNo: i + 1, productId: l.productId, quantity: l.quantity, unitPriceCents: l.unitPriceCents }))),
+  ]);
 }
 
-export async function updateStatus(tx: Db, row: OrderRow, status: OrderStatus, reason: string | null, at: Date): Promise<OrderRow> {
+/**
+ * Moves the order to `status` if its current status allows it, in one statement (the row lock it
+ * takes serialises concurrent moves); returns the updated row, or undefined when the move is not allowed.
+ */
+export async function moveStatus(tx: Db, id: string, status: OrderStatus, reason: string | null, at: Date): Promise<OrderRow | undefined> {
   const [updated] = await tx
     .update(orders)
-    .set({ status, failureReason: reason, version: row.version + 1, updatedAt: at })
-    .where(and(eq(orders.id, row.id), eq(orders.version, row.version)))
+    .set({ status, failureReason: reason, version: sql`${orders.version} + 1`, updatedAt: at })
+    .where(and(eq(orders.id, id), inArray(orders.status, statusesBefore(status))))
     .returning();
-  if (!updated) throw new Error(`order ${row.id} changed concurrently`);
   return updated;
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import { createEnvelope, type Causation } from '../../messaging/envelope.ts';
-import { writeOutbox } from '../../messaging/outbox.ts';
+import { batchingOutbox, writeOutbox } from '../../messaging/outbox.ts';
 import type { Identity } from '../../platform/auth.ts';
 import { badInput, forbidden, notFound } from '../../platform/errors.ts';
 import { isUuid } from '../../platform/pagination.ts';
@@ -9,16 +9,18 @@ import { formatCents } from '../../platform/money.ts';
 import { createSagaEngine, type SagaEngine } from '../../saga/engine.ts';
 import { orderSaga, orderStatusAfter, type OrderSagaData } from '../../saga/order-saga.ts';
 import type { Catalog } from './catalog.ts';
-import { canTransition, CURRENCY, isFinal, priceLines, validatePlaceOrder, type OrderStatus, type PlaceOrderInput } from './order.ts';
-import { findByIdempotencyKey, findOrder, insertOrder, lockOrder, updateStatus } from './repository.ts';
+import { CURRENCY, isFinal, priceLines, validatePlaceOrder, type OrderStatus, type PlaceOrderInput } from './order.ts';
+import { findByIdempotencyKey, findOrder, insertOrder, lockOrder, moveStatus } from './repository.ts';
 import { outbox, type OrderRow } from './tables.ts';
 
-/** Writes the status change and its event in the caller's transaction; an illegal move is ignored. */
+/**
+ * Writes the status change and its event in the caller's transaction. A move the order's status
+ * does not allow (a late step after a cancellation) changes nothing: the saga, not the order, is
+ * the authority on what happens next.
+ */
 export async function changeOrderStatus(tx: Db, orderId: string, status: OrderStatus, reason: string | null, causation: Causation, now = new Date()): Promise<void> {
-  const row = await lockOrder(tx, orderId);
-  if (!row || !canTransition(row.status, status)) return;
-  const updated = await updateStatus(tx, row, status, reason, now);
-  await writeOutbox(tx, outbox, [statusEvent(updated, causation)]);
+  const updated = await moveStatus(tx, orderId, status, reason, now);
+  if (updated) await writeOutbox(tx, outbox, [statusEvent(updated, causation)]);
 }
 
 const statusEvent = (o: OrderRow, causation: Causation) =>
@@ -86,19 +88,21 @@ export async function placeOrder(
   // The request's correlation id follows the order through every saga message.
   const causation: Causation = { correlationId: request.correlationId, causationId: null };
   try {
-    await db.transaction(async (tx) => {
-      await insertOrder(tx, row, priced.lines);
-      await writeOutbox(tx, outbox, [statusEvent(row, causation)]);
-      await engine.start(
+    await db.transaction((tx) =>
+      batchingOutbox(tx, async () => {
+        await insertOrder(tx, row, priced.lines);
+        await writeOutbox(tx, outbox, [statusEvent(row, causation)]);
+        await engine.start(
         tx,
         {
           id: randomUUID(),
           correlationId: row.id,
-          data: { orderId: row.id, customerId: row.customerId, lines: priced.lines.map(({ productId, quantity }) => ({ productId, quantity })), amount: formatCents(row.totalCents), currency: row.currency, paymentToken: input.paymentToken },
-        },
-        causation,
-      );
-    });
+            data: { orderId: row.id, customerId: row.customerId, lines: priced.lines.map(({ productId, quantity }) => ({ productId, quantity })), amount: formatCents(row.totalCents), currency: row.currency, paymentToken: input.paymentToken },
+          },
+          causation,
+        );
+      }),
+    );
   } catch (err) {
     // Two requests with one key raced: the loser returns the winner's order.
     if (key && isUniqueViolation(err)) {

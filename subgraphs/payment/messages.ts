@@ -16,15 +16,16 @@ import type { Db } from '../../db/client.ts';
 export function paymentHandlers({ db, provider, faults }: { db: Db; provider: PaymentProvider; faults: Faults }): Handlers {
   return {
     ChargePayment: {
-      async prepare(command): Promise<ChargeResult | null> {
+      // The provider answers a key it has seen with its first answer and charges nothing, so a
+      // redelivered command may ask it again; `handle` then answers from the stored payment.
+      async prepare(command): Promise<ChargeResult> {
         const { orderId, paymentToken, amount, idempotencyKey } = command.payload;
-        if (await paymentByOrder(db, orderId, { lock: false })) return null;
         return provider.charge({ idempotencyKey, orderId, paymentToken, amountCents: parseCents(amount) });
       },
-      async handle(command, tx, result: ChargeResult | null) {
+      async handle(command, tx, result: ChargeResult) {
         const { orderId, customerId, amount, currency, idempotencyKey } = command.payload;
         const existing = await paymentByOrder(tx, orderId);
-        if (existing || !result) {
+        if (existing) {
           const outcome = existing ? chargeOutcome(existing.status, existing.failureReason) : null;
           if (outcome) await replyToSaga(tx, outbox, command, outcome);
           return;

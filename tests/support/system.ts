@@ -66,6 +66,8 @@ export interface SystemOptions {
    * `signal(..., 'SIGTERM')` stops one for good.
    */
   supervise?: boolean;
+  /** Extra node flags for every process (a benchmark's `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 export interface RunningSystem {
@@ -98,7 +100,7 @@ export interface RunningSystem {
  * Starts every service as its own process, as in production, against real Kafka, PostgreSQL and
  * Redis: a fresh database and a fresh topic prefix per suite, so suites never see each other's data.
  */
-export async function startSystem(label: string, { env = {}, serviceEnv = {}, replicas = {}, supervise = false }: SystemOptions = {}): Promise<RunningSystem> {
+export async function startSystem(label: string, { env = {}, serviceEnv = {}, replicas = {}, supervise = false, nodeArgs = [] }: SystemOptions = {}): Promise<RunningSystem> {
   const [brokers, redisUrl, database] = await Promise.all([requireKafka(), requireRedis(), createTestDatabase(label)]);
   const ports: Record<ServiceProcess, number> = { gateway: await freePort(), order: await freePort(), inventory: await freePort(), payment: await freePort() };
   const logDir = path.join(root, 'tests', 'artifacts', `${label}-${randomUUID().slice(0, 6)}`);
@@ -137,7 +139,7 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
   const launch = async (name: ServiceProcess, replica: number, port: number, extraEnv: Record<string, string> = {}) => {
     const logFile = path.join(logDir, `${name}-${replica}.log`);
     const out = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', entry[name]], {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry[name]], {
       cwd: root,
       env: { ...baseEnv, ...serviceEnv[name], ...extraEnv, [portVariable[name]]: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
