@@ -15,38 +15,12 @@ import { apiSchemaPath, supergraphPath } from './compose.ts';
 import { startOrderEventHub } from './events.ts';
 import { startLiveSubscriptions, type GraphQuery } from './live.ts';
 import { queryLimitsPlugin } from './protections.ts';
+import { retryableStatusPlugin, subgraphFetcher } from './resilience.ts';
 
 export interface GatewayContext extends BaseContext {
   identity: Identity;
   authorization: string;
   correlationId: string;
-}
-
-const refused = (err: unknown) => {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) if ((e as { code?: unknown }).code === 'ECONNREFUSED') return true;
-  return false;
-};
-
-/**
- * Spreads requests over a subgraph's replicas in turn, and tries the next when one refuses the
- * connection (it never received the request, so even a mutation is safe to send again). A subgraph
- * that hangs must not hang the client: after `timeoutMs` its fields fail and the rest answers.
- */
-function replicaFetcher(urls: string[], timeoutMs: number): typeof fetch {
-  let next = 0;
-  return async (_input, init) => {
-    const start = next++ % urls.length;
-    let lastError: unknown;
-    for (let i = 0; i < urls.length; i++) {
-      try {
-        return await fetch(urls[(start + i) % urls.length]!, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-      } catch (err) {
-        if (!refused(err)) throw err;
-        lastError = err;
-      }
-    }
-    throw lastError;
-  };
 }
 
 /** Forwards the caller's token and correlation id: each subgraph authorizes on its own. */
@@ -76,7 +50,8 @@ export async function createGateway({ config, verifier, logger, transport, cache
     supergraphSdl: readFileSync(supergraphPath, 'utf8'),
     buildService: ({ name }) => {
       const urls = config.subgraphUrls[name as ServiceName].split(',').map((u) => u.trim());
-      return new ForwardingDataSource({ url: urls[0]!, fetcher: replicaFetcher(urls, config.subgraphTimeoutMs) });
+      const { fetch } = subgraphFetcher({ name, urls, timeoutMs: config.subgraphTimeoutMs, breaker: config.breaker, logger: logger.child({ service: 'gateway' }) });
+      return new ForwardingDataSource({ url: urls[0]!, fetcher: fetch });
     },
     logger: logger.child({ service: 'gateway' }),
   });
@@ -85,7 +60,7 @@ export async function createGateway({ config, verifier, logger, transport, cache
     formatError,
     includeStacktraceInErrorResponses: false,
     // The playground is served from the gateway's own assets (gateway/playground.ts), not a CDN.
-    plugins: [queryLimitsPlugin(config.limits), ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors(logger.child({ service: 'gateway' }))],
+    plugins: [queryLimitsPlugin(config.limits), retryableStatusPlugin(), ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors(logger.child({ service: 'gateway' }))],
   });
   await apollo.start();
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {

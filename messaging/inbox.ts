@@ -1,6 +1,8 @@
 import type { Db } from '../db/client.ts';
 import { noFaults, type Faults } from '../platform/faults.ts';
 import type { Logger } from '../platform/logger.ts';
+import { isInfrastructureOutage } from '../platform/errors.ts';
+
 import { deadLetterTopic, type MessageType } from './contract.ts';
 import { decode, InvalidMessageError, type Envelope } from './envelope.ts';
 import { batchingOutbox } from './outbox.ts';
@@ -26,20 +28,6 @@ export class NonRetriableError extends Error {
 
 const isNonRetriable = (err: unknown) =>
   err instanceof InvalidMessageError || err instanceof NonRetriableError || (err as { retriable?: unknown })?.retriable === false;
-
-const infrastructureCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
-
-/**
- * The database (or network) is unavailable: the message is fine and must wait, however long.
- * PostgreSQL classes 08 (connection), 53 (resources) and 57P (shutdown) say so too.
- */
-export function isInfrastructureOutage(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (infrastructureCodes.has(code) || /^(08|53|57P)/.test(code))) return true;
-  }
-  return false;
-}
 
 /** Runs before the handlers of a batch, in its transaction: a service takes its locks in a fixed order here. */
 export type BeforeBatch = (tx: Db, envelopes: Envelope[]) => Promise<void>;

@@ -69,6 +69,11 @@ const envSchema = z.object({
   CACHE_KEY_PREFIX: z.string().min(1).default('sagaway:'),
   SAGA_SWEEP_MS: millis(1000),
   SAGA_RETRY_BACKOFF_MS: millis(500),
+  SAGA_ADMISSION_WAIT_MS: millis(10_000),
+  SAGA_ADMISSION_MIN_IN_FLIGHT: z.coerce.number().int().min(1).default(200),
+  SAGA_ADMISSION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(5000),
+  SUBGRAPH_BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),
+  SUBGRAPH_BREAKER_HALF_OPEN_MS: millis(2000),
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
   FAULTS: z
     .string()
@@ -131,6 +136,14 @@ export interface Config {
   sagaSweepMs: number;
   /** First backoff of a retried saga step; it doubles per attempt. */
   sagaRetryBackoffMs: number;
+  /**
+   * When `placeOrder` refuses with SERVICE_UNAVAILABLE: once the sagas in flight would take longer
+   * than `waitMs` to drain at the rate they have been finishing, and never below `minInFlight`
+   * nor above `maxInFlight` sagas in flight.
+   */
+  admission: { waitMs: number; minInFlight: number; maxInFlight: number };
+  /** The gateway's circuit breaker per subgraph: opens after `failures` in a row, probes after `halfOpenMs`. */
+  breaker: { failures: number; halfOpenMs: number };
   /** How often a consumer tries a failing message before it dead-letters it (infrastructure outages retry forever). */
   consumerMaxAttempts: number;
   /** Fault injection for crash tests; empty in production. */
@@ -192,6 +205,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sagaDeadlineMs: e.SAGA_DEADLINE_MS,
     sagaSweepMs: e.SAGA_SWEEP_MS,
     sagaRetryBackoffMs: e.SAGA_RETRY_BACKOFF_MS,
+    admission: { waitMs: e.SAGA_ADMISSION_WAIT_MS, minInFlight: e.SAGA_ADMISSION_MIN_IN_FLIGHT, maxInFlight: e.SAGA_ADMISSION_MAX_IN_FLIGHT },
+    breaker: { failures: e.SUBGRAPH_BREAKER_FAILURES, halfOpenMs: e.SUBGRAPH_BREAKER_HALF_OPEN_MS },
     consumerMaxAttempts: e.CONSUMER_MAX_ATTEMPTS,
     faults: parseFaults(e.FAULTS),
     cacheTtlSeconds: e.CACHE_TTL_SECONDS,

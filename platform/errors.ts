@@ -8,6 +8,8 @@ export enum ErrorCode {
   Forbidden = 'FORBIDDEN',
   NotFound = 'NOT_FOUND',
   RateLimited = 'RATE_LIMITED',
+  /** The system is busy or a part of it is down: retriable, with `retryAfterMs`. */
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   Internal = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -29,6 +31,9 @@ export const notFound = (message: string) => new DomainError(ErrorCode.NotFound,
 export const forbidden = (message = 'You may not access this resource') => new DomainError(ErrorCode.Forbidden, message);
 export const unauthenticated = (message = 'A valid bearer token is required') =>
   new DomainError(ErrorCode.Unauthenticated, message);
+/** A refusal for now: the same request may succeed after `retryAfterMs`. */
+export const serviceUnavailable = (message: string, retryAfterMs: number) =>
+  new DomainError(ErrorCode.ServiceUnavailable, message, { retryAfterMs: Math.max(1, Math.round(retryAfterMs)) });
 
 const httpStatus: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.Unauthenticated]: 401,
@@ -48,6 +53,20 @@ export const rethrowAsGraphQL = (err: unknown): never => {
   throw err instanceof DomainError ? toGraphQLError(err) : err;
 };
 
+const infrastructureCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+
+/**
+ * The database (or network) is unavailable: the request or message is fine and must wait.
+ * PostgreSQL classes 08 (connection), 53 (resources) and 57P (shutdown) say so too.
+ */
+export function isInfrastructureOutage(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (infrastructureCodes.has(code) || /^(08|53|57P)/.test(code))) return true;
+  }
+  return false;
+}
+
 const knownCodes = new Set<string>(Object.values(ErrorCode));
 
 /**
@@ -59,6 +78,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (original instanceof DomainError) {
     const { extensions } = toGraphQLError(original);
     return { ...formatted, message: original.message, extensions: { ...extensions, http: undefined } };
+  }
+  if (isInfrastructureOutage(original)) {
+    // The database is down or restarting: the caller may retry (a mutation with its idempotency key).
+    const { extensions } = toGraphQLError(serviceUnavailable('The service is unavailable for a moment; retry shortly', 1000));
+    return { message: 'The service is unavailable for a moment; retry shortly', path: formatted.path, extensions: { ...extensions, http: undefined } };
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && (knownCodes.has(code) || code.startsWith('GRAPHQL_'))) {

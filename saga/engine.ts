@@ -1,4 +1,6 @@
-import { and, eq, inArray, lt, or } from 'drizzle-orm';
+import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { rowsOf } from '../db/client.ts';
+import type { BacklogSample } from './admission.ts';
 import type { Db } from '../db/client.ts';
 import { createEnvelope, type Causation, type Envelope } from '../messaging/envelope.ts';
 import { writeOutbox } from '../messaging/outbox.ts';
@@ -30,6 +32,8 @@ export interface SagaEngine<D> {
   signal(tx: Db, correlationId: string, event: Extract<SagaEvent, { kind: 'cancelRequested' | 'resumeRequested' }>, causation: Causation): Promise<{ saga: SagaState<D>; changed: boolean } | undefined>;
   /** Compensates sagas past their deadline and sends due retries; safe on many replicas. Returns how many it moved. */
   sweep(db: Db, limit?: number): Promise<number>;
+  /** The sagas in flight (running or compensating) and how many started after `since`. */
+  backlog(db: Db, since: Date): Promise<BacklogSample>;
   findByCorrelation(db: Db, correlationId: string): Promise<SagaView<D> | undefined>;
   findManyByCorrelation(db: Db, correlationIds: string[]): Promise<SagaView<D>[]>;
 }
@@ -186,6 +190,16 @@ export function createSagaEngine<D>({
       let moved = 0;
       while (moved < limit && (await sweepOne(db))) moved++;
       return moved;
+    },
+
+    async backlog(db, since) {
+      // Two index scans in one round trip: (status, deadline_at) and (type, started_at).
+      const [row] = rowsOf<{ in_flight: number; started: number }>(
+        await db.execute(sql`select
+          (select count(*) from ${sagaInstances} where ${sagaInstances.status} in ('RUNNING', 'COMPENSATING') and ${ofType})::int as in_flight,
+          (select count(*) from ${sagaInstances} where ${ofType} and ${sagaInstances.startedAt} > ${since.toISOString()}::timestamptz)::int as started`),
+      );
+      return { inFlight: Number(row!.in_flight), startedSince: Number(row!.started) };
     },
 
     async findByCorrelation(db, correlationId) {

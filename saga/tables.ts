@@ -32,6 +32,8 @@ export const sagaInstances = sagaSchema.table(
   (t) => [
     uniqueIndex('instances_type_correlation_idx').on(t.type, t.correlationId),
     index('instances_status_deadline_idx').on(t.status, t.deadlineAt),
+    // Never updated, so it costs no HOT update: admission counts the sagas started since a moment.
+    index('instances_started_idx').on(t.type, t.startedAt),
     index('instances_retry_idx').on(t.retryAt).where(sql`${t.retryAt} is not null`),
   ],
 );

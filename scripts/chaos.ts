@@ -38,13 +38,18 @@ const log = (message: string) => process.stdout.write(`[chaos ${new Date().toISO
 
 const tokens = [...Array(12).fill('tok_visa'), ...Array(4).fill('tok_chargeDeclined'), 'tok_timeout', 'tok_timeout', 'tok_unknown', 'tok_visa'];
 
+/** What the clients were answered while the system was killed under them, by code. */
+const retried = new Map<string, number>();
+
 /** Retries a call while the system is being killed under it; domain errors end the retry. */
 async function surely<T>(call: () => Promise<T>, { until = Date.now() + FINAL_BOUND_MS } = {}): Promise<T> {
   for (;;) {
     try {
       return await call();
     } catch (err) {
-      if (err instanceof GraphQLClientError && err.code !== 'INTERNAL_SERVER_ERROR') throw err;
+      const code = err instanceof GraphQLClientError ? err.code : 'NETWORK';
+      if (err instanceof GraphQLClientError && code !== 'INTERNAL_SERVER_ERROR' && code !== 'SERVICE_UNAVAILABLE') throw err;
+      retried.set(code, (retried.get(code) ?? 0) + 1);
       if (Date.now() > until) throw err;
       await sleep(250 + random() * 500);
     }
@@ -164,6 +169,7 @@ async function run(system: RunningSystem, external: boolean, started: number): P
     `select status, regexp_replace(coalesce(failure_reason, ''), '(for |product ).*$', '\\1…') as reason, count(*)::int as n from orders.orders where status <> 'COMPLETED' group by 1, 2 order by n desc`,
   );
   process.stdout.write(`why orders did not complete:\n${reasons.map((r) => `  ${String(r.n).padStart(5)}  ${r.status}  ${r.reason}`).join('\n')}\n\n`);
+  process.stdout.write(`answers retried by the clients: ${JSON.stringify(Object.fromEntries(retried))}\n`);
   process.stdout.write(`kills: ${kills}, broker restarts: ${brokerRestarts}, restarts by service: ${JSON.stringify(system.restarts)}\n`);
   process.stdout.write(`wall time: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const failed = rows.filter((r) => !r.ok);

@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '../client/index.ts';
+import { placeWithRetry, type Client } from '../client/index.ts';
 import { checkInvariants, formatInvariants } from './support/invariants.ts';
 import { infraEnv } from './support/infrastructure.ts';
 import { startSystem, waitFor, type RunningSystem } from './support/system.ts';
@@ -109,5 +109,41 @@ describe('two replicas of the orchestrator and of inventory, killed under load',
     expect(finals.filter((o, i) => tokens[i % 3] === 'tok_visa' && o!.status !== 'COMPLETED')).toEqual([]);
     expect(finals.filter((o, i) => tokens[i % 3] === 'tok_chargeDeclined' && o!.status !== 'FAILED')).toEqual([]);
     await expectInvariants(system);
+  });
+});
+
+describe('the order service down', () => {
+  let system: RunningSystem;
+  beforeAll(async () => {
+    system = await startSystem('down', { env: { SUBGRAPH_BREAKER_HALF_OPEN_MS: '500' } });
+  });
+  afterAll(() => system?.stop());
+
+  it('answers placements with a retriable 503 while it is down, and the SDK retry places the order once when it is back', async () => {
+    const alice = await system.client('alice');
+    await system.signal('order', 'SIGKILL');
+
+    const response = await fetch(system.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await system.token('alice')}` },
+      body: JSON.stringify({ query: `mutation { placeOrder(input: { items: [{ productId: "${NOTEBOOK}", quantity: 1 }], paymentToken: "tok_visa" }) { order { id } } }` }),
+    });
+    expect(response.status).toBe(503);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const body = (await response.json()) as { errors: { extensions: { code: string; retryAfterMs: number } }[] };
+    expect(body.errors[0]!.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfterMs: expect.any(Number) });
+
+    let refusals = 0;
+    const placing = placeWithRetry(alice, { items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken: 'tok_visa', idempotencyKey: 'while-down' }, {
+      maxAttempts: 200,
+      maxDelayMs: 500,
+      onRefused: () => void refusals++,
+    });
+    await waitFor(async () => refusals, (n) => n >= 2, { what: 'the SDK to be refused twice' });
+    await system.restart('order');
+    const order = await placing;
+    expect(order.status).toBe('PENDING');
+    expect(await system.sql(`select count(*)::int as n from orders.orders where idempotency_key = 'while-down'`)).toEqual([{ n: 1 }]);
+    await waitFor(() => alice.orderStatus(order.id), (o) => o?.status === 'COMPLETED', { timeoutMs: 60_000, what: 'the order to complete' });
   });
 });

@@ -13,6 +13,7 @@ import type { Resolvers } from './generated/resolvers.ts';
 import { findOrder, itemsOfOrders, listOrders, type OrderCursor } from './repository.ts';
 import type { OrderItemRow, OrderRow } from './tables.ts';
 import { cancelOrder, placeOrder, retrySaga } from './workflow.ts';
+import type { Admission } from '../../saga/admission.ts';
 
 export interface OrderContext extends SubgraphContext {
   items: DataLoader<string, OrderItemRow[]>;
@@ -71,7 +72,21 @@ export async function loadOrderView(db: Db, views: ReadModel<OrderView>, ctx: Or
   return order;
 }
 
-export function orderResolvers({ db, catalog, engine, views, afterCommit }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData>; views: ReadModel<OrderView>; afterCommit: () => void }): Resolvers {
+export function orderResolvers({
+  db,
+  catalog,
+  engine,
+  admission,
+  views,
+  afterCommit,
+}: {
+  db: Db;
+  catalog: Catalog;
+  engine: SagaEngine<OrderSagaData>;
+  admission: Admission;
+  views: ReadModel<OrderView>;
+  afterCommit: () => void;
+}): Resolvers {
   const readable = async (id: string, ctx: OrderContext) => {
     const order = isUuid(id) ? await loadOrderView(db, views, ctx, id) : undefined;
     if (!order) return null;
@@ -94,7 +109,7 @@ export function orderResolvers({ db, catalog, engine, views, afterCommit }: { db
     },
     Mutation: {
       placeOrder: async (_, { input }, ctx) => {
-        const { order, created } = await placeOrder({ db, catalog, engine }, ctx.identity, input, ctx);
+        const { order, created } = await placeOrder({ db, catalog, engine, admission }, ctx.identity, input, ctx);
         if (created) afterCommit();
         return { order };
       },

@@ -13,6 +13,7 @@ import { itemsOfOrders, listOrders } from './repository.ts';
 import { every } from '../../platform/interval.ts';
 import { inbox, outbox } from './tables.ts';
 import { createOrderSagaEngine } from './workflow.ts';
+import { createAdmission } from '../../saga/admission.ts';
 
 export const orderTypeDefs = readSchema(new URL('./schema.graphql', import.meta.url));
 /** The order service's migrations create two schemas: its orders and the saga engine's instances. */
@@ -31,6 +32,13 @@ export async function createOrderService(deps: ServiceDeps): Promise<Service> {
     void views.evict(ids);
   };
   const engine = createOrderSagaEngine({ deadlineMs: config.sagaDeadlineMs, backoffMs: config.sagaRetryBackoffMs, touched });
+  const admission = createAdmission(config.admission);
+  let sampledAt = Date.now();
+  const sampleBacklog = async () => {
+    const at = Date.now();
+    admission.observe(await engine.backlog(db, new Date(sampledAt)), at);
+    sampledAt = at;
+  };
   const service = await createSubgraphService(deps, {
     name: 'order',
     typeDefs: orderTypeDefs,
@@ -41,6 +49,7 @@ export async function createOrderService(deps: ServiceDeps): Promise<Service> {
       orderResolvers({
         db,
         engine,
+        admission,
         catalog: createLocalCatalog(db),
         views,
         afterCommit: () => {
@@ -49,21 +58,30 @@ export async function createOrderService(deps: ServiceDeps): Promise<Service> {
         },
       }),
     extendContext: (base) => ({ ...base, items: itemsLoader(db), sagas: sagaLoader(db, engine) }),
-    // Deadlines and retries: any replica may sweep; row locks keep two from moving one saga.
-    background: (relay) =>
-      every(
+    background: (relay) => {
+      const log = logger.child({ service: 'order' });
+      // Deadlines and retries: any replica may sweep; row locks keep two from moving one saga.
+      const stopSweeping = every(
         config.sagaSweepMs,
         async () => {
           if ((await engine.sweep(db)) === 0) return;
           relay.nudge();
           forgetTouched();
         },
-        logger.child({ service: 'order' }),
+        log,
         'saga sweep',
-      ),
+      );
+      // Admission reads the shared backlog a few times a second, whichever replica admits.
+      const stopSampling = every(250, sampleBacklog, log, 'sampling the saga backlog');
+      return async () => {
+        await stopSweeping();
+        await stopSampling();
+      };
+    },
     onCommitted: forgetTouched,
-    stats: () => ({ orderCache: views.stats() }),
+    stats: () => ({ orderCache: views.stats(), admission: admission.stats() }),
   });
+  await sampleBacklog().catch((err: unknown) => logger.warn({ err }, 'sampling the saga backlog failed'));
   await warmOrderViews(db, engine, views).catch((err: unknown) => logger.warn({ err }, 'warming the order views failed'));
   return service;
 }

@@ -3,7 +3,8 @@ import type { Db } from '../../db/client.ts';
 import { createEnvelope, type Causation } from '../../messaging/envelope.ts';
 import { batchingOutbox, writeOutbox } from '../../messaging/outbox.ts';
 import type { Identity } from '../../platform/auth.ts';
-import { badInput, forbidden, notFound } from '../../platform/errors.ts';
+import { badInput, forbidden, notFound, serviceUnavailable } from '../../platform/errors.ts';
+import type { Admission } from '../../saga/admission.ts';
 import { isUuid } from '../../platform/pagination.ts';
 import { formatCents } from '../../platform/money.ts';
 import { createSagaEngine, type SagaEngine } from '../../saga/engine.ts';
@@ -57,10 +58,12 @@ const isUniqueViolation = (err: unknown): boolean => {
 
 /**
  * Validates, prices and stores the order as PENDING, and starts its saga, all in one transaction.
- * The same idempotency key from the same customer returns the order it first created.
+ * The same idempotency key from the same customer returns the order it first created. When the
+ * sagas in flight could not finish in time, a new order is refused with SERVICE_UNAVAILABLE before
+ * anything is written (a known key still answers its order).
  */
 export async function placeOrder(
-  { db, catalog, engine }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData> },
+  { db, catalog, engine, admission }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData>; admission?: Admission },
   identity: Identity,
   input: PlaceOrderInput,
   request: { correlationId: string },
@@ -70,6 +73,10 @@ export async function placeOrder(
   if (key) {
     const existing = await findByIdempotencyKey(db, identity.customerId, key);
     if (existing) return { order: existing, created: false };
+  }
+  const verdict = admission?.check();
+  if (verdict && !verdict.admit) {
+    throw serviceUnavailable(`Too many orders are being processed; retry in ${Math.ceil(verdict.retryAfterMs / 1000)} s`, verdict.retryAfterMs);
   }
   const priced = priceLines(lines, await catalog.prices(lines.map((l) => l.productId)));
   const now = new Date();
@@ -111,6 +118,7 @@ export async function placeOrder(
     }
     throw err;
   }
+  admission?.admitted();
   return { order: row, created: true };
 }
 

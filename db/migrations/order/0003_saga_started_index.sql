@@ -1,0 +1,1 @@
+CREATE INDEX "instances_started_idx" ON "saga"."instances" USING btree ("type","started_at");

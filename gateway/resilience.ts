@@ -1,0 +1,135 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
+
+/** A subgraph that answered nothing usable: refused, reset, timed out, or a proxy's 502/503/504. */
+class SubgraphUnreachable extends Error {
+  override name = 'SubgraphUnreachable';
+  constructor(
+    message: string,
+    /** Worth another try at once: the connection failed, it did not hang. */
+    readonly retriable: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CLOSED']);
+const codeIn = (err: unknown, codes: Set<string>) => {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && codes.has(code)) return true;
+  }
+  return false;
+};
+const refused = (err: unknown) => codeIn(err, new Set(['ECONNREFUSED']));
+/** fetch rejects only when no response came: the network or a reset. */
+const unreachable = (err: unknown) => err instanceof TypeError || codeIn(err, networkCodes);
+
+const isMutation = (init: RequestInit | undefined) => {
+  try {
+    const { query } = JSON.parse(String(init?.body ?? '{}')) as { query?: string };
+    return /^\s*mutation\b/.test(query ?? '');
+  } catch {
+    return true; // unknown: never repeat it
+  }
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface SubgraphFetcherOptions {
+  name: string;
+  urls: string[];
+  timeoutMs: number;
+  breaker: { failures: number; halfOpenMs: number };
+  /** Extra attempts of a read after a network failure (never of a mutation). */
+  readRetries?: number;
+  logger: Logger;
+}
+
+/**
+ * How the gateway calls one subgraph:
+ * - requests are spread over its replicas in turn; a replica that refuses the connection never saw
+ *   the request, so the next is tried, even for a mutation;
+ * - a read whose connection failed is tried again after a jittered backoff; a mutation never is
+ *   (the client may, with its idempotency key), nor a call that hung until `timeoutMs`;
+ * - a circuit breaker per subgraph opens after `breaker.failures` unreachable calls in a row and
+ *   then fails fast until a probe after `breaker.halfOpenMs` gets through;
+ * - whatever is unreachable answers SERVICE_UNAVAILABLE with `retryAfterMs`, not a masked 500.
+ * A subgraph that hangs must not hang the client: after `timeoutMs` the call fails.
+ */
+export function subgraphFetcher({ name, urls, timeoutMs, breaker, readRetries = 2, logger }: SubgraphFetcherOptions): { fetch: typeof fetch; policy: CircuitBreakerPolicy } {
+  const policy = circuitBreaker(
+    handleWhen((err) => err instanceof SubgraphUnreachable),
+    { halfOpenAfter: breaker.halfOpenMs, breaker: new ConsecutiveBreaker(breaker.failures) },
+  );
+  policy.onBreak(() => logger.warn({ subgraph: name }, 'subgraph unreachable: circuit open'));
+  policy.onReset(() => logger.info({ subgraph: name }, 'subgraph reachable again: circuit closed'));
+  let next = 0;
+
+  /** One try over the replicas, failing over on refused connections. */
+  const once = async (init: RequestInit | undefined): Promise<Response> => {
+    const start = next++ % urls.length;
+    let lastError: unknown;
+    for (let i = 0; i < urls.length; i++) {
+      try {
+        const response = await fetch(urls[(start + i) % urls.length]!, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+        if (response.status === 502 || response.status === 503 || response.status === 504) throw new SubgraphUnreachable(`${name} answered HTTP ${response.status}`, false);
+        return response;
+      } catch (err) {
+        lastError = err;
+        if (!refused(err)) break;
+      }
+    }
+    if (lastError instanceof SubgraphUnreachable) throw lastError;
+    if ((lastError as Error)?.name === 'TimeoutError') throw new SubgraphUnreachable(`${name} did not answer within ${timeoutMs} ms`, false, { cause: lastError });
+    if (unreachable(lastError)) throw new SubgraphUnreachable(`${name} is unreachable`, true, { cause: lastError });
+    throw lastError;
+  };
+
+  const call = async (_input: unknown, init?: RequestInit): Promise<Response> => {
+    const attempts = isMutation(init) ? 1 : 1 + readRetries;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await policy.execute(() => once(init));
+      } catch (err) {
+        if (err instanceof BrokenCircuitError) throw unavailable(name, breaker.halfOpenMs);
+        if (!(err instanceof SubgraphUnreachable)) throw err;
+        if (!err.retriable || attempt >= attempts) throw unavailable(name, 1000);
+        await sleep(50 * 2 ** attempt * (0.5 + Math.random()));
+      }
+    }
+  };
+  return { fetch: call as typeof fetch, policy };
+}
+
+const unavailable = (name: string, retryAfterMs: number) =>
+  new GraphQLError(`The ${name} service is unavailable; retry shortly`, { extensions: { code: ErrorCode.ServiceUnavailable, retryAfterMs } });
+
+/**
+ * A response that failed as a whole because the system refused for now — SERVICE_UNAVAILABLE
+ * (busy, or a subgraph down) or RATE_LIMITED — answers HTTP 503 or 429 with `Retry-After`, so
+ * HTTP clients and proxies see it too. A response with partial data stays 200.
+ */
+export function retryableStatusPlugin(): ApolloServerPlugin {
+  const statusOf: Partial<Record<string, number>> = { [ErrorCode.ServiceUnavailable]: 503, [ErrorCode.RateLimited]: 429 };
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const { data, errors } = response.body.singleResult;
+          if (!errors?.length || (data && Object.values(data).some((v) => v !== null))) return;
+          const refusal = errors.find((e) => statusOf[String(e.extensions?.code)] !== undefined);
+          if (!refusal) return;
+          response.http.status = statusOf[String(refusal.extensions!.code)]!;
+          const ms = Number(refusal.extensions?.retryAfterMs) || 1000;
+          response.http.headers.set('retry-after', String(Math.max(1, Math.ceil(ms / 1000))));
+        },
+      };
+    },
+  };
+}

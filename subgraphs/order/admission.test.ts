@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEnvelope, encode } from '../../messaging/envelope.ts';
+import { topics } from '../../messaging/contract.ts';
+import { codeOf, startSubgraphForTest } from '../../platform/testing.ts';
+import { createOrderService, orderMigrations } from './server.ts';
+import { catalog, orders } from './tables.ts';
+
+const BOOK = '7a1c0e52-0001-4000-8000-000000000001';
+
+/**
+ * The order service alone, whose sagas never finish (no participant answers): with room for two
+ * sagas in flight, the third placement is refused before anything is written.
+ */
+let subgraph: Awaited<ReturnType<typeof startSubgraphForTest>>;
+beforeAll(async () => {
+  subgraph = await startSubgraphForTest([orderMigrations], createOrderService, { SAGA_ADMISSION_MIN_IN_FLIGHT: '2', SAGA_ADMISSION_MAX_IN_FLIGHT: '2' });
+  await subgraph.deps.transport.publish(topics.inventoryEvents, [
+    encode(createEnvelope('ProductPriced', BOOK, { productId: BOOK, sku: 'BOOK-DDD', price: '54.99', currency: 'USD' }, { correlationId: 'seed', causationId: null })),
+  ]);
+  for (let tries = 0; (await subgraph.deps.db.select().from(catalog)).length < 1; tries++) {
+    if (tries > 100) throw new Error('the price never arrived');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+});
+afterAll(() => subgraph?.stop());
+
+const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status } } }`;
+const place = (key: string) => subgraph.request<{ placeOrder: { order: { id: string } } }>(PLACE, { input: { items: [{ productId: BOOK, quantity: 1 }], paymentToken: 'tok_visa', idempotencyKey: key } }, 'alice');
+
+describe('placeOrder under admission control', () => {
+  it('refuses with SERVICE_UNAVAILABLE and a retry delay once the sagas in flight fill the limit, writing nothing', async () => {
+    expect((await place('a')).errors).toBeUndefined();
+    expect((await place('b')).errors).toBeUndefined();
+    const refused = await place('c');
+    expect(codeOf(refused)).toBe('SERVICE_UNAVAILABLE');
+    expect(refused.errors![0]!.extensions!.retryAfterMs).toBeGreaterThan(0);
+    expect(refused.data?.placeOrder ?? null).toBeNull();
+    expect(await subgraph.deps.db.select().from(orders)).toHaveLength(2);
+  });
+
+  it('still answers a placement it already accepted, by its idempotency key', async () => {
+    const again = await place('a');
+    expect(again.errors).toBeUndefined();
+    expect(await subgraph.deps.db.select().from(orders)).toHaveLength(2);
+  });
+});
