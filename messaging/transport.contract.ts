@@ -111,6 +111,49 @@ export function describeTransportContract(name: string, open: () => Promise<Tran
       expect(byMember.every((m) => m.length > 0)).toBe(true);
     });
 
+    it('hands batches of one partition in order, works partitions at the same time, and hands a failed batch over whole', async () => {
+      const t = topic();
+      await transport.ensureTopics([t]);
+      const batches: IncomingMessage[][] = [];
+      let inFlight = 0;
+      let overlapped = false;
+      let failed = false;
+      await subscribe({
+        groupId: `g-${t}`,
+        topics: [t],
+        fromBeginning: true,
+        maxBatch: 10,
+        handleBatch: async (batch) => {
+          inFlight++;
+          if (inFlight > 1) overlapped = true;
+          try {
+            // Long enough for another partition's batch to start meanwhile.
+            await new Promise((r) => setTimeout(r, 50));
+            if (!failed && batch.some((m) => m.value === 'k3:5')) {
+              failed = true;
+              throw new Error('transient');
+            }
+            batches.push(batch);
+          } finally {
+            inFlight--;
+          }
+        },
+      });
+      const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
+      const sent = messagesFor(keys, 10);
+      await transport.publish(t, sent);
+      const seen = () => batches.flat();
+      await eventually(() => new Set(seen().map((m) => m.value)).size >= sent.length, 'every message in batches');
+      expect(batches.every((b) => b.length <= 10 && b.every((m) => m.partition === b[0]!.partition))).toBe(true);
+      expect(batches.some((b) => b.length > 1)).toBe(true);
+      expect(overlapped).toBe(true);
+      expect(failed).toBe(true);
+      // The failed batch came again whole: nothing was lost, and each key kept its order.
+      for (const key of keys) {
+        expect(seen().filter((m) => m.key === key).map((m) => m.value)).toEqual(sent.filter((m) => m.key === key).map((m) => m.value));
+      }
+    });
+
     it('stops handing messages to a closed subscription', async () => {
       const t = topic();
       await transport.ensureTopics([t]);

@@ -93,8 +93,9 @@ describe('two replicas of the orchestrator and of inventory, killed under load',
     const placing = Array.from({ length: 30 }, (_, i) =>
       placeSurely(customers[i % 3]!, { items: [{ productId: products[i % 3]!, quantity: 1 + (i % 2) }], paymentToken: tokens[i % 3]!, idempotencyKey: `load-${i}` }),
     );
-    // Kill one replica of each while the orders flow; the supervisor brings them back.
-    await new Promise((r) => setTimeout(r, 300));
+    // Kill one replica of each while the orders flow (some stored, others still coming); the
+    // supervisor brings them back.
+    await waitFor(() => system.sql<{ n: number }>(`select count(*)::int as n from orders.orders`), ([row]) => row!.n >= 5, { what: 'the first orders' });
     await Promise.all([system.signal('order', 'SIGKILL', 1), system.signal('inventory', 'SIGKILL', 1)]);
     const orders = await Promise.all(placing);
     await system.settled();

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../client/index.ts';
+import { tcpReachable } from '../platform/net.ts';
 import { freePort, startSystem, waitFor, type RunningSystem } from './support/system.ts';
 
 /**
@@ -15,7 +16,7 @@ let alice: Client;
 beforeAll(async () => {
   const port = await freePort();
   redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor(() => tcpReachable('127.0.0.1', port), (up) => up, { what: 'the test Redis to listen' });
   system = await startSystem('redis-outage', { env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
   alice = await system.client('alice');
 });
@@ -38,8 +39,9 @@ describe('a Redis outage', () => {
   });
 
   it('degrades to uncached reads without errors when Redis dies', async () => {
+    const gone = new Promise((r) => redis.once('exit', r));
     redis.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, 500));
+    await gone;
     const order = await alice.placeOrder({ items: [{ productId: NOTEBOOK, quantity: 2 }], paymentToken: 'tok_visa' });
     const statuses: string[] = [];
     for await (const event of alice.orderStatusChanged(order.id)) statuses.push(event.status);
