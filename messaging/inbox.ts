@@ -72,10 +72,12 @@ export function inboxConsumer({
   beforeBatch?: BeforeBatch;
   maxAttempts?: number;
   faults?: Faults;
-}): (messages: IncomingMessage[]) => Promise<void> {
+}): ((messages: IncomingMessage[]) => Promise<void>) & { stats(): ConsumerStats } {
   const failures = new Map<string, number>();
+  const counts: ConsumerStats = { batches: 0, messages: 0, transactions: 0, oneByOne: 0, deadLettered: 0 };
 
   const deadLetter = async (message: IncomingMessage, reason: string) => {
+    counts.deadLettered++;
     logger.error({ topic: message.topic, offset: message.offset, key: message.key, reason }, 'message dead-lettered');
     await transport.publish(deadLetterTopic(message.topic), [
       {
@@ -88,6 +90,7 @@ export function inboxConsumer({
 
   /** Runs the prepared handlers of `items` in one transaction; returns how many were new. */
   const commit = async (items: Decoded[], prepared: unknown[]): Promise<number> => {
+    counts.transactions++;
     const handled = await db.transaction(async (tx) => {
       const fresh = new Set(
         (
@@ -135,7 +138,9 @@ export function inboxConsumer({
     }
   };
 
-  return async (messages) => {
+  const consume = async (messages: IncomingMessage[]): Promise<void> => {
+    counts.batches++;
+    counts.messages += messages.length;
     if (messages.length === 1) return one(messages[0]!);
     const items: Decoded[] = [];
     for (const message of messages) {
@@ -168,6 +173,19 @@ export function inboxConsumer({
   };
 
   async function oneByOne(messages: IncomingMessage[]): Promise<void> {
+    counts.oneByOne++;
     for (const message of messages) await one(message);
   }
+
+  return Object.assign(consume, { stats: () => ({ ...counts }) });
+}
+
+/** What a consumer did since it started: batches handed over, transactions, fallbacks, dead letters. */
+export interface ConsumerStats {
+  batches: number;
+  messages: number;
+  transactions: number;
+  /** Batches that failed whole and were handled one message at a time. */
+  oneByOne: number;
+  deadLettered: number;
 }

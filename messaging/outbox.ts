@@ -53,6 +53,8 @@ export interface OutboxRelay {
   nudge(): void;
   /** Publishes one batch; resolves to how many messages went out. */
   relayOnce(): Promise<number>;
+  /** Rounds run and messages published since start. */
+  stats(): { rounds: number; published: number };
   stop(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export function startOutboxRelay({
   let stopped = false;
   let current: Promise<void> | undefined;
   let pending = false;
+  const counts = { rounds: 0, published: 0 };
 
   const relayOnce = (): Promise<number> =>
     db.transaction(async (tx) => {
@@ -103,7 +106,9 @@ export function startOutboxRelay({
           ),
         )
         .returning({ id: outbox.id, topic: outbox.topic, envelope: outbox.envelope });
+      counts.rounds++;
       if (claimed.length === 0) return 0;
+      counts.published += claimed.length;
       const rows = claimed.sort((a, b) => a.id - b.id);
       faults.crashAt('outbox.crashBeforePublish');
       // The whole batch goes out as one request, in id order within each topic (and so per key).
@@ -154,6 +159,7 @@ export function startOutboxRelay({
   return {
     nudge,
     relayOnce,
+    stats: () => ({ ...counts }),
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.ts';
 import type { Faults } from '../platform/faults.ts';
 import type { Logger } from '../platform/logger.ts';
-import { inboxConsumer, type BeforeBatch, type Handlers } from './inbox.ts';
+import { inboxConsumer, type BeforeBatch, type ConsumerStats, type Handlers } from './inbox.ts';
 import { startOutboxRelay, type OutboxRelay } from './outbox.ts';
 import { pruneMessaging, type MessagingTables } from './tables.ts';
 import { every } from '../platform/interval.ts';
@@ -42,10 +42,26 @@ export async function startMessaging({
   onCommitted?: () => void;
   /** Runs first in each batch's transaction (locks in a fixed order). */
   beforeBatch?: BeforeBatch;
-}): Promise<{ relay: OutboxRelay; stop(): Promise<void> }> {
+}): Promise<{ relay: OutboxRelay; stats(): { relay: { rounds: number; published: number }; consumer?: ConsumerStats }; stop(): Promise<void> }> {
   const relay = startOutboxRelay({ db, outbox: tables.outbox, transport, lockName: name, pollMs, logger, faults });
   let subscription: Subscription | undefined;
+  let consumer: ReturnType<typeof inboxConsumer> | undefined;
   if (topics.length > 0) {
+    consumer = inboxConsumer({
+      db,
+      inbox: tables.inbox,
+      consumer: name,
+      transport,
+      handlers,
+      logger,
+      afterCommit: () => {
+        relay.nudge();
+        onCommitted?.();
+      },
+      beforeBatch,
+      maxAttempts,
+      faults,
+    });
     subscription = await transport.subscribe({
       groupId: name,
       topics,
@@ -53,21 +69,7 @@ export async function startMessaging({
       // so the service need not wait for its partitions before it serves.
       fromBeginning: true,
       awaitAssignment: false,
-      handleBatch: inboxConsumer({
-        db,
-        inbox: tables.inbox,
-        consumer: name,
-        transport,
-        handlers,
-        logger,
-        afterCommit: () => {
-          relay.nudge();
-          onCommitted?.();
-        },
-        beforeBatch,
-        maxAttempts,
-        faults,
-      }),
+      handleBatch: consumer,
     });
   }
   const stopPruning = retention
@@ -80,6 +82,7 @@ export async function startMessaging({
     : undefined;
   return {
     relay,
+    stats: () => ({ relay: relay.stats(), ...(consumer ? { consumer: consumer.stats() } : {}) }),
     async stop() {
       await stopPruning?.();
       await subscription?.close();

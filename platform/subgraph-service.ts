@@ -62,7 +62,7 @@ export async function createSubgraphService<C extends SubgraphContext>(
   return {
     name,
     graphql: handler,
-    stats,
+    stats: () => ({ ...messaging.stats(), ...stats?.() }),
     async stop() {
       await stopBackground?.();
       await apollo.stop();

@@ -112,6 +112,11 @@ COMMIT;
   return Number(tps[1]);
 }
 
+interface ServiceStats {
+  consumer: { messages: number; batches: number; transactions: number };
+  relay: { rounds: number; published: number };
+}
+
 interface Placement {
   accepted: number;
   refusals: number;
@@ -180,6 +185,7 @@ async function run(system: RunningSystem): Promise<void> {
   const machineBefore = machineTicks();
   const infraBefore = { postgres: cpuOf('postgres'), kafka: cpuOf('kafka.Kafka'), redis: cpuOf('redis-server') };
   const commitsBefore = await commits(system);
+  const statsBefore = await Promise.all((['order', 'inventory', 'payment'] as const).map(async (name) => [name, (await fetch(`${system.serviceUrl(name)}/stats`).then((r) => r.json())) as ServiceStats] as const)).then(Object.fromEntries);
   const stats: Placement = { accepted: 0, refusals: 0, errors: new Map() };
   const started = Date.now();
   let reads: autocannon.Result | undefined;
@@ -219,12 +225,19 @@ async function run(system: RunningSystem): Promise<void> {
     reads = await reading;
   }
   const placedMs = Date.now() - started;
+  const statsOf = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        (['order', 'inventory', 'payment'] as const).map(async (name) => [name, (await fetch(`${system.serviceUrl(name)}/stats`).then((r) => r.json())) as ServiceStats] as const),
+      ),
+    );
   const finalCount = await waitUntilFinal(system, stats.accepted + 1, 180_000);
   const finishedMs = Date.now() - started;
   const cpuAfter = processes.map((p) => cpuSeconds(p.pid));
   const machineAfter = machineTicks();
   const infraAfter = { postgres: cpuOf('postgres'), kafka: cpuOf('kafka.Kafka'), redis: cpuOf('redis-server') };
   const commitsAfter = await commits(system);
+  const statsAfter = await statsOf();
 
   const rows = await system.sql<{ status: string; latency: number; created: Date; updated: Date }>(
     `select status, extract(epoch from updated_at - created_at) * 1000 as latency, created_at as created, updated_at as updated
@@ -250,6 +263,16 @@ async function run(system: RunningSystem): Promise<void> {
   out(`final statuses   ${JSON.stringify(Object.fromEntries(byStatus))}; failed paid orders: ${byStatus.get('FAILED') ?? 0}`);
   const commitCount = commitsAfter - commitsBefore;
   out(`commits          ${commitCount} in the run: ${(commitCount / sagas).toFixed(1)} per saga (every transaction on the database, polling included)`);
+  out(
+    `messages         ${(['order', 'inventory', 'payment'] as const)
+      .map((name) => {
+        const d = (k: 'messages' | 'batches' | 'transactions') => statsAfter[name]!.consumer[k] - statsBefore[name]!.consumer[k];
+        const rounds = statsAfter[name]!.relay.rounds - statsBefore[name]!.relay.rounds;
+        const published = statsAfter[name]!.relay.published - statsBefore[name]!.relay.published;
+        return `${name} ${d('messages')} in ${d('batches')} batches, ${d('transactions')} transactions, relay ${published} in ${rounds} rounds`;
+      })
+      .join('; ')}`,
+  );
   const cpu = processes.map((p, i) => ({ name: `${p.name}${p.replica ? `-${p.replica}` : ''}`, ms: ((cpuAfter[i]! - cpuBefore[i]!) * 1000) / sagas }));
   out(`CPU per saga     ${cpu.map((c) => `${c.name} ${c.ms.toFixed(1)} ms`).join(', ')}; total ${cpu.reduce((a, c) => a + c.ms, 0).toFixed(1)} ms`);
   const steps = await system.sql<{ step: string; p50: number; p99: number }>(

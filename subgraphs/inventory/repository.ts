@@ -47,9 +47,9 @@ export async function lockProductsFor(tx: Db, { reserve, settle }: { reserve: st
  * gets the same answer again without touching stock.
  */
 export async function reserveForOrder(tx: Db, orderId: string, lines: Line[]): Promise<ReserveDecision> {
-  const existing = await tx.select().from(reservations).where(eq(reservations.orderId, orderId));
+  // One round trip: the products are locked even when the order turns out to hold its stock already.
+  const [existing, locked] = await Promise.all([tx.select().from(reservations).where(eq(reservations.orderId, orderId)), lockProducts(tx, lines.map((l) => l.productId))]);
   if (existing.length > 0) return existing.every((r) => r.status !== 'RELEASED') ? { ok: true } : { ok: false, reason: 'The reservation was already released' };
-  const locked = await lockProducts(tx, lines.map((l) => l.productId));
   const decision = decideReservation(locked.map((p) => ({ productId: p.id, sku: p.sku, available: p.available })), lines);
   if (!decision.ok) return decision;
   const now = new Date();
