@@ -36,6 +36,8 @@ interface Decoded {
   message: IncomingMessage;
   envelope: Envelope;
   handler: Handler<MessageType>;
+  /** What `prepare` returned, outside the transaction. */
+  prepared?: unknown;
 }
 
 const prepareOf = (handler: Handler<MessageType>) => (typeof handler === 'function' ? undefined : handler.prepare);
@@ -89,7 +91,7 @@ export function inboxConsumer({
   };
 
   /** Runs the prepared handlers of `items` in one transaction; returns how many were new. */
-  const commit = async (items: Decoded[], prepared: unknown[]): Promise<number> => {
+  const commit = async (items: Decoded[]): Promise<number> => {
     counts.transactions++;
     const handled = await db.transaction(async (tx) => {
       const fresh = new Set(
@@ -105,7 +107,7 @@ export function inboxConsumer({
       const todo = items.filter(({ envelope }) => fresh.delete(envelope.id)); // a repeated id runs once
       await batchingOutbox(tx, async () => {
         await beforeBatch?.(tx, todo.map((d) => d.envelope));
-        for (const item of todo) await handleOf(item.handler)(item.envelope, tx, prepared[items.indexOf(item)]);
+        for (const item of todo) await handleOf(item.handler)(item.envelope, tx, item.prepared);
       });
       return todo.length;
     });
@@ -122,7 +124,7 @@ export function inboxConsumer({
       const envelope = decode(message);
       const handler = handlers[envelope.type] as Handler<MessageType> | undefined;
       if (!handler) return; // Another consumer's message on a shared topic.
-      await commit([{ message, envelope, handler }], [await prepareOf(handler)?.(envelope as never)]);
+      await commit([{ message, envelope, handler, prepared: await prepareOf(handler)?.(envelope as never) }]);
       failures.delete(position);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
@@ -162,9 +164,8 @@ export function inboxConsumer({
         if (prepareOf(handler) && keys.has(envelope.key)) return oneByOne(messages);
         keys.add(envelope.key);
       }
-      const prepared: unknown[] = [];
-      for (const { envelope, handler } of items) prepared.push(await prepareOf(handler)?.(envelope as never));
-      await commit(items, prepared);
+      for (const item of items) item.prepared = await prepareOf(item.handler)?.(item.envelope as never);
+      await commit(items);
     } catch (err) {
       if (isInfrastructureOutage(err)) throw err;
       logger.debug({ err, count: messages.length }, 'batch failed; handling its messages one at a time');

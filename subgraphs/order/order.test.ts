@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError, ErrorCode } from '../../platform/errors.ts';
-import { canTransition, priceLines, validatePlaceOrder, type PlaceOrderInput } from './order.ts';
+import { canTransition, priceLines, statusesBefore, validatePlaceOrder, type PlaceOrderInput } from './order.ts';
 
 const p1 = '7a1c0e52-0001-4000-8000-000000000001';
 const p2 = '7a1c0e52-0002-4000-8000-000000000002';
@@ -58,5 +58,12 @@ describe('order status', () => {
     expect(canTransition('PENDING', 'COMPLETED')).toBe(false);
     expect(canTransition('COMPLETED', 'FAILED')).toBe(false);
     expect(canTransition('FAILED', 'CANCELLED')).toBe(false);
+  });
+
+  it('names, for each status, exactly the statuses an order may reach it from', () => {
+    const all = ['PENDING', 'INVENTORY_CONFIRMED', 'PAYMENT_CONFIRMED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+    expect(statusesBefore('COMPLETED')).toEqual(['PAYMENT_CONFIRMED']);
+    expect(statusesBefore('PENDING')).toEqual([]);
+    for (const to of all) expect(statusesBefore(to)).toEqual(all.filter((from) => canTransition(from, to)));
   });
 });
