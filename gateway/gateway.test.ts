@@ -35,6 +35,7 @@ beforeAll(async () => {
     PAYMENT_PORT: '0',
     OUTBOX_POLL_MS: '60000',
     SAGA_SWEEP_MS: '60000',
+    SAGA_ADMISSION_SAMPLE_MS: '60000',
   });
   const database = await openPglite(undefined, (sql) => statements.push(sql));
   system = await startEmbeddedSystem(config, createLogger('silent'), { database });

@@ -70,6 +70,7 @@ const envSchema = z.object({
   SAGA_SWEEP_MS: millis(1000),
   SAGA_RETRY_BACKOFF_MS: millis(500),
   SAGA_ADMISSION_WAIT_MS: millis(10_000),
+  SAGA_ADMISSION_SAMPLE_MS: millis(250),
   SAGA_ADMISSION_MIN_IN_FLIGHT: z.coerce.number().int().min(1).default(200),
   SAGA_ADMISSION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(5000),
   SUBGRAPH_BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),
@@ -139,9 +140,9 @@ export interface Config {
   /**
    * When `placeOrder` refuses with SERVICE_UNAVAILABLE: once the sagas in flight would take longer
    * than `waitMs` to drain at the rate they have been finishing, and never below `minInFlight`
-   * nor above `maxInFlight` sagas in flight.
+   * nor above `maxInFlight` sagas in flight; the shared backlog is sampled every `sampleMs`.
    */
-  admission: { waitMs: number; minInFlight: number; maxInFlight: number };
+  admission: { waitMs: number; minInFlight: number; maxInFlight: number; sampleMs: number };
   /** The gateway's circuit breaker per subgraph: opens after `failures` in a row, probes after `halfOpenMs`. */
   breaker: { failures: number; halfOpenMs: number };
   /** How often a consumer tries a failing message before it dead-letters it (infrastructure outages retry forever). */
@@ -205,7 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sagaDeadlineMs: e.SAGA_DEADLINE_MS,
     sagaSweepMs: e.SAGA_SWEEP_MS,
     sagaRetryBackoffMs: e.SAGA_RETRY_BACKOFF_MS,
-    admission: { waitMs: e.SAGA_ADMISSION_WAIT_MS, minInFlight: e.SAGA_ADMISSION_MIN_IN_FLIGHT, maxInFlight: e.SAGA_ADMISSION_MAX_IN_FLIGHT },
+    admission: { waitMs: e.SAGA_ADMISSION_WAIT_MS, minInFlight: e.SAGA_ADMISSION_MIN_IN_FLIGHT, maxInFlight: e.SAGA_ADMISSION_MAX_IN_FLIGHT, sampleMs: e.SAGA_ADMISSION_SAMPLE_MS },
     breaker: { failures: e.SUBGRAPH_BREAKER_FAILURES, halfOpenMs: e.SUBGRAPH_BREAKER_HALF_OPEN_MS },
     consumerMaxAttempts: e.CONSUMER_MAX_ATTEMPTS,
     faults: parseFaults(e.FAULTS),

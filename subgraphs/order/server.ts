@@ -72,7 +72,7 @@ export async function createOrderService(deps: ServiceDeps): Promise<Service> {
         'saga sweep',
       );
       // Admission reads the shared backlog a few times a second, whichever replica admits.
-      const stopSampling = every(250, sampleBacklog, log, 'sampling the saga backlog');
+      const stopSampling = every(config.admission.sampleMs, sampleBacklog, log, 'sampling the saga backlog');
       return async () => {
         await stopSweeping();
         await stopSampling();
