@@ -25,7 +25,8 @@ export interface SagaHooks<D> {
 export type SagaView<D> = SagaState<D> & { row: SagaRow };
 
 export interface SagaEngine<D> {
-  start(tx: Db, input: { id: string; correlationId: string; data: D }, causation: Causation): Promise<SagaState<D>>;
+  /** Starts a saga in the caller's transaction; returns it as stored. */
+  start(tx: Db, input: { id: string; correlationId: string; data: D }, causation: Causation): Promise<SagaView<D>>;
   /** Applies a participant's reply; a reply for another saga type or a stale step does nothing. */
   handleReply(tx: Db, reply: Envelope<'SagaStepReplied'>): Promise<void>;
   /** Cancels or resumes the saga of a business key, inside the caller's transaction. Returns the saga after, or undefined. */
@@ -155,8 +156,9 @@ export function createSagaEngine<D>({
     async start(tx, { id, correlationId, data }, causation) {
       const now = clock();
       const initial: SagaState<D> = { id, correlationId, status: 'RUNNING', currentStep: null, data, steps: [], failureReason: null, cancelled: false, retryAt: null };
-      const { state } = await apply(tx, initial, { kind: 'started' }, causation, async (next) => {
-        await tx.insert(sagaInstances).values({
+      let row: SagaRow | undefined;
+      await apply(tx, initial, { kind: 'started' }, causation, async (next) => {
+        row = {
           id,
           type: definition.type,
           definitionVersion: definition.version,
@@ -167,9 +169,10 @@ export function createSagaEngine<D>({
           startedAt: now,
           updatedAt: now,
           version: 1,
-        });
+        };
+        await tx.insert(sagaInstances).values(row);
       });
-      return state;
+      return sagaView<D>(row!);
     },
 
     async handleReply(tx, reply) {

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { print } from 'graphql';
 import autocannon from 'autocannon';
+import { Kafka, logLevel } from 'kafkajs';
+import { infraEnv } from '../tests/support/infrastructure.ts';
 import { GraphQLClientError, placeWithRetry, type Client } from '../client/index.ts';
 import { OrdersDocument } from '../client/generated/graphql.ts';
 import { demoCatalog } from '../subgraphs/inventory/seed.ts';
@@ -147,6 +149,18 @@ async function waitUntilFinal(system: RunningSystem, expected: number, timeoutMs
   }
 }
 
+/** Every run makes its own topics; a long-lived broker would otherwise carry them all, and slow down. */
+async function deleteTopics(prefix: string): Promise<void> {
+  const admin = new Kafka({ clientId: 'bench-cleanup', brokers: infraEnv.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   const external = process.env.KAFKA_BROKERS !== undefined;
   const startedBroker = external ? false : await startKafka();
@@ -159,6 +173,7 @@ async function main(): Promise<void> {
     await run(system);
   } finally {
     await system.stop();
+    await deleteTopics(system.topicPrefix).catch((err: unknown) => out(`could not delete the run's topics: ${String(err)}`));
     if (startedBroker) await stopKafka();
   }
 }

@@ -14,12 +14,12 @@ export const findByIdempotencyKey = async (db: Db, customerId: string, key: stri
 export const itemsOfOrders = (db: Db, orderIds: string[]): Promise<OrderItemRow[]> =>
   orderIds.length === 0 ? Promise.resolve([]) : db.select().from(orderItems).where(inArray(orderItems.orderId, orderIds)).orderBy(asc(orderItems.orderId), asc(orderItems.lineNo));
 
-export async function insertOrder(tx: Db, order: typeof orders.$inferInsert, lines: PricedLine[]): Promise<void> {
+/** Stores the order and its lines; returns the lines as stored. */
+export async function insertOrder(tx: Db, order: typeof orders.$inferInsert, lines: PricedLine[]): Promise<OrderItemRow[]> {
+  const items: OrderItemRow[] = lines.map((l, i) => ({ orderId: order.id, lineNo: i + 1, productId: l.productId, quantity: l.quantity, unitPriceCents: l.unitPriceCents }));
   // Sent together: the server runs them in order, so the lines find their order.
-  await Promise.all([
-    tx.insert(orders).values(order),
-    tx.insert(orderItems).values(lines.map((l, i) => ({ orderId: order.id, lineNo: i + 1, productId: l.productId, quantity: l.quantity, unitPriceCents: l.unitPriceCents }))),
-  ]);
+  await Promise.all([tx.insert(orders).values(order), tx.insert(orderItems).values(items)]);
+  return items;
 }
 
 /**

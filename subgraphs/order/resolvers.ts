@@ -109,9 +109,14 @@ export function orderResolvers({
     },
     Mutation: {
       placeOrder: async (_, { input }, ctx) => {
-        const { order, created } = await placeOrder({ db, catalog, engine, admission }, ctx.identity, input, ctx);
-        if (created) afterCommit();
-        return { order };
+        const placed = await placeOrder({ db, catalog, engine, admission }, ctx.identity, input, ctx);
+        if (placed.created) {
+          afterCommit();
+          // The answer's lines and saga are what was just stored: no need to read them back.
+          ctx.items.prime(placed.order.id, placed.items);
+          ctx.sagas.prime(placed.order.id, placed.saga);
+        }
+        return { order: placed.order };
       },
       cancelOrder: async (_, { id }, ctx) => {
         const order = await cancelOrder({ db, engine }, ctx.identity, id, ctx);

@@ -7,12 +7,12 @@ import { badInput, forbidden, notFound, serviceUnavailable } from '../../platfor
 import type { Admission } from '../../saga/admission.ts';
 import { isUuid } from '../../platform/pagination.ts';
 import { formatCents } from '../../platform/money.ts';
-import { createSagaEngine, type SagaEngine } from '../../saga/engine.ts';
+import { createSagaEngine, type SagaEngine, type SagaView } from '../../saga/engine.ts';
 import { orderSaga, orderStatusAfter, type OrderSagaData } from '../../saga/order-saga.ts';
 import type { Catalog } from './catalog.ts';
 import { CURRENCY, isFinal, priceLines, validatePlaceOrder, type OrderStatus, type PlaceOrderInput } from './order.ts';
 import { findByIdempotencyKey, findOrder, insertOrder, lockOrder, moveStatus } from './repository.ts';
-import { outbox, type OrderRow } from './tables.ts';
+import { outbox, type OrderItemRow, type OrderRow } from './tables.ts';
 
 /**
  * Writes the status change and its event in the caller's transaction. A move the order's status
@@ -67,7 +67,7 @@ export async function placeOrder(
   identity: Identity,
   input: PlaceOrderInput,
   request: { correlationId: string },
-): Promise<{ order: OrderRow; created: boolean }> {
+): Promise<{ order: OrderRow; created: false } | { order: OrderRow; created: true; items: OrderItemRow[]; saga: SagaView<OrderSagaData> }> {
   const lines = validatePlaceOrder(input);
   const key = input.idempotencyKey ?? null;
   if (key) {
@@ -95,21 +95,24 @@ export async function placeOrder(
   // The request's correlation id follows the order through every saga message.
   const causation: Causation = { correlationId: request.correlationId, causationId: null };
   try {
-    await db.transaction((tx) =>
+    const stored = await db.transaction((tx) =>
       batchingOutbox(tx, async () => {
-        await insertOrder(tx, row, priced.lines);
+        const items = await insertOrder(tx, row, priced.lines);
         await writeOutbox(tx, outbox, [statusEvent(row, causation)]);
-        await engine.start(
-        tx,
-        {
-          id: randomUUID(),
-          correlationId: row.id,
+        const saga = await engine.start(
+          tx,
+          {
+            id: randomUUID(),
+            correlationId: row.id,
             data: { orderId: row.id, customerId: row.customerId, lines: priced.lines.map(({ productId, quantity }) => ({ productId, quantity })), amount: formatCents(row.totalCents), currency: row.currency, paymentToken: input.paymentToken },
           },
           causation,
         );
+        return { items, saga };
       }),
     );
+    admission?.admitted();
+    return { order: row, created: true, ...stored };
   } catch (err) {
     // Two requests with one key raced: the loser returns the winner's order.
     if (key && isUniqueViolation(err)) {
@@ -118,8 +121,6 @@ export async function placeOrder(
     }
     throw err;
   }
-  admission?.admitted();
-  return { order: row, created: true };
 }
 
 /** An order the caller may act on: their own, or any for an admin. */
