@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../platform/errors.ts';
+import { ErrorCode, hasErrorCode } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 
 /** A subgraph that answered nothing usable: refused, reset, timed out, or a proxy's 502/503/504. */
@@ -18,16 +18,9 @@ class SubgraphUnreachable extends Error {
 }
 
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CLOSED']);
-const codeIn = (err: unknown, codes: Set<string>) => {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && codes.has(code)) return true;
-  }
-  return false;
-};
-const refused = (err: unknown) => codeIn(err, new Set(['ECONNREFUSED']));
+const refused = (err: unknown) => hasErrorCode(err, (code) => code === 'ECONNREFUSED');
 /** fetch rejects only when no response came: the network or a reset. */
-const unreachable = (err: unknown) => err instanceof TypeError || codeIn(err, networkCodes);
+const unreachable = (err: unknown) => err instanceof TypeError || hasErrorCode(err, (code) => networkCodes.has(code));
 
 const isMutation = (init: RequestInit | undefined) => {
   try {

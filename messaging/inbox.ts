@@ -2,7 +2,6 @@ import type { Db } from '../db/client.ts';
 import { noFaults, type Faults } from '../platform/faults.ts';
 import type { Logger } from '../platform/logger.ts';
 import { isInfrastructureOutage } from '../platform/errors.ts';
-
 import { deadLetterTopic, type MessageType } from './contract.ts';
 import { decode, InvalidMessageError, type Envelope } from './envelope.ts';
 import { batchingOutbox } from './outbox.ts';
@@ -33,7 +32,6 @@ const isNonRetriable = (err: unknown) =>
 export type BeforeBatch = (tx: Db, envelopes: Envelope[]) => Promise<void>;
 
 interface Decoded {
-  message: IncomingMessage;
   envelope: Envelope;
   handler: Handler<MessageType>;
   /** What `prepare` returned, outside the transaction. */
@@ -124,7 +122,7 @@ export function inboxConsumer({
       const envelope = decode(message);
       const handler = handlers[envelope.type] as Handler<MessageType> | undefined;
       if (!handler) return; // Another consumer's message on a shared topic.
-      await commit([{ message, envelope, handler, prepared: await prepareOf(handler)?.(envelope as never) }]);
+      await commit([{ envelope, handler, prepared: await prepareOf(handler)?.(envelope as never) }]);
       failures.delete(position);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
@@ -153,7 +151,7 @@ export function inboxConsumer({
         return oneByOne(messages); // the invalid one is dead-lettered in its turn
       }
       const handler = handlers[envelope.type] as Handler<MessageType> | undefined;
-      if (handler) items.push({ message, envelope, handler });
+      if (handler) items.push({ envelope, handler });
     }
     if (items.length === 0) return;
     try {

@@ -1,5 +1,5 @@
 import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type LogEntry } from 'kafkajs';
-import { retryDelay, type IncomingMessage, type SubscribeOptions, type Subscription, type Transport } from './transport.ts';
+import { batchHandlerOf, retryDelay, type IncomingMessage, type SubscribeOptions, type Subscription, type Transport } from './transport.ts';
 import type { Logger } from '../platform/logger.ts';
 
 export interface KafkaTransportOptions {
@@ -11,8 +11,6 @@ export interface KafkaTransportOptions {
   logger: Logger;
   /** How long a consumer may stay silent before the group moves its partitions elsewhere. */
   sessionTimeoutMs?: number;
-  /** Partitions one consumer works at the same time (default: `partitions`). */
-  concurrency?: number;
 }
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -27,7 +25,7 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
  * parallel and hands each partition's messages over in batches, in order; offsets are committed
  * after the handler resolved.
  */
-export function createKafkaTransport({ brokers, clientId, topicPrefix, partitions, logger, sessionTimeoutMs = 10_000, concurrency }: KafkaTransportOptions): Transport {
+export function createKafkaTransport({ brokers, clientId, topicPrefix, partitions, logger, sessionTimeoutMs = 10_000 }: KafkaTransportOptions): Transport {
   const log = logger.child({ component: 'kafka' });
   const kafka = new Kafka({
     clientId,
@@ -57,7 +55,6 @@ export function createKafkaTransport({ brokers, clientId, topicPrefix, partition
     await producer.sendBatch({ acks: -1, topicMessages });
   };
 
-
   return {
     async ensureTopics(topics) {
       const admin = kafka.admin();
@@ -80,7 +77,8 @@ export function createKafkaTransport({ brokers, clientId, topicPrefix, partition
     publishBatch,
 
     async subscribe(options: SubscribeOptions): Promise<Subscription> {
-      const { groupId, topics, fromBeginning = false, awaitAssignment = true, maxBatch = 100 } = options;
+      const { groupId, topics, fromBeginning = false, awaitAssignment = true } = options;
+      const { handleBatch, maxBatch } = batchHandlerOf(options);
       const consumer = kafka.consumer({ groupId: name(groupId), sessionTimeout: sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 10)) });
       consumers.add(consumer);
       let closing = false;
@@ -119,15 +117,14 @@ export function createKafkaTransport({ brokers, clientId, topicPrefix, partition
         autoCommitInterval: 250,
         eachBatchAutoResolve: false,
         // Partitions are worked in parallel; within one, batches are handled in order.
-        partitionsConsumedConcurrently: concurrency ?? partitions,
+        partitionsConsumedConcurrently: partitions,
         eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
           const incoming = batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m));
-          const step = options.handleBatch ? maxBatch : 1;
-          for (let i = 0; i < incoming.length; i += step) {
+          for (let i = 0; i < incoming.length; i += maxBatch) {
             if (!isRunning() || isStale()) return;
-            const chunk = incoming.slice(i, i + step);
+            const chunk = incoming.slice(i, i + maxBatch);
             const where = { topic: batch.topic, partition: batch.partition, offset: chunk[0]!.offset, count: chunk.length };
-            await untilDone(() => (options.handleBatch ? options.handleBatch(chunk) : options.handle(chunk[0]!)), where, heartbeat);
+            await untilDone(() => handleBatch(chunk), where, heartbeat);
             resolveOffset(chunk.at(-1)!.offset);
             await commitOffsetsIfNecessary();
             await heartbeat();

@@ -1,4 +1,4 @@
-import { partitionOf, retryDelay, type BatchHandler, type OutgoingMessage, type IncomingMessage, type Subscription, type Transport } from './transport.ts';
+import { batchHandlerOf, partitionOf, retryDelay, type BatchHandler, type IncomingMessage, type OutgoingMessage, type Subscription, type Transport } from './transport.ts';
 import type { Logger } from '../platform/logger.ts';
 
 interface Log {
@@ -96,15 +96,13 @@ export function createMemoryTransport({ partitions = 4, logger }: { partitions?:
       append(topic, messages);
     },
     async subscribe(options): Promise<Subscription> {
-      const { groupId, topics, fromBeginning = false, maxBatch = 100 } = options;
+      const { groupId, topics, fromBeginning = false } = options;
       let group = groups.get(groupId);
       if (!group) {
         group = { members: [], positions: new Map(), running: new Set() };
         groups.set(groupId, group);
       }
-      const member: Member = options.handleBatch
-        ? { handleBatch: options.handleBatch, maxBatch, closed: false }
-        : { handleBatch: (batch: IncomingMessage[]) => options.handle(batch[0]!), maxBatch: 1, closed: false };
+      const member: Member = { ...batchHandlerOf(options), closed: false };
       group.members.push(member);
       for (const topic of topics) {
         const log = logOf(topic);

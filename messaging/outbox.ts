@@ -9,7 +9,7 @@ import type { OutgoingMessage, Transport } from './transport.ts';
 
 type Outbox = MessagingTables['outbox'];
 
-const rowsOf = (envelopes: Envelope[]) => envelopes.map((e) => ({ messageId: e.id, topic: messages[e.type].topic, key: e.key, type: e.type, envelope: e }));
+const outboxRows = (envelopes: Envelope[]) => envelopes.map((e) => ({ messageId: e.id, topic: messages[e.type].topic, key: e.key, type: e.type, envelope: e }));
 
 /** Outbox writes held per transaction by `batchingOutbox`, in the order they were made. */
 const held = new WeakMap<Db, Map<Outbox, Envelope[]>>();
@@ -27,7 +27,7 @@ export async function writeOutbox(tx: Db, outbox: Outbox, envelopes: Envelope[])
     list.push(...envelopes);
     return;
   }
-  await tx.insert(outbox).values(rowsOf(envelopes));
+  await tx.insert(outbox).values(outboxRows(envelopes));
 }
 
 /**
@@ -40,12 +40,17 @@ export async function batchingOutbox<T>(tx: Db, work: () => Promise<T>): Promise
   held.set(tx, buffer);
   try {
     const result = await work();
-    held.delete(tx);
-    for (const [outbox, envelopes] of buffer) await tx.insert(outbox).values(rowsOf(envelopes));
+    for (const [outbox, envelopes] of buffer) await tx.insert(outbox).values(outboxRows(envelopes));
     return result;
   } finally {
     held.delete(tx);
   }
+}
+
+/** Rounds the relay ran and messages it published since start. */
+export interface RelayStats {
+  rounds: number;
+  published: number;
 }
 
 export interface OutboxRelay {
@@ -53,8 +58,7 @@ export interface OutboxRelay {
   nudge(): void;
   /** Publishes one batch; resolves to how many messages went out. */
   relayOnce(): Promise<number>;
-  /** Rounds run and messages published since start. */
-  stats(): { rounds: number; published: number };
+  stats(): RelayStats;
   stop(): Promise<void>;
 }
 
@@ -89,7 +93,7 @@ export function startOutboxRelay({
   let stopped = false;
   let current: Promise<void> | undefined;
   let pending = false;
-  const counts = { rounds: 0, published: 0 };
+  const counts: RelayStats = { rounds: 0, published: 0 };
 
   const relayOnce = (): Promise<number> =>
     db.transaction(async (tx) => {

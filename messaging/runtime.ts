@@ -2,7 +2,7 @@ import type { Db } from '../db/client.ts';
 import type { Faults } from '../platform/faults.ts';
 import type { Logger } from '../platform/logger.ts';
 import { inboxConsumer, type BeforeBatch, type ConsumerStats, type Handlers } from './inbox.ts';
-import { startOutboxRelay, type OutboxRelay } from './outbox.ts';
+import { startOutboxRelay, type OutboxRelay, type RelayStats } from './outbox.ts';
 import { pruneMessaging, type MessagingTables } from './tables.ts';
 import { every } from '../platform/interval.ts';
 import type { Subscription, Transport } from './transport.ts';
@@ -42,7 +42,7 @@ export async function startMessaging({
   onCommitted?: () => void;
   /** Runs first in each batch's transaction (locks in a fixed order). */
   beforeBatch?: BeforeBatch;
-}): Promise<{ relay: OutboxRelay; stats(): { relay: { rounds: number; published: number }; consumer?: ConsumerStats }; stop(): Promise<void> }> {
+}): Promise<{ relay: OutboxRelay; stats(): { relay: RelayStats; consumer?: ConsumerStats }; stop(): Promise<void> }> {
   const relay = startOutboxRelay({ db, outbox: tables.outbox, transport, lockName: name, pollMs, logger, faults });
   let subscription: Subscription | undefined;
   let consumer: ReturnType<typeof inboxConsumer> | undefined;

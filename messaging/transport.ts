@@ -74,6 +74,13 @@ export function partitionOf(key: string, partitions: number): number {
   return (h >>> 0) % partitions;
 }
 
+/** How a transport hands messages over: a per-message handler is a batch handler of one. */
+export function batchHandlerOf(options: SubscribeOptions): { handleBatch: BatchHandler; maxBatch: number } {
+  if (options.handleBatch) return { handleBatch: options.handleBatch, maxBatch: options.maxBatch ?? 100 };
+  const { handle } = options;
+  return { handleBatch: (messages) => handle(messages[0]!), maxBatch: 1 };
+}
+
 /** Backoff for a handler that failed: 50 ms doubling to 5 s. */
 export function retryDelay(attempt: number): number {
   return Math.min(5000, 50 * 2 ** Math.min(attempt, 10));

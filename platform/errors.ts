@@ -59,10 +59,13 @@ const infrastructureCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 
  * The database (or network) is unavailable: the request or message is fine and must wait.
  * PostgreSQL classes 08 (connection), 53 (resources) and 57P (shutdown) say so too.
  */
-export function isInfrastructureOutage(err: unknown): boolean {
+export const isInfrastructureOutage = (err: unknown): boolean => hasErrorCode(err, (code) => infrastructureCodes.has(code) || /^(08|53|57P)/.test(code));
+
+/** Whether the error, or any error in its `cause` chain, carries a `code` that `matches`. */
+export function hasErrorCode(err: unknown, matches: (code: string) => boolean): boolean {
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (infrastructureCodes.has(code) || /^(08|53|57P)/.test(code))) return true;
+    if (typeof code === 'string' && matches(code)) return true;
   }
   return false;
 }
@@ -74,15 +77,12 @@ const knownCodes = new Set<string>(Object.values(ErrorCode));
  * carry a contract code (validation, from subgraphs) pass; everything else is masked.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = error instanceof GraphQLError ? error.originalError : error;
+  const thrown = error instanceof GraphQLError ? error.originalError : error;
+  // The database is down or restarting: the caller may retry (a mutation with its idempotency key).
+  const original = isInfrastructureOutage(thrown) ? serviceUnavailable('The service is unavailable for a moment; retry shortly', 1000) : thrown;
   if (original instanceof DomainError) {
     const { extensions } = toGraphQLError(original);
     return { ...formatted, message: original.message, extensions: { ...extensions, http: undefined } };
-  }
-  if (isInfrastructureOutage(original)) {
-    // The database is down or restarting: the caller may retry (a mutation with its idempotency key).
-    const { extensions } = toGraphQLError(serviceUnavailable('The service is unavailable for a moment; retry shortly', 1000));
-    return { message: 'The service is unavailable for a moment; retry shortly', path: formatted.path, extensions: { ...extensions, http: undefined } };
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && (knownCodes.has(code) || code.startsWith('GRAPHQL_'))) {

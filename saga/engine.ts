@@ -156,23 +156,22 @@ export function createSagaEngine<D>({
     async start(tx, { id, correlationId, data }, causation) {
       const now = clock();
       const initial: SagaState<D> = { id, correlationId, status: 'RUNNING', currentStep: null, data, steps: [], failureReason: null, cancelled: false, retryAt: null };
-      let row: SagaRow | undefined;
-      await apply(tx, initial, { kind: 'started' }, causation, async (next) => {
-        row = {
-          id,
-          type: definition.type,
-          definitionVersion: definition.version,
-          correlationId,
-          ...columns(next),
-          traceId: causation.correlationId,
-          deadlineAt: new Date(now.getTime() + definition.deadlineMs),
-          startedAt: now,
-          updatedAt: now,
-          version: 1,
-        };
-        await tx.insert(sagaInstances).values(row);
+      const rowOf = (state: SagaState<D>): SagaRow => ({
+        id,
+        type: definition.type,
+        definitionVersion: definition.version,
+        correlationId,
+        ...columns(state),
+        traceId: causation.correlationId,
+        deadlineAt: new Date(now.getTime() + definition.deadlineMs),
+        startedAt: now,
+        updatedAt: now,
+        version: 1,
       });
-      return sagaView<D>(row!);
+      const { state } = await apply(tx, initial, { kind: 'started' }, causation, async (next) => {
+        await tx.insert(sagaInstances).values(rowOf(next));
+      });
+      return sagaView<D>(rowOf(state));
     },
 
     async handleReply(tx, reply) {

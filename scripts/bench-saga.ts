@@ -12,6 +12,8 @@ import { OrdersDocument } from '../client/generated/graphql.ts';
 import { demoCatalog } from '../subgraphs/inventory/seed.ts';
 import { startSystem, type RunningSystem } from '../tests/support/system.ts';
 import { startKafka, stopKafka } from './kafka.ts';
+import type { ConsumerStats } from '../messaging/inbox.ts';
+import type { RelayStats } from '../messaging/outbox.ts';
 
 /**
  * `npm run bench:saga [-- --mode burst|steady|idle|mixed]`: a benchmark, not a test. It starts the
@@ -114,9 +116,13 @@ COMMIT;
   return Number(tps[1]);
 }
 
-interface ServiceStats {
-  consumer: { messages: number; batches: number; transactions: number };
-  relay: { rounds: number; published: number };
+type ServiceStats = { consumer: ConsumerStats; relay: RelayStats };
+const services = ['order', 'inventory', 'payment'] as const;
+
+/** Each service's consumer and relay counters, from its /stats. */
+async function statsOf(system: RunningSystem): Promise<Record<(typeof services)[number], ServiceStats>> {
+  const entries = await Promise.all(services.map(async (name) => [name, (await fetch(`${system.serviceUrl(name)}/stats`).then((r) => r.json())) as ServiceStats] as const));
+  return Object.fromEntries(entries) as Record<(typeof services)[number], ServiceStats>;
 }
 
 interface Placement {
@@ -200,7 +206,7 @@ async function run(system: RunningSystem): Promise<void> {
   const machineBefore = machineTicks();
   const infraBefore = { postgres: cpuOf('postgres'), kafka: cpuOf('kafka.Kafka'), redis: cpuOf('redis-server') };
   const commitsBefore = await commits(system);
-  const statsBefore = await Promise.all((['order', 'inventory', 'payment'] as const).map(async (name) => [name, (await fetch(`${system.serviceUrl(name)}/stats`).then((r) => r.json())) as ServiceStats] as const)).then(Object.fromEntries);
+  const statsBefore = await statsOf(system);
   const stats: Placement = { accepted: 0, refusals: 0, errors: new Map() };
   const started = Date.now();
   let reads: autocannon.Result | undefined;
@@ -240,19 +246,13 @@ async function run(system: RunningSystem): Promise<void> {
     reads = await reading;
   }
   const placedMs = Date.now() - started;
-  const statsOf = async () =>
-    Object.fromEntries(
-      await Promise.all(
-        (['order', 'inventory', 'payment'] as const).map(async (name) => [name, (await fetch(`${system.serviceUrl(name)}/stats`).then((r) => r.json())) as ServiceStats] as const),
-      ),
-    );
   const finalCount = await waitUntilFinal(system, stats.accepted + 1, 180_000);
   const finishedMs = Date.now() - started;
   const cpuAfter = processes.map((p) => cpuSeconds(p.pid));
   const machineAfter = machineTicks();
   const infraAfter = { postgres: cpuOf('postgres'), kafka: cpuOf('kafka.Kafka'), redis: cpuOf('redis-server') };
   const commitsAfter = await commits(system);
-  const statsAfter = await statsOf();
+  const statsAfter = await statsOf(system);
 
   const rows = await system.sql<{ status: string; latency: number; created: Date; updated: Date }>(
     `select status, extract(epoch from updated_at - created_at) * 1000 as latency, created_at as created, updated_at as updated
@@ -279,11 +279,11 @@ async function run(system: RunningSystem): Promise<void> {
   const commitCount = commitsAfter - commitsBefore;
   out(`commits          ${commitCount} in the run: ${(commitCount / sagas).toFixed(1)} per saga (every transaction on the database, polling included)`);
   out(
-    `messages         ${(['order', 'inventory', 'payment'] as const)
+    `messages         ${services
       .map((name) => {
-        const d = (k: 'messages' | 'batches' | 'transactions') => statsAfter[name]!.consumer[k] - statsBefore[name]!.consumer[k];
-        const rounds = statsAfter[name]!.relay.rounds - statsBefore[name]!.relay.rounds;
-        const published = statsAfter[name]!.relay.published - statsBefore[name]!.relay.published;
+        const d = (k: 'messages' | 'batches' | 'transactions') => statsAfter[name].consumer[k] - statsBefore[name].consumer[k];
+        const rounds = statsAfter[name].relay.rounds - statsBefore[name].relay.rounds;
+        const published = statsAfter[name].relay.published - statsBefore[name].relay.published;
         return `${name} ${d('messages')} in ${d('batches')} batches, ${d('transactions')} transactions, relay ${published} in ${rounds} rounds`;
       })
       .join('; ')}`,
