@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '../client/index.ts';
 import { openPglite } from '../db/client.ts';
-import { signDevToken } from '../platform/auth.ts';
+import { devPolicy, signDevToken } from '../platform/auth.ts';
 import { loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
 import { demoCatalog } from '../subgraphs/inventory/seed.ts';
@@ -39,7 +39,7 @@ beforeAll(async () => {
   });
   const database = await openPglite(undefined, (sql) => statements.push(sql));
   system = await startEmbeddedSystem(config, createLogger('silent'), { database });
-  token = await signDevToken(JWT_SECRET, 'alice');
+  token = await signDevToken(devPolicy(JWT_SECRET), 'alice');
   alice = createClient({ url: system.url, token });
 });
 afterAll(() => system?.stop());

@@ -1,4 +1,4 @@
-import { createHs256Verifier } from '../platform/auth.ts';
+import { createTokenVerifier } from '../platform/auth.ts';
 import { listen } from '../platform/http.ts';
 import { createDisposer, exitOnSignal } from '../platform/lifecycle.ts';
 import { openCache, openTransport } from '../platform/infrastructure.ts';
@@ -14,7 +14,7 @@ exitOnSignal(disposer.dispose, logger);
 try {
   const transport = await openTransport(config, logger, disposer);
   const cache = await openCache(config, logger, disposer);
-  const gateway = await createGateway({ config, verifier: createHs256Verifier(config.jwtSecret), logger, transport, cache });
+  const gateway = await createGateway({ config, verifier: createTokenVerifier(config.auth), logger, transport, cache });
   const http = await listen({ graphql: gateway.graphql, extra: servePlayground, stats: gateway.stats, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
   gateway.serveSubscriptions(http.server);
   // Subscriptions close before the HTTP server, which waits for open connections.

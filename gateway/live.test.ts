@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createHs256Verifier, signDevToken } from '../platform/auth.ts';
+import { createTokenVerifier, devPolicy, signDevToken as sign } from '../platform/auth.ts';
 import { createLogger } from '../platform/logger.ts';
 import { apiSchemaPath } from './compose.ts';
 import type { OrderEventHub, StatusEvent } from './events.ts';
@@ -15,6 +15,7 @@ import { LiveCloseCode, startLiveSubscriptions, type GraphQuery } from './live.t
  * federated graph replaced by in-memory stand-ins this test controls.
  */
 const SECRET = 'live-test-secret-0123456789';
+const signDevToken = (customerId: string, options?: Parameters<typeof sign>[2]) => sign(devPolicy(SECRET), customerId, options);
 const listeners = new Map<string, Set<(e: StatusEvent) => void>>();
 const hub: OrderEventHub = {
   listen(orderId, listener) {
@@ -44,7 +45,7 @@ beforeAll(async () => {
   server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  live = startLiveSubscriptions({ server, apiSchemaSdl: readFileSync(apiSchemaPath, 'utf8'), hub, query, verifier: createHs256Verifier(SECRET), logger: createLogger('silent'), maxQueue: 4, maxSubscriptionsPerConnection: 2 });
+  live = startLiveSubscriptions({ server, apiSchemaSdl: readFileSync(apiSchemaPath, 'utf8'), hub, query, verifier: createTokenVerifier(devPolicy(SECRET)), logger: createLogger('silent'), maxQueue: 4, maxSubscriptionsPerConnection: 2 });
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.dispose()));
@@ -72,7 +73,7 @@ const until = async (check: () => boolean) => {
 
 describe('the subscription endpoint', () => {
   it('sends the snapshot, then each newer event, and completes after a final status', async () => {
-    const client = await connect(await signDevToken(SECRET, 'alice'));
+    const client = await connect(await signDevToken( 'alice'));
     const { results, done } = watch(client, 'o-1');
     await until(() => results.length === 1);
     publish('o-1', 1); // already covered by the snapshot
@@ -89,7 +90,7 @@ describe('the subscription endpoint', () => {
   });
 
   it('refuses more subscriptions on one connection than allowed', async () => {
-    const client = await connect(await signDevToken(SECRET, 'alice'));
+    const client = await connect(await signDevToken( 'alice'));
     const a = watch(client, 'o-2');
     const b = watch(client, 'o-3');
     await until(() => a.results.length === 1 && b.results.length === 1);
@@ -101,7 +102,7 @@ describe('the subscription endpoint', () => {
 
   it('closes a connection whose client cannot keep up, rather than queueing without bound', async () => {
     let closedWith = 0;
-    const client = await connect(await signDevToken(SECRET, 'alice'), (code) => (closedWith = code));
+    const client = await connect(await signDevToken( 'alice'), (code) => (closedWith = code));
     orderDelayMs = 1000;
     const { results } = watch(client, 'o-5', 'status version order { id }');
     await new Promise((r) => setTimeout(r, 200));
@@ -113,7 +114,7 @@ describe('the subscription endpoint', () => {
   });
 
   it('ends a subscription whose token has expired at its next event', async () => {
-    const client = await connect(await signDevToken(SECRET, 'alice', { expiresIn: '2s' }));
+    const client = await connect(await signDevToken( 'alice', { expiresIn: '2s' }));
     const { results, done } = watch(client, 'o-6');
     await until(() => results.length === 1);
     await new Promise((r) => setTimeout(r, 2500));

@@ -1,4 +1,4 @@
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { SignJWT, createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { unauthenticated } from './errors.ts';
 
@@ -13,18 +13,61 @@ export interface TokenVerifier {
   verify(authorization: string | undefined): Promise<Identity>;
 }
 
+/**
+ * What a token must satisfy. HS256 tokens are checked with `secret` (development, tests, and
+ * deployments that sign their own tokens); RS256/ES256 tokens with the identity provider's keys
+ * from `jwksUrl`, fetched again when a token names a key id not seen yet (key rotation).
+ */
+export interface TokenPolicy {
+  secret?: string;
+  jwksUrl?: string;
+  issuer: string;
+  audience: string;
+  /** The longest lifetime (`exp` − `iat`) a token may have. */
+  maxLifetimeSeconds: number;
+}
+
 const encoder = new TextEncoder();
+const ASYMMETRIC = ['RS256', 'ES256'];
+
+/** The algorithms a policy accepts: HS256 only with a secret, RS256/ES256 only with a JWKS. */
+export const algorithmsOf = (policy: TokenPolicy): string[] => [...(policy.secret ? ['HS256'] : []), ...(policy.jwksUrl ? ASYMMETRIC : [])];
+
+/** Why a token was refused, in words a client can act on. */
+function refusal(err: unknown): Error {
+  if (err instanceof joseErrors.JWTExpired) return unauthenticated('The token has expired');
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    if (err.claim === 'iss' || err.claim === 'aud') return unauthenticated('The token was not issued for this API');
+    if (err.reason === 'missing') return unauthenticated(`The token has no "${err.claim}" claim`);
+    return unauthenticated('The token is invalid');
+  }
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return unauthenticated('The token is signed with an algorithm this API does not accept');
+  if (err instanceof joseErrors.JOSEError) return unauthenticated('The token is invalid');
+  return err as Error;
+}
 
 /**
- * HS256 verification with JWT_SECRET. The interface leaves room for a JWKS-backed verifier
- * (RS256/ES256) without touching callers.
+ * Verifies bearer tokens as an identity provider issues them: signature with an allowed algorithm,
+ * the configured issuer and audience, and `sub`, `iat` and `exp` present, with a lifetime no longer
+ * than the policy allows.
  *
  * A client sends the same token with every request (and the gateway verifies it again for every
  * subscription event), so a token that verified is remembered — by its exact text, at most
  * `cacheSeconds` and never past its own expiry — and the signature is not checked again.
  */
-export function createHs256Verifier(secret: string, { cacheSeconds = 60, cacheSize = 10_000 }: { cacheSeconds?: number; cacheSize?: number } = {}): TokenVerifier {
-  const key = encoder.encode(secret);
+export function createTokenVerifier(
+  policy: TokenPolicy,
+  { cacheSeconds = 60, cacheSize = 10_000, jwksCooldownMs = 30_000 }: { cacheSeconds?: number; cacheSize?: number; /** Least time between two JWKS fetches for unknown key ids. */ jwksCooldownMs?: number } = {},
+): TokenVerifier {
+  const algorithms = algorithmsOf(policy);
+  if (algorithms.length === 0) throw new Error('a token policy needs a secret or a JWKS URL');
+  const secret = policy.secret ? encoder.encode(policy.secret) : undefined;
+  const jwks = policy.jwksUrl ? createRemoteJWKSet(new URL(policy.jwksUrl), { cooldownDuration: jwksCooldownMs, cacheMaxAge: 600_000 }) : undefined;
+  const key: JWTVerifyGetKey = async (header, token) => {
+    if (header.alg === 'HS256' && secret) return secret;
+    if (jwks && header.alg && ASYMMETRIC.includes(header.alg)) return jwks(header, token);
+    throw new joseErrors.JOSEAlgNotAllowed(`"${header.alg}" is not accepted`);
+  };
   const verified = new LRUCache<string, Identity>({ max: cacheSize });
   return {
     async verify(authorization) {
@@ -34,32 +77,48 @@ export function createHs256Verifier(secret: string, { cacheSeconds = 60, cacheSi
       const known = verified.get(token);
       if (known) return known;
       try {
-        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
+        const { payload } = await jwtVerify(token, key, {
+          algorithms,
+          issuer: policy.issuer,
+          audience: policy.audience,
+          requiredClaims: ['sub', 'iat', 'exp'],
+        });
         if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthenticated('The token has no subject');
+        if (payload.exp! - payload.iat! > policy.maxLifetimeSeconds || payload.exp! - Date.now() / 1000 > policy.maxLifetimeSeconds) {
+          throw unauthenticated(`The token lives longer than ${policy.maxLifetimeSeconds} s; ask for a shorter-lived one`);
+        }
         const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
         const identity: Identity = Object.freeze({ customerId: payload.sub, roles, isAdmin: roles.includes('admin') });
-        const ttl = Math.min(cacheSeconds * 1000, payload.exp === undefined ? Infinity : payload.exp * 1000 - Date.now());
+        const ttl = Math.min(cacheSeconds * 1000, payload.exp! * 1000 - Date.now());
         if (ttl > 0) verified.set(token, identity, { ttl });
         return identity;
       } catch (err) {
-        if (err instanceof joseErrors.JWTExpired) throw unauthenticated('The token has expired');
-        if (err instanceof joseErrors.JOSEError) throw unauthenticated('The token is invalid');
-        throw err;
+        throw refusal(err);
       }
     },
   };
 }
 
-/** Signs a development token (HS256). */
+/** The issuer and audience of tokens when nothing else is configured. */
+export const DEFAULT_ISSUER = 'sagaway';
+export const DEFAULT_AUDIENCE = 'sagaway-api';
+
+/** A development policy around one secret, with the default issuer, audience and a 24 h lifetime. */
+export const devPolicy = (secret: string): TokenPolicy => ({ secret, issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, maxLifetimeSeconds: 86_400 });
+
+/** Signs a development token (HS256) that `policy` accepts. */
 export async function signDevToken(
-  secret: string,
+  policy: Pick<TokenPolicy, 'secret' | 'issuer' | 'audience'>,
   customerId: string,
-  { admin = false, expiresIn = '24h' }: { admin?: boolean; expiresIn?: string } = {},
+  { admin = false, expiresIn = '24h' }: { admin?: boolean; expiresIn?: string | number } = {},
 ): Promise<string> {
+  if (!policy.secret) throw new Error('development tokens are signed with JWT_SECRET, which is not set');
   return new SignJWT({ roles: admin ? ['admin'] : [] })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(customerId)
+    .setIssuer(policy.issuer)
+    .setAudience(policy.audience)
     .setIssuedAt()
     .setExpirationTime(expiresIn)
-    .sign(encoder.encode(secret));
+    .sign(encoder.encode(policy.secret));
 }

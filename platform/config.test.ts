@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './config.ts';
+
+const PRODUCTION_SECRET = 'a'.repeat(16) + 'b'.repeat(16) + 'c'.repeat(8);
+
+/** The message loading `env` fails with, or '' when it loads. */
+const problem = (env: NodeJS.ProcessEnv) => {
+  try {
+    loadConfig(env);
+    return '';
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+};
 
 describe('configuration', () => {
   it('runs on the embedded defaults when no infrastructure is named', () => {
@@ -12,7 +25,7 @@ describe('configuration', () => {
   });
 
   it('reads the real services and derives subgraph URLs from ports', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', KAFKA_BROKERS: 'a:9092, b:9093', REDIS_URL: 'redis://127.0.0.1:6379', INVENTORY_PORT: '5002' });
+    const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', KAFKA_BROKERS: 'a:9092, b:9093', REDIS_URL: 'redis://127.0.0.1:6379', INVENTORY_PORT: '5002', JWT_SECRET: PRODUCTION_SECRET });
     expect(config.kafka.brokers).toEqual(['a:9092', 'b:9093']);
     expect(config.subgraphUrls.inventory).toBe('http://127.0.0.1:5002/graphql');
   });
@@ -28,5 +41,29 @@ describe('configuration', () => {
     for (const name of ['DATABASE_URL', 'KAFKA_BROKERS', 'GATEWAY_PORT', 'JWT_SECRET']) expect(message).toContain(name);
     expect(message).toContain('"eighty"');
     expect(message).not.toContain('short');
+  });
+
+  it('runs development on the public development secret, and signs nothing with it in production', () => {
+    const dev = loadConfig({});
+    expect(dev.strict).toBe(false);
+    expect(dev.auth.secret).toBe(DEVELOPMENT_JWT_SECRET);
+    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', JWT_SECRET: 'test-secret-0123456789' }).strict).toBe(false);
+  });
+
+  it('refuses production, or real infrastructure, without a secret of its own', () => {
+    const real = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' };
+    for (const env of [{ NODE_ENV: 'production' }, real, { REDIS_URL: 'redis://127.0.0.1:6379' }, { KAFKA_BROKERS: '127.0.0.1:9092' }]) {
+      expect(problem(env)).toMatch(/JWT_SECRET: is required in production/);
+    }
+    expect(problem({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toMatch(/JWT_SECRET: is a public development value/);
+    expect(problem({ ...real, JWT_SECRET: 'only-twenty-characters' })).toMatch(/JWT_SECRET: must be at least 32 characters in production/);
+    // The secret itself is never echoed.
+    expect(problem({ ...real, JWT_SECRET: 'only-twenty-characters' })).not.toContain('only-twenty');
+    expect(problem({ NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET })).toBe('');
+  });
+
+  it('accepts an identity provider\'s JWKS instead of a secret in production', () => {
+    const config = loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json', JWT_ISSUER: 'https://idp.example/' });
+    expect(config.auth).toMatchObject({ secret: undefined, jwksUrl: 'https://idp.example/.well-known/jwks.json', issuer: 'https://idp.example/', audience: 'sagaway-api' });
   });
 });

@@ -1,5 +1,13 @@
 import { z } from 'zod';
 import { parseFaults, type Faults } from './faults.ts';
+import type { TokenPolicy } from './auth.ts';
+
+/** The secret `npm start` signs its demo tokens with: public, so never accepted outside development and tests. */
+export const DEVELOPMENT_JWT_SECRET = 'sagaway-development-secret-change-me';
+/** Secrets that are public (in this repository's history or docs) and so refused where it matters. */
+const KNOWN_SECRETS = new Set([DEVELOPMENT_JWT_SECRET, 'change-me', 'secret', 'changeme']);
+/** The shortest secret accepted in production. */
+export const MIN_PRODUCTION_SECRET = 32;
 
 /**
  * Every setting the system reads, validated once at start-up. Nothing below this module reads
@@ -25,6 +33,7 @@ const urlList = z
 const millis = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().default('127.0.0.1'),
   GATEWAY_PORT: port(4000),
@@ -59,7 +68,15 @@ const envSchema = z.object({
     .default('sagaway'),
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(10_000),
-  JWT_SECRET: z.string().min(16, 'must be at least 16 characters').default('sagaway-development-secret-change-me'),
+  JWT_SECRET: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  JWT_JWKS_URL: optionalUrl(['https://', 'http://']),
+  JWT_ISSUER: z.string().min(1).default('sagaway'),
+  JWT_AUDIENCE: z.string().min(1).default('sagaway-api'),
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(86_400),
   DATA_DIR: z.string().default('.data'),
   OUTBOX_POLL_MS: millis(250),
   OUTBOX_RETENTION_HOURS: z.coerce.number().positive().default(24),
@@ -93,9 +110,34 @@ const envSchema = z.object({
     .transform((v) => v === 'true' || v === '1'),
 });
 
+/**
+ * Production, or any process pointed at real infrastructure outside the test runner: no public
+ * default may stand in for a secret there.
+ */
+const isStrict = (e: { NODE_ENV: string; DATABASE_URL?: string; KAFKA_BROKERS?: string[]; REDIS_URL?: string }) =>
+  e.NODE_ENV === 'production' || (e.NODE_ENV !== 'test' && Boolean(e.DATABASE_URL || e.KAFKA_BROKERS || e.REDIS_URL));
+
+/** Checks a secret the strict modes require; returns what is wrong with it, if anything. */
+function secretProblem(value: string | undefined, { required = true }: { required?: boolean } = {}): string | undefined {
+  if (value === undefined) return required ? 'is required in production and with real infrastructure (NODE_ENV=production, DATABASE_URL, KAFKA_BROKERS or REDIS_URL set)' : undefined;
+  if (KNOWN_SECRETS.has(value)) return 'is a public development value; generate one, e.g. `openssl rand -hex 32`';
+  if (value.length < MIN_PRODUCTION_SECRET) return `must be at least ${MIN_PRODUCTION_SECRET} characters in production`;
+  return undefined;
+}
+
+const checkedSchema = envSchema.superRefine((e, ctx) => {
+  if (!isStrict(e)) return;
+  // A JWKS URL alone is enough for user tokens; a secret, if given, must still be a real one.
+  const jwt = secretProblem(e.JWT_SECRET, { required: e.JWT_JWKS_URL === undefined });
+  if (jwt) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: e.JWT_JWKS_URL === undefined ? `${jwt} (or set JWT_JWKS_URL)` : jwt });
+});
+
 export type ServiceName = 'order' | 'inventory' | 'payment';
 
 export interface Config {
+  mode: 'development' | 'test' | 'production';
+  /** Production or real infrastructure: secrets are required and demo conveniences are off. */
+  strict: boolean;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   host: string;
   ports: { gateway: number } & Record<ServiceName, number>;
@@ -124,7 +166,8 @@ export interface Config {
     /** How long a silent consumer keeps its partitions before the group moves them. */
     sessionTimeoutMs: number;
   };
-  jwtSecret: string;
+  /** What a user's bearer token must satisfy. */
+  auth: TokenPolicy;
   dataDir: string;
   outboxPollMs: number;
   /** Published outbox rows are deleted after this long. */
@@ -161,10 +204,10 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = checkedSchema.safeParse(env);
   if (!parsed.success) {
     // Values are echoed to help, except where they may hold a secret (URLs carry passwords).
-    const shown = (name: string) => (/SECRET|PASSWORD|URL/.test(name) ? '' : ` (got ${JSON.stringify(env[name])})`);
+    const shown = (name: string) => (/SECRET|PASSWORD|URL|KEY/.test(name) ? '' : ` (got ${JSON.stringify(env[name])})`);
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}${shown(String(i.path[0]))}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
@@ -176,7 +219,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     payment: e.PAYMENT_PORT,
   };
   const local = (p: number) => `http://127.0.0.1:${p}/graphql`;
+  const strict = isStrict(e);
   return {
+    mode: e.NODE_ENV,
+    strict,
     logLevel: e.LOG_LEVEL,
     host: e.HOST,
     ports,
@@ -198,7 +244,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       partitions: e.KAFKA_PARTITIONS,
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
     },
-    jwtSecret: e.JWT_SECRET,
+    auth: {
+      // Outside production the public development secret stands in, so `npm start` just works.
+      secret: e.JWT_SECRET ?? (strict || e.JWT_JWKS_URL ? undefined : DEVELOPMENT_JWT_SECRET),
+      jwksUrl: e.JWT_JWKS_URL,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      maxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS,
+    },
     dataDir: e.DATA_DIR,
     outboxPollMs: e.OUTBOX_POLL_MS,
     outboxRetentionHours: e.OUTBOX_RETENTION_HOURS,

@@ -4,7 +4,7 @@ import { allTopics } from '../messaging/contract.ts';
 import { createKafkaTransport } from '../messaging/kafka.ts';
 import { createMemoryTransport } from '../messaging/memory.ts';
 import type { Transport } from '../messaging/transport.ts';
-import { createHs256Verifier, type TokenVerifier } from './auth.ts';
+import { createTokenVerifier, type TokenVerifier } from './auth.ts';
 import type { Config } from './config.ts';
 import type { Disposer } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
@@ -46,7 +46,7 @@ export async function openInfrastructure(config: Config, logger: Logger, dispose
     database,
     transport,
     cache,
-    verifier: createHs256Verifier(config.jwtSecret),
+    verifier: createTokenVerifier(config.auth),
     describe: {
       database: config.databaseUrl ? `postgres ${new URL(config.databaseUrl).host}${new URL(config.databaseUrl).pathname}` : `pglite ${config.dataDir}`,
       transport: config.kafka.brokers ? `kafka ${config.kafka.brokers.join(',')} (topics ${config.kafka.topicPrefix}.*)` : 'in-process',

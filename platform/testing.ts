@@ -1,13 +1,14 @@
 import { createMemoryCache } from '../cache/cache.ts';
 import { openPglite, type MigrationSet } from '../db/client.ts';
 import { createMemoryTransport } from '../messaging/memory.ts';
-import { createHs256Verifier, signDevToken } from './auth.ts';
+import { createTokenVerifier, devPolicy, signDevToken } from './auth.ts';
 import { loadConfig } from './config.ts';
 import { listen } from './http.ts';
 import { createLogger } from './logger.ts';
 import type { Service, ServiceDeps } from './service.ts';
 
 const JWT_SECRET = 'resolver-test-secret-0123456789';
+const policy = devPolicy(JWT_SECRET);
 
 export interface GraphQLResult<T> {
   data?: T | null;
@@ -25,17 +26,17 @@ export async function startSubgraphForTest(migrations: MigrationSet[], create: (
   const database = await openPglite();
   for (const set of migrations) await database.migrate(set);
   const transport = createMemoryTransport();
-  const deps: ServiceDeps = { config, logger, database, db: database.db, transport, cache: createMemoryCache(), verifier: createHs256Verifier(JWT_SECRET) };
+  const deps: ServiceDeps = { config, logger, database, db: database.db, transport, cache: createMemoryCache(), verifier: createTokenVerifier(policy) };
   const service = await create(deps);
   const http = await listen({ graphql: service.graphql, port: 0, host: '127.0.0.1', onError: () => {} });
   const url = `http://127.0.0.1:${http.port}/graphql`;
   return {
     url,
     deps,
-    token: (customerId: string, { admin = false } = {}) => signDevToken(JWT_SECRET, customerId, { admin }),
+    token: (customerId: string, { admin = false } = {}) => signDevToken(policy, customerId, { admin }),
     /** Sends one operation as `as` (a customer id, or `{ admin }`); no `as`: no token. */
     async request<T>(query: string, variables: Record<string, unknown> = {}, as?: string | { admin: string }): Promise<GraphQLResult<T>> {
-      const token = as === undefined ? undefined : typeof as === 'string' ? await signDevToken(JWT_SECRET, as) : await signDevToken(JWT_SECRET, as.admin, { admin: true });
+      const token = as === undefined ? undefined : typeof as === 'string' ? await signDevToken(policy, as) : await signDevToken(policy, as.admin, { admin: true });
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },

@@ -15,25 +15,29 @@ const logger = createLogger(config.logLevel, 'sagaway');
 try {
   const system = await startEmbeddedSystem(config, logger);
   exitOnSignal(system.stop, logger);
-  const token = await signDevToken(config.jwtSecret, 'demo-customer');
-  const adminToken = await signDevToken(config.jwtSecret, 'demo-admin', { admin: true });
   const { describe } = system.infra;
   logger.info({ ...describe, ms: Date.now() - startedAt }, 'sagaway ready');
-  process.stdout.write(
-    [
-      '',
-      `  Sagaway is running (${((Date.now() - startedAt) / 1000).toFixed(1)} s).`,
-      `  GraphQL:     ${system.url}`,
-      `  Database:    ${describe.database}`,
-      `  Messaging:   ${describe.transport}`,
-      `  Cache:       ${describe.cache}`,
-      '',
+  const lines = [
+    '',
+    `  Sagaway is running (${((Date.now() - startedAt) / 1000).toFixed(1)} s).`,
+    `  GraphQL:     ${system.url}`,
+    `  Database:    ${describe.database}`,
+    `  Messaging:   ${describe.transport}`,
+    `  Cache:       ${describe.cache}`,
+    '',
+  ];
+  // Demo tokens are a development convenience: in production tokens come from the identity provider.
+  if (!config.strict && config.auth.secret) {
+    const token = await signDevToken(config.auth, 'demo-customer');
+    const adminToken = await signDevToken(config.auth, 'demo-admin', { admin: true });
+    lines.push(
       '  Send one of these as the header  authorization: Bearer <token>',
       `  Demo token (customer "demo-customer"): ${token}`,
       `  Admin token ("demo-admin"):            ${adminToken}`,
       '',
-    ].join('\n') + '\n',
-  );
+    );
+  }
+  process.stdout.write(lines.join('\n') + '\n');
 } catch (err) {
   logger.fatal({ err }, 'sagaway failed to start');
   process.exit(1);

@@ -9,4 +9,4 @@ if (!customerId) {
   process.stderr.write('usage: npm run token -- <customerId> [--admin] [--expires 24h]\n');
   process.exit(2);
 }
-process.stdout.write(`${await signDevToken(configOrExit().jwtSecret, customerId, { admin: values.admin, expiresIn: values.expires })}\n`);
+process.stdout.write(`${await signDevToken(configOrExit().auth, customerId, { admin: values.admin, expiresIn: values.expires })}\n`);

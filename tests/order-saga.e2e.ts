@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, GraphQLClientError, type Client } from '../client/index.ts';
-import { signDevToken } from '../platform/auth.ts';
+import { devPolicy, signDevToken } from '../platform/auth.ts';
 import { startSystem, waitFor, type RunningSystem } from './support/system.ts';
 
 /**
@@ -42,7 +42,7 @@ describe('placing an order through the gateway', () => {
   it('refuses a request without a valid token', async () => {
     expect(await codeOf(createClient({ url: system.gatewayUrl }).products())).toBe('UNAUTHENTICATED');
     expect(await codeOf(createClient({ url: system.gatewayUrl, token: 'not-a-jwt' }).products())).toBe('UNAUTHENTICATED');
-    const otherSecret = await signDevToken('another-secret-0123456789', 'alice');
+    const otherSecret = await signDevToken(devPolicy('another-secret-0123456789'), 'alice');
     expect(await codeOf(createClient({ url: system.gatewayUrl, token: otherSecret }).products())).toBe('UNAUTHENTICATED');
   });
 

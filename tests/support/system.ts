@@ -1,15 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import postgres from 'postgres';
 import { createClient, type Client } from '../../client/index.ts';
-import { signDevToken } from '../../platform/auth.ts';
+import { devPolicy, signDevToken } from '../../platform/auth.ts';
 import { createTestDatabase, requireKafka, requireRedis } from './infrastructure.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const JWT_SECRET = 'e2e-secret-0123456789abcdef';
+// A secret of this run alone: nothing that signs with a published value is accepted.
+const JWT_SECRET = randomBytes(32).toString('hex');
+const policy = devPolicy(JWT_SECRET);
 
 export type ServiceProcess = 'gateway' | 'order' | 'inventory' | 'payment';
 const entry: Record<ServiceProcess, string> = {
@@ -206,10 +208,10 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     gatewayUrl,
     topicPrefix,
     databaseUrl: database.url,
-    token: (customerId, { admin = false } = {}) => signDevToken(JWT_SECRET, customerId, { admin }),
+    token: (customerId, { admin = false } = {}) => signDevToken(policy, customerId, { admin }),
     serviceUrl: (name) => `http://127.0.0.1:${ports[name]}`,
     gatewayUrls: () => instances.filter((i) => i.name === 'gateway').sort((a, b) => a.replica - b.replica).map((i) => `http://127.0.0.1:${i.port}/graphql`),
-    client: async (customerId, { admin = false, url = gatewayUrl } = {}) => createClient({ url, token: await signDevToken(JWT_SECRET, customerId, { admin }) }),
+    client: async (customerId, { admin = false, url = gatewayUrl } = {}) => createClient({ url, token: await signDevToken(policy, customerId, { admin }) }),
     async signal(name, signal, replica) {
       const targets = instances.filter((i) => i.name === name && (replica === undefined || i.replica === replica) && alive(i));
       for (const i of targets) {
