@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FieldNode, OperationDefinitionNode } from 'graphql';
 import WebSocket from 'ws';
 import { createTokenVerifier, devPolicy, signDevToken as sign } from '../platform/auth.ts';
 import { createLogger } from '../platform/logger.ts';
@@ -30,11 +31,16 @@ const hub: OrderEventHub = {
 const publish = (orderId: string, version: number, status: StatusEvent['status'] = 'INVENTORY_CONFIRMED') =>
   listeners.get(orderId)?.forEach((l) => l({ orderId, customerId: 'alice', status, version, at: new Date().toISOString(), reason: null }));
 let orderDelayMs = 0;
+/** The order reads the endpoint asked the graph for, as of events. */
+let orderReads = 0;
 const query: GraphQuery = async (document, variables) => {
-  const name = (document.definitions[0] as { name?: { value: string } }).name?.value;
-  if (name === 'OrderSnapshot') return { data: { order: { customerId: 'alice', status: 'PENDING', version: 1, failureReason: null, updatedAt: new Date().toISOString() } } };
+  const operation = document.definitions[0] as OperationDefinitionNode;
+  if (operation.name?.value === 'OrderSnapshot') return { data: { order: { customerId: 'alice', status: 'PENDING', version: 1, failureReason: null, updatedAt: new Date().toISOString() } } };
+  orderReads++;
   await new Promise((r) => setTimeout(r, orderDelayMs));
-  return { data: { order: { id: variables.id } } };
+  // One answer per aliased `order` of the query, as the graph would give.
+  const keys = operation.selectionSet.selections.map((f) => (f as FieldNode).alias?.value ?? 'order');
+  return { data: Object.fromEntries(keys.map((key) => [key, { id: variables.id }])) };
 };
 
 let server: Server;
@@ -45,7 +51,19 @@ beforeAll(async () => {
   server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  live = startLiveSubscriptions({ server, apiSchemaSdl: readFileSync(apiSchemaPath, 'utf8'), hub, query, verifier: createTokenVerifier(devPolicy(SECRET)), logger: createLogger('silent'), maxQueue: 4, maxSubscriptionsPerConnection: 2 });
+  live = startLiveSubscriptions({
+    server,
+    apiSchemaSdl: readFileSync(apiSchemaPath, 'utf8'),
+    hub,
+    query,
+    verifier: createTokenVerifier(devPolicy(SECRET)),
+    logger: createLogger('silent'),
+    maxQueue: 4,
+    maxSubscriptionsPerConnection: 2,
+    maxConnectionsPerCustomer: 2,
+    connectionInitTimeoutMs: 500,
+    limits: { maxDepth: 4, maxAliases: 10, maxListSize: 50, maxCost: 5000, introspection: false, maxBodyBytes: 65_536 },
+  });
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.dispose()));
@@ -59,10 +77,13 @@ const connect = async (token: string, onClose?: (code: number) => void) => {
   return client;
 };
 type Result = { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
-const watch = (client: Client, orderId: string, selection = 'status version') => {
+const watch = (client: Client, orderId: string, selection = 'status version', fragments = '') => {
   const results: Result[] = [];
   const done = new Promise<unknown>((resolve) =>
-    client.subscribe({ query: `subscription($id: ID!) { orderStatusChanged(orderId: $id) { ${selection} } }`, variables: { id: orderId } }, { next: (r) => void results.push(r as Result), error: resolve, complete: () => resolve(undefined) }),
+    client.subscribe(
+      { query: `subscription($id: ID!) { orderStatusChanged(orderId: $id) { ${selection} } } ${fragments}`, variables: { id: orderId } },
+      { next: (r) => void results.push(r as Result), error: resolve, complete: () => resolve(undefined) },
+    ),
   );
   return { results, done };
 };
@@ -73,7 +94,7 @@ const until = async (check: () => boolean) => {
 
 describe('the subscription endpoint', () => {
   it('sends the snapshot, then each newer event, and completes after a final status', async () => {
-    const client = await connect(await signDevToken( 'alice'));
+    const client = await connect(await signDevToken('alice'));
     const { results, done } = watch(client, 'o-1');
     await until(() => results.length === 1);
     publish('o-1', 1); // already covered by the snapshot
@@ -90,7 +111,7 @@ describe('the subscription endpoint', () => {
   });
 
   it('refuses more subscriptions on one connection than allowed', async () => {
-    const client = await connect(await signDevToken( 'alice'));
+    const client = await connect(await signDevToken('alice'));
     const a = watch(client, 'o-2');
     const b = watch(client, 'o-3');
     await until(() => a.results.length === 1 && b.results.length === 1);
@@ -102,7 +123,7 @@ describe('the subscription endpoint', () => {
 
   it('closes a connection whose client cannot keep up, rather than queueing without bound', async () => {
     let closedWith = 0;
-    const client = await connect(await signDevToken( 'alice'), (code) => (closedWith = code));
+    const client = await connect(await signDevToken('alice'), (code) => (closedWith = code));
     orderDelayMs = 1000;
     const { results } = watch(client, 'o-5', 'status version order { id }');
     await new Promise((r) => setTimeout(r, 200));
@@ -114,7 +135,7 @@ describe('the subscription endpoint', () => {
   });
 
   it('ends a subscription whose token has expired at its next event', async () => {
-    const client = await connect(await signDevToken( 'alice', { expiresIn: '2s' }));
+    const client = await connect(await signDevToken('alice', { expiresIn: '2s' }));
     const { results, done } = watch(client, 'o-6');
     await until(() => results.length === 1);
     await new Promise((r) => setTimeout(r, 2500));
@@ -130,5 +151,62 @@ describe('the subscription endpoint', () => {
     const { done } = watch(client, 'o-7');
     await done;
     expect(closedWith).toBe(4403);
+  });
+
+  it('reads an event\'s order once, however many aliases ask for it', async () => {
+    const client = await connect(await signDevToken('alice'));
+    const { results } = watch(client, 'o-8', 'version a: order { id } b: order { id } c: order { ...F }', 'fragment F on Order { id }');
+    await until(() => results.length === 1);
+    const before = orderReads;
+    publish('o-8', 2);
+    await until(() => results.length === 2);
+    expect(orderReads - before).toBe(1);
+    expect(results[1]!.data).toEqual({ orderStatusChanged: { version: 2, a: { id: 'o-8' }, b: { id: 'o-8' }, c: { id: 'o-8' } } });
+  });
+
+  it.each([
+    ['a query', 'query { products(first: 1) { edges { node { id } } } }', /Only subscriptions/],
+    ['a mutation', 'mutation { cancelOrder(id: "x") { id } }', /Only subscriptions/],
+    ['introspection where it is off', 'query { __schema { types { name } } }', /introspection/i],
+    ['too many aliases, __typename included', `subscription { orderStatusChanged(orderId: "o-9") { ${Array.from({ length: 11 }, (_, i) => `t${i}: __typename`).join(' ')} } }`, /Aliases limit/],
+    ['a document too deep', 'subscription { orderStatusChanged(orderId: "o-9") { order { items { product { id } } } } }', /Depth|depth/],
+    ['a document that does not parse', 'subscription {', /Syntax Error|Expected/],
+  ])('refuses %s with BAD_USER_INPUT, as HTTP would', async (what, document, message) => {
+    const client = await connect(await signDevToken(`erin-${what}`));
+    const errors = (await new Promise((resolve) => client.subscribe({ query: document }, { next: () => {}, error: resolve, complete: () => resolve(undefined) }))) as Result['errors'];
+    expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(errors?.[0]?.message).toMatch(message);
+  });
+
+  /** A raw socket, to send what no well-behaved client would. */
+  const rawSocket = async () => {
+    const socket = new WebSocket(url, 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    return { socket, closed };
+  };
+
+  it('closes a socket that sends a frame larger than an HTTP body, before any token is read', async () => {
+    const { socket, closed } = await rawSocket();
+    socket.send(Buffer.alloc(65_536 + 1, 'a'));
+    expect(await closed).toBe(1009); // message too big
+  });
+
+  it('closes a socket that never sends connection_init', async () => {
+    const { closed } = await rawSocket();
+    expect(await closed).toBe(4408); // connection initialisation timeout
+  });
+
+  it('caps the connections one customer holds', async () => {
+    const codes: number[] = [];
+    const held = await Promise.all([1, 2].map(async () => connect(await signDevToken('carol'))));
+    const watches = held.map((c, i) => watch(c, `o-cap-${i}`));
+    await until(() => watches.every((w) => w.results.length === 1));
+    const third = await connect(await signDevToken('carol'), (code) => codes.push(code));
+    await watch(third, 'o-cap-3').done;
+    expect(codes).toContain(LiveCloseCode.TooManyConnections);
+    // Another customer is not affected.
+    const other = watch(await connect(await signDevToken('dave')), 'o-cap-4');
+    await until(() => other.results.length === 1);
   });
 });

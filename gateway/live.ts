@@ -3,11 +3,13 @@ import { randomUUID } from 'node:crypto';
 import {
   buildSchema,
   defaultFieldResolver,
+  getOperationAST,
   GraphQLError,
   Kind,
   parse,
   print,
   subscribe,
+  validate,
   visit,
   type DocumentNode,
   type FieldNode,
@@ -16,18 +18,23 @@ import {
   type GraphQLFieldResolver,
   type GraphQLResolveInfo,
   type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Identity, TokenVerifier } from '../platform/auth.ts';
 import { DomainError, ErrorCode } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
+import { limitChecker, type QueryLimits } from '../platform/limits.ts';
 import type { OrderEventHub, StatusEvent } from './events.ts';
 
 /** Close codes of the subscription endpoint, beside graphql-ws's own (4403 Forbidden: a bad token). */
 export enum LiveCloseCode {
   /** The client did not read its events fast enough; its queue reached the bound. */
   SubscriberTooSlow = 4413,
+  /** The customer already holds as many connections as one may. */
+  TooManyConnections = 4429,
 }
 
 /** Runs a query through the federated graph as the given caller. */
@@ -48,6 +55,12 @@ export interface LiveOptions {
   maxQueue?: number;
   /** Subscriptions one connection may hold at once. */
   maxSubscriptionsPerConnection?: number;
+  /** Connections one customer may hold open on this replica. */
+  maxConnectionsPerCustomer?: number;
+  /** The same limits as HTTP: depth, aliases, cost, page sizes, introspection, and the largest frame. */
+  limits: QueryLimits & { maxBodyBytes: number };
+  /** How long a socket may stay open without a valid `connection_init`. */
+  connectionInitTimeoutMs?: number;
 }
 
 interface Caller {
@@ -72,9 +85,35 @@ const markResolved = (value: unknown): unknown => {
 const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) =>
   source && typeof source === 'object' && resolved.has(source) ? (source as Record<string, unknown>)[info.path.key as string] : defaultFieldResolver(source, args, context, info);
 
-/** `query($id: ID!) { order(id: $id) { …the subscriber's selection of OrderStatusEvent.order… } }` */
+/** Every `order` selection under the subscription's root field, by response key (aliases kept apart). */
+function orderSelections(info: GraphQLResolveInfo): Map<string, FieldNode[]> {
+  const byKey = new Map<string, FieldNode[]>();
+  const seen = new Set<string>();
+  const walk = (set: SelectionSetNode | undefined, atEvent: boolean) => {
+    for (const node of set?.selections ?? []) {
+      if (node.kind === Kind.INLINE_FRAGMENT) walk(node.selectionSet, atEvent);
+      else if (node.kind === Kind.FRAGMENT_SPREAD) {
+        if (seen.has(node.name.value)) continue;
+        seen.add(node.name.value);
+        walk(info.fragments[node.name.value]?.selectionSet, atEvent);
+      } else if (!atEvent) walk(node.selectionSet, true); // the root field: its selection is the event
+      else if (node.name.value === 'order') {
+        const key = node.alias?.value ?? node.name.value;
+        byKey.set(key, [...(byKey.get(key) ?? []), node]);
+      }
+    }
+  };
+  walk(info.operation.selectionSet, false);
+  return byKey;
+}
+
+/**
+ * `query($id: ID!) { a: order(id: $id) { …a's selection… } b: order(id: $id) { … } }`: every
+ * `order` of the subscriber's operation in one query, so an event costs one federated read however
+ * many aliases ask for its order.
+ */
 function orderQuery(info: GraphQLResolveInfo): DocumentNode {
-  const selections = info.fieldNodes.flatMap((node: FieldNode) => node.selectionSet?.selections ?? []);
+  const byKey = orderSelections(info);
   const used = new Set<string>();
   const collect = (node: unknown) =>
     visit(node as DocumentNode, {
@@ -85,9 +124,19 @@ function orderQuery(info: GraphQLResolveInfo): DocumentNode {
         if (fragment) collect(fragment);
       },
     });
-  selections.forEach(collect);
-  const fragments: FragmentDefinitionNode[] = [...used].map((name) => info.fragments[name]!).filter(Boolean);
   const id = { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: 'id' } } as const;
+  const fields = [...byKey].map(([key, nodes]) => {
+    const selections = nodes.flatMap((node) => node.selectionSet?.selections ?? []);
+    selections.forEach(collect);
+    return {
+      kind: Kind.FIELD,
+      alias: { kind: Kind.NAME, value: key },
+      name: { kind: Kind.NAME, value: 'order' },
+      arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'id' }, value: id }],
+      selectionSet: { kind: Kind.SELECTION_SET, selections },
+    };
+  });
+  const fragments: FragmentDefinitionNode[] = [...used].map((name) => info.fragments[name]!).filter(Boolean);
   return {
     kind: Kind.DOCUMENT,
     definitions: [
@@ -96,17 +145,7 @@ function orderQuery(info: GraphQLResolveInfo): DocumentNode {
         operation: 'query' as never,
         name: { kind: Kind.NAME, value: 'OrderAsOfEvent' },
         variableDefinitions: [{ kind: Kind.VARIABLE_DEFINITION, variable: id, type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } } }],
-        selectionSet: {
-          kind: Kind.SELECTION_SET,
-          selections: [
-            {
-              kind: Kind.FIELD,
-              name: { kind: Kind.NAME, value: 'order' },
-              arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'id' }, value: id }],
-              selectionSet: { kind: Kind.SELECTION_SET, selections },
-            },
-          ],
-        },
+        selectionSet: { kind: Kind.SELECTION_SET, selections: fields },
       },
       ...fragments,
     ],
@@ -132,8 +171,21 @@ function dataOf<T>(result: Awaited<ReturnType<GraphQuery>>, path: string): T | n
  * customer's order answers FORBIDDEN), then every later event from Kafka in version order, each
  * authorized again and resolved through the graph as of that event, until a final status.
  */
-export function startLiveSubscriptions({ server, apiSchemaSdl, hub, query, verifier, logger, maxQueue = 100, maxSubscriptionsPerConnection = 50 }: LiveOptions) {
+export function startLiveSubscriptions({
+  server,
+  apiSchemaSdl,
+  hub,
+  query,
+  verifier,
+  logger,
+  maxQueue = 100,
+  maxSubscriptionsPerConnection = 50,
+  maxConnectionsPerCustomer = 20,
+  limits,
+  connectionInitTimeoutMs = 3000,
+}: LiveOptions) {
   const schema: GraphQLSchema = buildSchema(apiSchemaSdl);
+  const checkLimits = limitChecker(limits);
   let active = 0;
 
   /**
@@ -200,8 +252,8 @@ export function startLiveSubscriptions({ server, apiSchemaSdl, hub, query, verif
           if (next.version <= last.version) continue; // already covered by the snapshot
           if (next.version !== last.version + 1) logger.warn({ orderId, after: last.version, got: next.version }, 'order event gap');
           // Authorized again for every event: the token may have expired, the order is checked by owner.
-          const identity = await verifier.verify(caller.authorization).catch(() => {
-            throw coded('The token has expired', ErrorCode.Unauthenticated);
+          const identity = await verifier.verify(caller.authorization).catch((err: unknown) => {
+            throw coded(err instanceof DomainError ? err.message : 'The token is invalid', ErrorCode.Unauthenticated);
           });
           if (!identity.isAdmin && identity.customerId !== next.customerId) throw coded('This order belongs to another customer', ErrorCode.Forbidden);
           yield next;
@@ -221,45 +273,90 @@ export function startLiveSubscriptions({ server, apiSchemaSdl, hub, query, verif
   schema.getSubscriptionType()!.getFields().orderStatusChanged!.subscribe = resolvers.subscribe as never;
   schema.getSubscriptionType()!.getFields().orderStatusChanged!.resolve = resolvers.resolve as never;
   const eventType = schema.getType('OrderStatusEvent') as GraphQLObjectType;
-  // Subscribers of one order usually ask for the same fields as the same customer: each event is
-  // resolved once per (event, caller, selection) and shared, for a few seconds.
-  const shared = new Map<string, Promise<unknown>>();
+  // Every alias of `order` in an operation is read in one query (see `orderQuery`), and subscribers
+  // of one order usually ask for the same fields as the same customer: each event is resolved once
+  // per (event, caller, operation) and shared, for a few seconds.
+  const queries = new WeakMap<OperationDefinitionNode, { document: DocumentNode; text: string }>();
+  const shared = new Map<string, Promise<Awaited<ReturnType<GraphQuery>>>>();
   eventType.getFields().order!.resolve = (event: StatusEvent, _args, ctx: { caller: Caller }, info) => {
-    const document = orderQuery(info);
+    let built = queries.get(info.operation);
+    if (!built) {
+      const document = orderQuery(info);
+      queries.set(info.operation, (built = { document, text: print(document) }));
+    }
     const who = ctx.caller.identity.isAdmin ? `admin:${ctx.caller.identity.customerId}` : ctx.caller.identity.customerId;
-    const key = `${event.orderId}:${event.version}:${who}:${print(document)}`;
-    let resolved = shared.get(key);
-    if (!resolved) {
-      resolved = query(document, { id: event.orderId }, ctx.caller).then((result) => markResolved(dataOf(result, 'order')));
-      shared.set(key, resolved);
+    const key = `${event.orderId}:${event.version}:${who}:${built.text}`;
+    let result = shared.get(key);
+    if (!result) {
+      result = query(built.document, { id: event.orderId }, ctx.caller);
+      shared.set(key, result);
       setTimeout(() => shared.delete(key), 5000).unref();
     }
-    return resolved;
+    return result.then((r) => markResolved(dataOf(r, info.path.key as string)));
   };
 
-  const wss = new WebSocketServer({ server, path: '/graphql' });
+  // No frame may be larger than an HTTP body: a client cannot make the gateway buffer more, even
+  // before its token is read.
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: limits.maxBodyBytes });
   const callers = new WeakMap<object, Caller>();
+  const connections = new Map<string, number>();
+  const release = (customerId: string) => {
+    const left = (connections.get(customerId) ?? 1) - 1;
+    if (left <= 0) connections.delete(customerId);
+    else connections.set(customerId, left);
+  };
   const disposable = useServer(
     {
       schema,
+      connectionInitWaitTimeout: connectionInitTimeoutMs,
       subscribe: (args) => subscribe({ ...args, fieldResolver }),
       async onConnect(ctx) {
         const raw = ctx.connectionParams?.authorization;
         const authorization = typeof raw === 'string' ? raw : '';
+        let identity: Identity;
         try {
-          callers.set(ctx.extra.socket, { identity: await verifier.verify(authorization), authorization, correlationId: randomUUID() });
-          return true;
+          identity = await verifier.verify(authorization);
         } catch (err) {
           if (!(err instanceof DomainError)) logger.error({ err }, 'subscription authentication failed');
           return false; // graphql-ws closes with 4403 Forbidden
         }
+        const held = connections.get(identity.customerId) ?? 0;
+        if (!identity.isAdmin && held >= maxConnectionsPerCustomer) {
+          ctx.extra.socket.close(LiveCloseCode.TooManyConnections, `At most ${maxConnectionsPerCustomer} connections per customer`);
+          return false;
+        }
+        connections.set(identity.customerId, held + 1);
+        callers.set(ctx.extra.socket, { identity, authorization, correlationId: randomUUID() });
+        return true;
       },
-      onSubscribe(ctx) {
+      onClose(ctx) {
+        const caller = callers.get(ctx.extra.socket);
+        if (caller) release(caller.identity.customerId);
+        callers.delete(ctx.extra.socket);
+      },
+      onSubscribe(ctx, _id, payload) {
         // graphql-ws has already registered the new subscription when it asks.
         if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerConnection) {
           return [coded(`A connection may hold at most ${maxSubscriptionsPerConnection} subscriptions`, ErrorCode.RateLimited)];
         }
-        return undefined;
+        // The same rules as HTTP, then: only subscriptions (queries and mutations go over HTTP,
+        // where their own limits apply).
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: 10_000 });
+        } catch (err) {
+          return [coded(err instanceof GraphQLError ? err.message : 'The operation cannot be parsed', ErrorCode.BadUserInput)];
+        }
+        const invalid = validate(schema, document);
+        if (invalid.length > 0) return invalid.map((e) => coded(e.message, ErrorCode.BadUserInput));
+        const variableValues = payload.variables ?? {};
+        const limited = checkLimits(schema, document, variableValues);
+        if (limited) return [limited];
+        const operation = getOperationAST(document, payload.operationName);
+        if (operation?.operation !== 'subscription') {
+          return [coded('Only subscriptions are served over the socket; send queries and mutations over HTTP', ErrorCode.BadUserInput)];
+        }
+        return { schema, document, variableValues, operationName: payload.operationName };
       },
       context: (ctx) => ({
         caller: callers.get(ctx.extra.socket)!,

@@ -14,7 +14,7 @@ import type { Logger } from '../platform/logger.ts';
 import { apiSchemaPath, supergraphPath } from './compose.ts';
 import { startOrderEventHub } from './events.ts';
 import { startLiveSubscriptions, type GraphQuery } from './live.ts';
-import { queryLimitsPlugin } from './protections.ts';
+import { queryLimitsPlugin } from '../platform/limits.ts';
 import { retryableStatusPlugin, subgraphFetcher } from './resilience.ts';
 
 export interface GatewayContext extends BaseContext {
@@ -88,8 +88,8 @@ export async function createGateway({ config, verifier, logger, transport, cache
         query,
         verifier,
         logger: logger.child({ service: 'gateway' }),
-        maxQueue: config.live.maxQueue,
-        maxSubscriptionsPerConnection: config.live.maxSubscriptionsPerConnection,
+        ...config.live,
+        limits: config.limits,
       });
     },
     async stop() {

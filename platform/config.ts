@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseFaults, type Faults } from './faults.ts';
 import type { TokenPolicy } from './auth.ts';
+import type { QueryLimits } from './limits.ts';
 
 /** The secret `npm start` signs its demo tokens with: public, so never accepted outside development and tests. */
 export const DEVELOPMENT_JWT_SECRET = 'sagaway-development-secret-change-me';
@@ -48,8 +49,12 @@ const envSchema = z.object({
   GATEWAY_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
   GATEWAY_MAX_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
   GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(262_144),
+  GATEWAY_MAX_COST: z.coerce.number().int().min(1).default(5000),
+  GATEWAY_INTROSPECTION: z.enum(['true', 'false']).optional(),
   LIVE_MAX_QUEUE: z.coerce.number().int().min(1).default(100),
   LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
+  LIVE_MAX_CONNECTIONS_PER_CUSTOMER: z.coerce.number().int().min(1).default(20),
+  LIVE_CONNECTION_INIT_TIMEOUT_MS: millis(3000),
   DATABASE_URL: optionalUrl(['postgres://', 'postgresql://']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   REDIS_URL: optionalUrl(['redis://', 'rediss://']),
@@ -149,9 +154,9 @@ export interface Config {
   /** How long the gateway waits for a subgraph before that part of the answer fails. */
   subgraphTimeoutMs: number;
   /** What the gateway refuses before asking any subgraph. */
-  limits: { maxDepth: number; maxAliases: number; maxListSize: number; maxBodyBytes: number };
+  limits: QueryLimits & { maxBodyBytes: number };
   /** Bounds of the subscription endpoint. */
-  live: { maxQueue: number; maxSubscriptionsPerConnection: number };
+  live: { maxQueue: number; maxSubscriptionsPerConnection: number; maxConnectionsPerCustomer: number; connectionInitTimeoutMs: number };
   /** Absent: the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
   databasePoolSize: number;
@@ -232,8 +237,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       payment: e.PAYMENT_URL ?? local(ports.payment),
     },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
-    live: { maxQueue: e.LIVE_MAX_QUEUE, maxSubscriptionsPerConnection: e.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION },
-    limits: { maxDepth: e.GATEWAY_MAX_DEPTH, maxAliases: e.GATEWAY_MAX_ALIASES, maxListSize: e.GATEWAY_MAX_LIST_SIZE, maxBodyBytes: e.GATEWAY_MAX_BODY_BYTES },
+    live: {
+      maxQueue: e.LIVE_MAX_QUEUE,
+      maxSubscriptionsPerConnection: e.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxConnectionsPerCustomer: e.LIVE_MAX_CONNECTIONS_PER_CUSTOMER,
+      connectionInitTimeoutMs: e.LIVE_CONNECTION_INIT_TIMEOUT_MS,
+    },
+    limits: {
+      maxDepth: e.GATEWAY_MAX_DEPTH,
+      maxAliases: e.GATEWAY_MAX_ALIASES,
+      maxListSize: e.GATEWAY_MAX_LIST_SIZE,
+      maxBodyBytes: e.GATEWAY_MAX_BODY_BYTES,
+      maxCost: e.GATEWAY_MAX_COST,
+      // Introspection serves the playground and codegen in development; production answers none.
+      introspection: e.GATEWAY_INTROSPECTION === undefined ? e.NODE_ENV !== 'production' : e.GATEWAY_INTROSPECTION === 'true',
+    },
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
