@@ -39,13 +39,13 @@ export async function startEmbeddedSystem(config: Config, logger: Logger, { data
     for (const [name, create] of factories) {
       const service = await create(deps);
       disposer.use(service.stop);
-      const http = await listen({ graphql: service.graphql, stats: service.stats, port: config.ports[name], host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+      const http = await listen({ graphql: service.graphql, stats: service.stats, settings: config.http, opsVerifier: infra.verifier, port: config.ports[name], host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
       disposer.use(http.close);
       // The gateway must reach each subgraph where it really listens (port 0: any free one).
       urls[name] = `http://${config.host}:${http.port}/graphql`;
     }
     const gateway = await createGateway({ config: { ...config, subgraphUrls: urls }, verifier: infra.verifier, logger, transport: infra.transport, cache: infra.cache });
-    const http = await listen({ graphql: gateway.graphql, extra: servePlayground, stats: gateway.stats, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+    const http = await listen({ graphql: gateway.graphql, extra: config.playground ? servePlayground : undefined, stats: gateway.stats, settings: config.http, opsVerifier: infra.verifier, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
     gateway.serveSubscriptions(http.server);
     // Subscriptions close before the HTTP server, which waits for open connections.
     disposer.use(http.close);

@@ -14,8 +14,9 @@ exitOnSignal(disposer.dispose, logger);
 try {
   const transport = await openTransport(config, logger, disposer);
   const cache = await openCache(config, logger, disposer);
-  const gateway = await createGateway({ config, verifier: createTokenVerifier(config.auth), logger, transport, cache });
-  const http = await listen({ graphql: gateway.graphql, extra: servePlayground, stats: gateway.stats, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+  const verifier = createTokenVerifier(config.auth);
+  const gateway = await createGateway({ config, verifier, logger, transport, cache });
+  const http = await listen({ graphql: gateway.graphql, extra: config.playground ? servePlayground : undefined, stats: gateway.stats, settings: config.http, opsVerifier: verifier, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
   gateway.serveSubscriptions(http.server);
   // Subscriptions close before the HTTP server, which waits for open connections.
   disposer.use(http.close);

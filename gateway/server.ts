@@ -3,12 +3,14 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Transport } from '../messaging/transport.ts';
 import type { Cache } from '../cache/cache.ts';
 import { createReadModel } from '../cache/read-model.ts';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
+import { GraphQLError } from 'graphql';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Identity, TokenVerifier } from '../platform/auth.ts';
 import type { Config, ServiceName } from '../platform/config.ts';
-import { formatError, logUnexpectedErrors, rethrowAsGraphQL } from '../platform/errors.ts';
+import { errorFormatter, logUnexpectedErrors, rethrowAsGraphQL } from '../platform/errors.ts';
 import { CORRELATION_HEADER, correlationIdOf, graphqlHandler, type RequestHandler } from '../platform/http.ts';
 import type { Logger } from '../platform/logger.ts';
 import { apiSchemaPath, supergraphPath } from './compose.ts';
@@ -30,6 +32,32 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     request.http?.headers.set('authorization', context.authorization);
     request.http?.headers.set(CORRELATION_HEADER, context.correlationId);
   }
+}
+
+const badRequest = (message: string, code: ApolloServerErrorCode) => new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
+
+/**
+ * Requests HTTP cannot run, refused as the client's mistake (400 with Apollo's code) before the
+ * gateway plans them: no operation to pick, or a subscription (served over the socket).
+ */
+function httpOperationPlugin(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, request }) {
+          if (!operation) {
+            throw badRequest(
+              request.operationName ? `No operation named "${request.operationName}"` : 'Must provide operation name if query contains multiple operations',
+              ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE,
+            );
+          }
+          if (operation.operation === 'subscription') {
+            throw badRequest('Subscriptions are served over WebSocket (graphql-transport-ws) at this same path, not over HTTP', ApolloServerErrorCode.BAD_REQUEST);
+          }
+        },
+      };
+    },
+  };
 }
 
 /**
@@ -57,10 +85,13 @@ export async function createGateway({ config, verifier, logger, transport, cache
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    formatError,
+    formatError: errorFormatter({ hideInternals: config.mode === 'production' }),
     includeStacktraceInErrorResponses: false,
+    introspection: config.limits.introspection,
+    // No "Did you mean …?" in production: the schema is not told to whoever guesses at it.
+    hideSchemaDetailsFromClientErrors: config.mode === 'production',
     // The playground is served from the gateway's own assets (gateway/playground.ts), not a CDN.
-    plugins: [queryLimitsPlugin(config.limits), retryableStatusPlugin(), ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors(logger.child({ service: 'gateway' }))],
+    plugins: [httpOperationPlugin(), queryLimitsPlugin(config.limits), retryableStatusPlugin(), ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors(logger.child({ service: 'gateway' }))],
   });
   await apollo.start();
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseFaults, type Faults } from './faults.ts';
 import type { TokenPolicy } from './auth.ts';
 import type { QueryLimits } from './limits.ts';
+import type { HttpSettings } from './http.ts';
 
 /** The secret `npm start` signs its demo tokens with: public, so never accepted outside development and tests. */
 export const DEVELOPMENT_JWT_SECRET = 'sagaway-development-secret-change-me';
@@ -45,6 +46,11 @@ const envSchema = z.object({
   INVENTORY_URL: urlList,
   PAYMENT_URL: urlList,
   SUBGRAPH_TIMEOUT_MS: millis(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: millis(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: millis(10_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: millis(5000),
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(2000),
+  GATEWAY_PLAYGROUND: z.enum(['true', 'false']).optional(),
   GATEWAY_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   GATEWAY_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
   GATEWAY_MAX_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
@@ -92,6 +98,8 @@ const envSchema = z.object({
   SAGA_SWEEP_MS: millis(1000),
   SAGA_RETRY_BACKOFF_MS: millis(500),
   SAGA_ADMISSION_WAIT_MS: millis(10_000),
+  ORDER_MAX_OPEN_PER_CUSTOMER: z.coerce.number().int().min(1).default(50),
+  ORDER_MAX_OPEN_UNITS_PER_CUSTOMER: z.coerce.number().int().min(1).default(500),
   SAGA_ADMISSION_SAMPLE_MS: millis(250),
   SAGA_ADMISSION_MIN_IN_FLIGHT: z.coerce.number().int().min(1).default(200),
   SAGA_ADMISSION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(5000),
@@ -153,6 +161,10 @@ export interface Config {
   subgraphUrls: Record<ServiceName, string>;
   /** How long the gateway waits for a subgraph before that part of the answer fails. */
   subgraphTimeoutMs: number;
+  /** Timeouts and the connection cap of every HTTP server. */
+  http: HttpSettings;
+  /** Whether the gateway serves the playground page (not in production unless asked for). */
+  playground: boolean;
   /** What the gateway refuses before asking any subgraph. */
   limits: QueryLimits & { maxBodyBytes: number };
   /** Bounds of the subscription endpoint. */
@@ -191,6 +203,8 @@ export interface Config {
    * nor above `maxInFlight` sagas in flight; the shared backlog is sampled every `sampleMs`.
    */
   admission: { waitMs: number; minInFlight: number; maxInFlight: number; sampleMs: number };
+  /** What one customer may have in progress at once (admins are not capped). */
+  openOrders: { maxOpenOrders: number; maxOpenUnits: number };
   /** The gateway's circuit breaker per subgraph: opens after `failures` in a row, probes after `halfOpenMs`. */
   breaker: { failures: number; halfOpenMs: number };
   /** How often a consumer tries a failing message before it dead-letters it (infrastructure outages retry forever). */
@@ -237,6 +251,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       payment: e.PAYMENT_URL ?? local(ports.payment),
     },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+    http: { requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS, maxConnections: e.HTTP_MAX_CONNECTIONS },
+    playground: e.GATEWAY_PLAYGROUND === undefined ? e.NODE_ENV !== 'production' : e.GATEWAY_PLAYGROUND === 'true',
     live: {
       maxQueue: e.LIVE_MAX_QUEUE,
       maxSubscriptionsPerConnection: e.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,
@@ -278,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sagaSweepMs: e.SAGA_SWEEP_MS,
     sagaRetryBackoffMs: e.SAGA_RETRY_BACKOFF_MS,
     admission: { waitMs: e.SAGA_ADMISSION_WAIT_MS, minInFlight: e.SAGA_ADMISSION_MIN_IN_FLIGHT, maxInFlight: e.SAGA_ADMISSION_MAX_IN_FLIGHT, sampleMs: e.SAGA_ADMISSION_SAMPLE_MS },
+    openOrders: { maxOpenOrders: e.ORDER_MAX_OPEN_PER_CUSTOMER, maxOpenUnits: e.ORDER_MAX_OPEN_UNITS_PER_CUSTOMER },
     breaker: { failures: e.SUBGRAPH_BREAKER_FAILURES, halfOpenMs: e.SUBGRAPH_BREAKER_HALF_OPEN_MS },
     consumerMaxAttempts: e.CONSUMER_MAX_ATTEMPTS,
     faults: parseFaults(e.FAULTS),

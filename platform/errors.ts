@@ -1,3 +1,4 @@
+import { ApolloServerErrorCode } from '@apollo/server/errors';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
@@ -73,9 +74,28 @@ export function hasErrorCode(err: unknown, matches: (code: string) => boolean): 
 const knownCodes = new Set<string>(Object.values(ErrorCode));
 
 /**
- * `formatError` for every Apollo server here: domain errors keep their code; errors that already
- * carry a contract code (validation, from subgraphs) pass; everything else is masked.
+ * Apollo Server's own codes for a request the client got wrong (a persisted query it must send in
+ * full, a request that is not GraphQL over HTTP, an operation that cannot be picked): the client
+ * must see them as they are, or it cannot react (Apollo Client re-sends a query in full only on
+ * PERSISTED_QUERY_NOT_FOUND).
  */
+const clientCodes = new Set<string>(Object.values(ApolloServerErrorCode).filter((c) => c !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR));
+export const isClientErrorCode = (code: unknown): boolean => typeof code === 'string' && (clientCodes.has(code) || code.startsWith('GRAPHQL_'));
+
+/**
+ * `formatError` for every Apollo server here: domain errors keep their code; errors that already
+ * carry a contract code or one of Apollo's client codes pass; everything else is masked. With
+ * `hideInternals` (production), which service answered is not told.
+ */
+export const errorFormatter =
+  ({ hideInternals }: { hideInternals: boolean }) =>
+  (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const shown = formatError(formatted, error);
+    if (!hideInternals || !shown.extensions || !('serviceName' in shown.extensions)) return shown;
+    const { serviceName: _hidden, ...extensions } = shown.extensions;
+    return { ...shown, extensions };
+  };
+
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const thrown = error instanceof GraphQLError ? error.originalError : error;
   // The database is down or restarting: the caller may retry (a mutation with its idempotency key).
@@ -85,7 +105,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { ...formatted, message: original.message, extensions: { ...extensions, http: undefined } };
   }
   const code = formatted.extensions?.code;
-  if (typeof code === 'string' && (knownCodes.has(code) || code.startsWith('GRAPHQL_'))) {
+  if (typeof code === 'string' && (knownCodes.has(code) || isClientErrorCode(code))) {
     if (code === ErrorCode.Internal && !(original === undefined || original instanceof GraphQLError)) {
       return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code } };
     }
@@ -104,7 +124,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
  * An Apollo plugin that logs every error the client will see masked (no contract code): the
  * response says "Internal server error", the log says why.
  */
-export function logUnexpectedErrors(logger: { error(obj: object, msg: string): void }): ApolloServerPlugin {
+export function logUnexpectedErrors(logger: { error(obj: object, msg: string): void; info(obj: object, msg: string): void }): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
@@ -114,7 +134,11 @@ export function logUnexpectedErrors(logger: { error(obj: object, msg: string): v
             if (original instanceof DomainError) continue;
             const code = error.extensions?.code;
             if (typeof code === 'string' && code !== ErrorCode.Internal && knownCodes.has(code)) continue;
-            if (typeof code === 'string' && code.startsWith('GRAPHQL_')) continue;
+            // The client's mistake, not ours: worth a line, not a stack.
+            if (isClientErrorCode(code)) {
+              logger.info({ code, message: error.message, operationName }, 'request refused');
+              continue;
+            }
             logger.error({ err: original ?? error, path: error.path, operationName, code }, 'request failed with an unexpected error');
           }
         },

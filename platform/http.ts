@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { TokenVerifier } from './auth.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -75,6 +76,27 @@ export function graphqlHandler<C extends BaseContext>(
   };
 }
 
+/** How long a client may take, and how many may connect at once. */
+export interface HttpSettings {
+  /** The whole request, body included: a half-sent body cannot hold a socket longer. */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/** Operational endpoints answer the machine itself, or an admin's token. */
+async function mayOperate(req: IncomingMessage, verifier: TokenVerifier | undefined): Promise<boolean> {
+  if (LOOPBACK.has(req.socket.remoteAddress ?? '')) return true;
+  if (!verifier) return false;
+  return verifier.verify(req.headers.authorization).then(
+    (identity) => identity.isAdmin,
+    () => false,
+  );
+}
+
 export interface HttpService {
   server: Server;
   port: number;
@@ -93,6 +115,8 @@ export async function listen({
   onError,
   stats,
   extra,
+  settings,
+  opsVerifier,
 }: {
   graphql: RequestHandler;
   port: number;
@@ -101,11 +125,19 @@ export async function listen({
   stats?: () => unknown;
   /** Serves other paths (the playground); returns false to pass. */
   extra?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
+  settings: HttpSettings;
+  /** Lets an admin's token read `/stats` from another machine; without it, loopback only. */
+  opsVerifier?: TokenVerifier;
 }): Promise<HttpService> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
-    if (path === '/stats') return sendJson(res, 200, stats?.() ?? {});
+    if (path === '/stats') {
+      void mayOperate(req, opsVerifier).then((allowed) =>
+        allowed ? sendJson(res, 200, stats?.() ?? {}) : sendJson(res, 403, { error: '/stats answers the local machine or an admin token' }),
+      );
+      return;
+    }
     if (extra?.(req, res, path)) return;
     if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
     graphql(req, res).catch((err) => {
@@ -114,7 +146,10 @@ export async function listen({
       else res.end();
     });
   });
-  server.keepAliveTimeout = 5000;
+  server.requestTimeout = settings.requestTimeoutMs;
+  server.headersTimeout = settings.headersTimeoutMs;
+  server.keepAliveTimeout = settings.keepAliveTimeoutMs;
+  server.maxConnections = settings.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

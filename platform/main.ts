@@ -30,7 +30,7 @@ export async function runServiceProcess(name: ServiceName, migrations: Migration
     for (const set of migrations) await infra.database.migrate(set);
     const service = await create({ config, logger, db: infra.database.db, ...infra });
     disposer.use(() => service.stop());
-    const http = await listen({ graphql: service.graphql, stats: service.stats, port: config.ports[name], host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+    const http = await listen({ graphql: service.graphql, stats: service.stats, settings: config.http, opsVerifier: infra.verifier, port: config.ports[name], host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
     disposer.use(() => http.close());
     logger.info({ port: http.port, ...infra.describe }, `${name} service ready`);
   } catch (err) {

@@ -9,7 +9,9 @@ export function pageArgs<K>(first: number | null | undefined, after: string | nu
   if (after === null || after === undefined) return { limit, after: undefined };
   let key: unknown;
   try {
-    key = JSON.parse(Buffer.from(after, 'base64url').toString('utf8'));
+    const text = Buffer.from(after, 'base64url').toString('utf8');
+    // A NUL byte can never be part of a key (PostgreSQL text refuses it).
+    key = text.includes('\u0000') || text.includes('\\u0000') ? undefined : JSON.parse(text);
   } catch {
     key = undefined;
   }
@@ -28,3 +30,5 @@ export function connection<R, N>(rows: R[], limit: number, cursorKey: (row: R) =
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (v: unknown): v is string => typeof v === 'string' && uuidPattern.test(v);
+/** The canonical (lower-case) form of a UUID, or undefined if `v` is none: `…0A` and `…0a` are one id. */
+export const uuidOf = (v: unknown): string | undefined => (isUuid(v) ? v.toLowerCase() : undefined);

@@ -28,7 +28,7 @@ export async function startSubgraphForTest(migrations: MigrationSet[], create: (
   const transport = createMemoryTransport();
   const deps: ServiceDeps = { config, logger, database, db: database.db, transport, cache: createMemoryCache(), verifier: createTokenVerifier(policy) };
   const service = await create(deps);
-  const http = await listen({ graphql: service.graphql, port: 0, host: '127.0.0.1', onError: () => {} });
+  const http = await listen({ graphql: service.graphql, settings: config.http, port: 0, host: '127.0.0.1', onError: () => {} });
   const url = `http://127.0.0.1:${http.port}/graphql`;
   return {
     url,

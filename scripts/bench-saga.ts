@@ -49,6 +49,8 @@ const RATE = Number(values.rate ?? (mode === 'mixed' ? 10 : 50));
 const DURATION_S = Number(values.duration);
 const FINAL_STATUSES = `('COMPLETED','FAILED','CANCELLED')`;
 
+/** Sixteen customers stand in for thousands: their per-customer caps and rate limits are lifted. */
+const UNCAPPED = { ORDER_MAX_OPEN_PER_CUSTOMER: '1000000', ORDER_MAX_OPEN_UNITS_PER_CUSTOMER: '100000000' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const pct = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
@@ -173,7 +175,7 @@ async function main(): Promise<void> {
   // Production defaults, not the e2e suites' short intervals.
   const system = await startSystem('bench', {
     nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [],
-    env: { LOG_LEVEL: 'warn', KAFKA_PARTITIONS: '6', DATABASE_POOL_SIZE: '10', OUTBOX_POLL_MS: '250', SAGA_SWEEP_MS: '1000', SAGA_RETRY_BACKOFF_MS: '500', KAFKA_SESSION_TIMEOUT_MS: '10000' },
+    env: { LOG_LEVEL: 'warn', KAFKA_PARTITIONS: '6', DATABASE_POOL_SIZE: '10', OUTBOX_POLL_MS: '250', SAGA_SWEEP_MS: '1000', SAGA_RETRY_BACKOFF_MS: '500', KAFKA_SESSION_TIMEOUT_MS: '10000', ...UNCAPPED },
   });
   try {
     await run(system);

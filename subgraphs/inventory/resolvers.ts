@@ -3,7 +3,7 @@ import type { ReadModel } from '../../cache/read-model.ts';
 import type { Db } from '../../db/client.ts';
 import { forbidden, notFound } from '../../platform/errors.ts';
 import { formatCents } from '../../platform/money.ts';
-import { connection, isUuid, pageArgs } from '../../platform/pagination.ts';
+import { connection, pageArgs, uuidOf } from '../../platform/pagination.ts';
 import type { SubgraphContext } from '../../platform/subgraph.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { validateRestock } from './inventory.ts';
@@ -24,7 +24,8 @@ const revive = (p: ProductRow): ProductRow => ({ ...p, createdAt: new Date(p.cre
  */
 export const productLoader = (db: Db, views: ReadModel<ProductRow>) =>
   new DataLoader<string, ProductRow | null>(async (ids) => {
-    const valid = ids.filter(isUuid);
+    const keys = ids.map(uuidOf);
+    const valid = [...new Set(keys.filter((k): k is string => k !== undefined))];
     const cached = await views.getMany(valid);
     const found = new Map<string, ProductRow>();
     valid.forEach((id, i) => cached[i] && found.set(id, revive(cached[i]!)));
@@ -33,7 +34,7 @@ export const productLoader = (db: Db, views: ReadModel<ProductRow>) =>
       found.set(row.id, row);
       await views.put(row.id, row.updatedAt.getTime(), row);
     }
-    return ids.map((id) => found.get(id) ?? null);
+    return keys.map((key) => (key === undefined ? null : (found.get(key) ?? null)));
   });
 
 const isSkuKey = (v: unknown): v is { sku: string } => typeof v === 'object' && v !== null && typeof (v as { sku?: unknown }).sku === 'string';
@@ -52,7 +53,8 @@ export function inventoryResolvers(db: Db, views: ReadModel<ProductRow>): Resolv
       restockProduct: async (_, { productId, quantity }, ctx) => {
         if (!ctx.identity.isAdmin) throw forbidden('Only an admin may restock products');
         validateRestock(quantity);
-        const row = isUuid(productId) ? await restock(db, productId, quantity) : undefined;
+        const id = uuidOf(productId);
+        const row = id ? await restock(db, id, quantity) : undefined;
         if (!row) throw notFound(`No product ${productId}`);
         await views.evict([row.id]);
         return row;

@@ -1,6 +1,6 @@
 import { badInput } from '../../platform/errors.ts';
 import type { Cents } from '../../platform/money.ts';
-import { isUuid } from '../../platform/pagination.ts';
+import { uuidOf } from '../../platform/pagination.ts';
 
 export type OrderStatus = 'PENDING' | 'INVENTORY_CONFIRMED' | 'PAYMENT_CONFIRMED' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
@@ -10,6 +10,10 @@ export const isFinal = (status: OrderStatus) => FINAL_STATUSES.has(status);
 export const MAX_LINES = 50;
 export const MAX_QUANTITY = 1000;
 export const MAX_IDEMPOTENCY_KEY = 200;
+/** What a payment provider's token looks like: letters, digits, `_` and `-`, at most 128. */
+export const PAYMENT_TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+/** Printable text only: no control characters (PostgreSQL refuses NUL; none belongs in a key). */
+const PRINTABLE = /^[^\p{Cc}]+$/u;
 /** Every product is priced in this currency. */
 export const CURRENCY = 'USD';
 
@@ -30,19 +34,24 @@ export function validatePlaceOrder(input: PlaceOrderInput): Line[] {
   if (items.length === 0) throw badInput('An order needs at least one item', { field: 'items' });
   if (items.length > MAX_LINES) throw badInput(`An order may have at most ${MAX_LINES} lines`, { field: 'items' });
   const seen = new Set<string>();
-  items.forEach((item, i) => {
+  const lines = items.map((item, i) => {
     if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > MAX_QUANTITY) {
       throw badInput(`quantity must be between 1 and ${MAX_QUANTITY}`, { field: `items.${i}.quantity` });
     }
-    if (!isUuid(item.productId)) throw badInput(`Unknown product ${item.productId}`, { field: `items.${i}.productId` });
-    if (seen.has(item.productId)) throw badInput(`Product ${item.productId} appears twice`, { field: `items.${i}.productId` });
-    seen.add(item.productId);
+    const productId = uuidOf(item.productId);
+    if (!productId) throw badInput(`Unknown product ${JSON.stringify(item.productId.slice(0, 64))}`, { field: `items.${i}.productId` });
+    if (seen.has(productId)) throw badInput(`Product ${productId} appears twice`, { field: `items.${i}.productId` });
+    seen.add(productId);
+    return { productId, quantity: item.quantity };
   });
   if (paymentToken.trim() === '') throw badInput('paymentToken must not be empty', { field: 'paymentToken' });
-  if (idempotencyKey !== null && idempotencyKey !== undefined && (idempotencyKey === '' || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
-    throw badInput(`idempotencyKey must have 1 to ${MAX_IDEMPOTENCY_KEY} characters`, { field: 'idempotencyKey' });
+  if (!PAYMENT_TOKEN_PATTERN.test(paymentToken)) {
+    throw badInput('paymentToken must be 1 to 128 letters, digits, "_" or "-", as the payment provider issues it', { field: 'paymentToken' });
   }
-  return items.map(({ productId, quantity }) => ({ productId, quantity }));
+  if (idempotencyKey !== null && idempotencyKey !== undefined && (idempotencyKey === '' || idempotencyKey.length > MAX_IDEMPOTENCY_KEY || !PRINTABLE.test(idempotencyKey))) {
+    throw badInput(`idempotencyKey must have 1 to ${MAX_IDEMPOTENCY_KEY} printable characters`, { field: 'idempotencyKey' });
+  }
+  return lines;
 }
 
 export interface PricedLine extends Line {

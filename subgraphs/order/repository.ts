@@ -14,6 +14,16 @@ export const findByIdempotencyKey = async (db: Db, customerId: string, key: stri
 export const itemsOfOrders = (db: Db, orderIds: string[]): Promise<OrderItemRow[]> =>
   orderIds.length === 0 ? Promise.resolve([]) : db.select().from(orderItems).where(inArray(orderItems.orderId, orderIds)).orderBy(asc(orderItems.orderId), asc(orderItems.lineNo));
 
+/** How many orders a customer has running, and how many units they hold (see `orders_customer_open_idx`). */
+export async function openLoad(db: Db, customerId: string): Promise<{ orders: number; units: number }> {
+  const [row] = await db
+    .select({ orders: sql<number>`count(distinct ${orders.id})::int`, units: sql<number>`coalesce(sum(${orderItems.quantity}), 0)::int` })
+    .from(orders)
+    .innerJoin(orderItems, eq(orderItems.orderId, orders.id))
+    .where(and(eq(orders.customerId, customerId), sql`${orders.status} not in ('COMPLETED', 'FAILED', 'CANCELLED')`));
+  return { orders: Number(row?.orders ?? 0), units: Number(row?.units ?? 0) };
+}
+
 /** Stores the order and its lines; returns the lines as stored. */
 export async function insertOrder(tx: Db, order: typeof orders.$inferInsert, lines: PricedLine[]): Promise<OrderItemRow[]> {
   const items: OrderItemRow[] = lines.map((l, i) => ({ orderId: order.id, lineNo: i + 1, productId: l.productId, quantity: l.quantity, unitPriceCents: l.unitPriceCents }));

@@ -59,6 +59,9 @@ describe('order resolvers', () => {
     ['a quantity above 1000', input([{ productId: BOOK, quantity: 1001 }])],
     ['the same product twice', input([{ productId: BOOK, quantity: 1 }, { productId: BOOK, quantity: 1 }])],
     ['a product the catalog does not know', input([{ productId: '7a1c0e52-0000-4000-8000-00000000dead', quantity: 1 }])],
+    ['a payment token of 250 KB', input([{ productId: BOOK, quantity: 1 }], { paymentToken: 't'.repeat(250_000) })],
+    ['a payment token with spaces and quotes', input([{ productId: BOOK, quantity: 1 }], { paymentToken: "tok_visa' or 1=1" })],
+    ['an idempotency key with a NUL byte', input([{ productId: BOOK, quantity: 1 }], { idempotencyKey: 'k\u0000' })],
     ['more than 50 lines', input(Array.from({ length: 51 }, (_, i) => ({ productId: `7a1c0e52-0000-4000-8000-${String(i).padStart(12, '0')}`, quantity: 1 })))],
   ])('rejects %s with BAD_USER_INPUT and stores nothing', async (_name, variables) => {
     const before = commands.length;
@@ -67,6 +70,23 @@ describe('order resolvers', () => {
     expect(orders).toEqual([{ n: 0 }]);
     await new Promise((r) => setTimeout(r, 100));
     expect(commands.length).toBe(before);
+  });
+
+  it('accepts a product id in upper case as the product it names', async () => {
+    const res = await subgraph.request<Placed>(PLACE, input([{ productId: BOOK.toUpperCase(), quantity: 1 }]), 'ursula');
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.placeOrder.order.totalAmount).toBe('54.99');
+  });
+
+  it('refuses an idempotency key re-used for a different order, and writes nothing', async () => {
+    const first = await subgraph.request<Placed>(PLACE, input([{ productId: MUG, quantity: 1 }], { idempotencyKey: 'k-reuse' }), 'victor');
+    expect(first.errors).toBeUndefined();
+    const count = async () => rowsOf<{ n: number }>(await subgraph.deps.db.execute(sql`select count(*)::int as n from orders.orders where customer_id = 'victor'`))[0]!.n;
+    for (const other of [input([{ productId: MUG, quantity: 2 }], { idempotencyKey: 'k-reuse' }), input([{ productId: MUG, quantity: 1 }], { idempotencyKey: 'k-reuse', paymentToken: 'tok_mastercard' })]) {
+      const res = await subgraph.request<Placed>(PLACE, other, 'victor');
+      expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'idempotencyKey', reason: 'IDEMPOTENCY_KEY_REUSED' });
+    }
+    expect(await count()).toBe(1);
   });
 
   it('returns the same order for the same idempotency key from the same customer, and starts one saga', async () => {

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Db } from '../../db/client.ts';
 import { forbidden } from '../../platform/errors.ts';
 import { formatCents } from '../../platform/money.ts';
-import { connection, isUuid, pageArgs } from '../../platform/pagination.ts';
+import { connection, isUuid, pageArgs, uuidOf } from '../../platform/pagination.ts';
 import type { SubgraphContext } from '../../platform/subgraph.ts';
 import { sagaView, type SagaEngine, type SagaView } from '../../saga/engine.ts';
 import type { SagaRow } from '../../saga/tables.ts';
@@ -12,7 +12,7 @@ import type { Catalog } from './catalog.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { findOrder, itemsOfOrders, listOrders, type OrderCursor } from './repository.ts';
 import type { OrderItemRow, OrderRow } from './tables.ts';
-import { cancelOrder, placeOrder, retrySaga } from './workflow.ts';
+import { cancelOrder, placeOrder, retrySaga, type OpenOrderCaps } from './workflow.ts';
 import type { Admission } from '../../saga/admission.ts';
 
 export interface OrderContext extends SubgraphContext {
@@ -77,6 +77,7 @@ export function orderResolvers({
   catalog,
   engine,
   admission,
+  caps,
   views,
   afterCommit,
 }: {
@@ -84,11 +85,13 @@ export function orderResolvers({
   catalog: Catalog;
   engine: SagaEngine<OrderSagaData>;
   admission: Admission;
+  caps: OpenOrderCaps;
   views: ReadModel<OrderView>;
   afterCommit: () => void;
 }): Resolvers {
   const readable = async (id: string, ctx: OrderContext) => {
-    const order = isUuid(id) ? await loadOrderView(db, views, ctx, id) : undefined;
+    const key = uuidOf(id);
+    const order = key ? await loadOrderView(db, views, ctx, key) : undefined;
     if (!order) return null;
     if (!mayRead(ctx, order)) throw forbidden('This order belongs to another customer');
     return order;
@@ -109,7 +112,7 @@ export function orderResolvers({
     },
     Mutation: {
       placeOrder: async (_, { input }, ctx) => {
-        const placed = await placeOrder({ db, catalog, engine, admission }, ctx.identity, input, ctx);
+        const placed = await placeOrder({ db, catalog, engine, admission, caps }, ctx.identity, input, ctx);
         if (placed.created) {
           afterCommit();
           // The answer's lines and saga are what was just stored: no need to read them back.

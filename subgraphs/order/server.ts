@@ -50,6 +50,7 @@ export async function createOrderService(deps: ServiceDeps): Promise<Service> {
         db,
         engine,
         admission,
+        caps: config.openOrders,
         catalog: createLocalCatalog(db),
         views,
         afterCommit: () => {

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, index, integer, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { messagingTables } from '../../messaging/tables.ts';
 import type { OrderStatus } from './order.ts';
@@ -14,6 +15,8 @@ export const orders = ordersSchema.table(
     currency: text('currency').notNull(),
     failureReason: text('failure_reason'),
     idempotencyKey: text('idempotency_key'),
+    /** What the request asked for (items, payment token), hashed: a key re-used for another request is refused. */
+    requestHash: text('request_hash'),
     /** Bumped with every status change; subscribers see strictly increasing versions. */
     version: integer('version').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
@@ -23,6 +26,10 @@ export const orders = ordersSchema.table(
     uniqueIndex('orders_customer_idempotency_idx').on(t.customerId, t.idempotencyKey),
     index('orders_customer_created_idx').on(t.customerId, t.createdAt.desc(), t.id.desc()),
     index('orders_created_idx').on(t.createdAt.desc(), t.id.desc()),
+    // A customer's orders still running: what the cap on open orders and units counts.
+    index('orders_customer_open_idx')
+      .on(t.customerId)
+      .where(sql`${t.status} not in ('COMPLETED', 'FAILED', 'CANCELLED')`),
   ],
 );
 

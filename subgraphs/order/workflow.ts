@@ -1,17 +1,17 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import { createEnvelope, type Causation } from '../../messaging/envelope.ts';
 import { batchingOutbox, writeOutbox } from '../../messaging/outbox.ts';
 import type { Identity } from '../../platform/auth.ts';
-import { badInput, forbidden, notFound, serviceUnavailable } from '../../platform/errors.ts';
+import { badInput, DomainError, ErrorCode, forbidden, notFound, serviceUnavailable } from '../../platform/errors.ts';
 import type { Admission } from '../../saga/admission.ts';
-import { isUuid } from '../../platform/pagination.ts';
+import { uuidOf } from '../../platform/pagination.ts';
 import { formatCents } from '../../platform/money.ts';
 import { createSagaEngine, type SagaEngine, type SagaView } from '../../saga/engine.ts';
 import { orderSaga, orderStatusAfter, type OrderSagaData } from '../../saga/order-saga.ts';
 import type { Catalog } from './catalog.ts';
 import { CURRENCY, isFinal, priceLines, validatePlaceOrder, type OrderStatus, type PlaceOrderInput } from './order.ts';
-import { findByIdempotencyKey, findOrder, insertOrder, lockOrder, moveStatus } from './repository.ts';
+import { findByIdempotencyKey, findOrder, insertOrder, lockOrder, moveStatus, openLoad } from './repository.ts';
 import { outbox, type OrderItemRow, type OrderRow } from './tables.ts';
 
 /**
@@ -56,6 +56,26 @@ const isUniqueViolation = (err: unknown): boolean => {
   return false;
 };
 
+/** What one customer may have running at once, so that nobody holds the stock of everyone else. */
+export interface OpenOrderCaps {
+  maxOpenOrders: number;
+  maxOpenUnits: number;
+}
+
+/** What a placement asked for, hashed: the same idempotency key must come with the same request. */
+const requestHashOf = (lines: { productId: string; quantity: number }[], paymentToken: string) =>
+  createHash('sha256')
+    .update(JSON.stringify([[...lines].sort((a, b) => a.productId.localeCompare(b.productId)).map((l) => [l.productId, l.quantity]), paymentToken]))
+    .digest('base64url');
+
+/** The order a known key answers, if the request is the one the key was first used for. */
+function replayOf(existing: OrderRow, requestHash: string): { order: OrderRow; created: false } {
+  if (existing.requestHash !== null && existing.requestHash !== requestHash) {
+    throw badInput('This idempotency key was used for a different order; a new order needs a new key', { field: 'idempotencyKey', reason: 'IDEMPOTENCY_KEY_REUSED' });
+  }
+  return { order: existing, created: false };
+}
+
 /**
  * Validates, prices and stores the order as PENDING, and starts its saga, all in one transaction.
  * The same idempotency key from the same customer returns the order it first created. When the
@@ -63,16 +83,26 @@ const isUniqueViolation = (err: unknown): boolean => {
  * anything is written (a known key still answers its order).
  */
 export async function placeOrder(
-  { db, catalog, engine, admission }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData>; admission?: Admission },
+  { db, catalog, engine, admission, caps }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData>; admission?: Admission; caps?: OpenOrderCaps },
   identity: Identity,
   input: PlaceOrderInput,
   request: { correlationId: string },
 ): Promise<{ order: OrderRow; created: false } | { order: OrderRow; created: true; items: OrderItemRow[]; saga: SagaView<OrderSagaData> }> {
   const lines = validatePlaceOrder(input);
   const key = input.idempotencyKey ?? null;
-  if (key) {
-    const existing = await findByIdempotencyKey(db, identity.customerId, key);
-    if (existing) return { order: existing, created: false };
+  const requestHash = requestHashOf(lines, input.paymentToken);
+  const capped = caps && !identity.isAdmin;
+  // One round trip for both reads.
+  const [existing, load] = await Promise.all([key ? findByIdempotencyKey(db, identity.customerId, key) : undefined, capped ? openLoad(db, identity.customerId) : undefined]);
+  if (existing) return replayOf(existing, requestHash);
+  if (caps && load) {
+    const units = lines.reduce((sum, l) => sum + l.quantity, 0);
+    if (load.orders >= caps.maxOpenOrders || load.units + units > caps.maxOpenUnits) {
+      throw new DomainError(ErrorCode.RateLimited, `A customer may have at most ${caps.maxOpenOrders} orders and ${caps.maxOpenUnits} units in progress; retry when one has finished`, {
+        retryAfterMs: 5000,
+        limit: 'openOrders',
+      });
+    }
   }
   const verdict = admission?.check();
   if (verdict && !verdict.admit) {
@@ -88,6 +118,7 @@ export async function placeOrder(
     currency: CURRENCY,
     failureReason: null,
     idempotencyKey: key,
+    requestHash,
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -116,8 +147,8 @@ export async function placeOrder(
   } catch (err) {
     // Two requests with one key raced: the loser returns the winner's order.
     if (key && isUniqueViolation(err)) {
-      const existing = await findByIdempotencyKey(db, identity.customerId, key);
-      if (existing) return { order: existing, created: false };
+      const winner = await findByIdempotencyKey(db, identity.customerId, key);
+      if (winner) return replayOf(winner, requestHash);
     }
     throw err;
   }
@@ -125,7 +156,8 @@ export async function placeOrder(
 
 /** An order the caller may act on: their own, or any for an admin. */
 async function ownOrder(db: Db, identity: Identity, id: string): Promise<OrderRow> {
-  const order = isUuid(id) ? await findOrder(db, id) : undefined;
+  const key = uuidOf(id);
+  const order = key ? await findOrder(db, key) : undefined;
   if (!order) throw notFound(`No order ${id}`);
   if (!identity.isAdmin && order.customerId !== identity.customerId) throw forbidden('This order belongs to another customer');
   return order;

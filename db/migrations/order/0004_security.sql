@@ -1,0 +1,2 @@
+ALTER TABLE "orders"."orders" ADD COLUMN "request_hash" text;--> statement-breakpoint
+CREATE INDEX "orders_customer_open_idx" ON "orders"."orders" USING btree ("customer_id") WHERE "orders"."orders"."status" not in ('COMPLETED', 'FAILED', 'CANCELLED');
