@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '../client/index.ts';
 import { openPglite } from '../db/client.ts';
@@ -80,5 +81,30 @@ describe('the gateway', () => {
   it('lets every operation of the SDK through the default limits', async () => {
     const res = await post('{ orders(first: 100) { edges { node { items { product { sku } } payment { status } saga { steps { name } } } } pageInfo { hasNextPage } } }');
     expect(res.errors).toBeUndefined();
+  });
+
+  /** Posts a raw GraphQL-over-HTTP body; answers the status and the errors. */
+  const raw = async (body: unknown) => {
+    const res = await fetch(system.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    return { status: res.status, errors: ((await res.json()) as { errors?: { message: string; extensions?: Record<string, unknown> }[] }).errors };
+  };
+
+  it('tells a client of automatic persisted queries to send the query in full, then answers by hash', async () => {
+    const query = '{ products(first: 1) { edges { node { sku } } } }';
+    const sha256Hash = createHash('sha256').update(query).digest('hex');
+    const miss = await raw({ extensions: { persistedQuery: { version: 1, sha256Hash } } });
+    expect(miss.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect((await raw({ query, extensions: { persistedQuery: { version: 1, sha256Hash } } })).errors).toBeUndefined();
+    expect((await raw({ extensions: { persistedQuery: { version: 1, sha256Hash } } })).errors).toBeUndefined();
+  });
+
+  it.each([
+    ['a subscription over HTTP', { query: 'subscription { orderStatusChanged(orderId: "x") { status } }' }, 'BAD_REQUEST'],
+    ['two operations without an operation name', { query: 'query A { products(first: 1) { edges { node { id } } } } query B { products(first: 1) { edges { node { sku } } } }' }, 'OPERATION_RESOLUTION_FAILURE'],
+    ['an operation name the document lacks', { query: 'query A { products(first: 1) { edges { node { id } } } }', operationName: 'B' }, 'OPERATION_RESOLUTION_FAILURE'],
+  ])('answers %s as the client\'s mistake, 400 with its code', async (_what, body, code) => {
+    const res = await raw(body);
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.extensions?.code).toBe(code);
   });
 });
