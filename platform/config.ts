@@ -6,8 +6,10 @@ import type { HttpSettings } from './http.ts';
 
 /** The secret `npm start` signs its demo tokens with: public, so never accepted outside development and tests. */
 export const DEVELOPMENT_JWT_SECRET = 'sagaway-development-secret-change-me';
+/** The development key that seals payment tokens: public too. */
+export const DEVELOPMENT_PAYMENT_TOKEN_KEY = 'sagaway-development-payment-token-key';
 /** Secrets that are public (in this repository's history or docs) and so refused where it matters. */
-const KNOWN_SECRETS = new Set([DEVELOPMENT_JWT_SECRET, 'change-me', 'secret', 'changeme']);
+const KNOWN_SECRETS = new Set([DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PAYMENT_TOKEN_KEY, 'change-me', 'secret', 'changeme']);
 /** The shortest secret accepted in production. */
 export const MIN_PRODUCTION_SECRET = 32;
 
@@ -85,6 +87,14 @@ const envSchema = z.object({
     .transform((v) => (v === '' ? undefined : v))
     .refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   JWT_JWKS_URL: optionalUrl(['https://', 'http://']),
+  PAYMENT_TOKEN_KEY: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
+  PAYMENT_TOKEN_PREVIOUS_KEYS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((k) => k.trim()).filter(Boolean) : [])),
   JWT_ISSUER: z.string().min(1).default('sagaway'),
   JWT_AUDIENCE: z.string().min(1).default('sagaway-api'),
   JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(86_400),
@@ -143,6 +153,8 @@ const checkedSchema = envSchema.superRefine((e, ctx) => {
   // A JWKS URL alone is enough for user tokens; a secret, if given, must still be a real one.
   const jwt = secretProblem(e.JWT_SECRET, { required: e.JWT_JWKS_URL === undefined });
   if (jwt) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: e.JWT_JWKS_URL === undefined ? `${jwt} (or set JWT_JWKS_URL)` : jwt });
+  const sealing = secretProblem(e.PAYMENT_TOKEN_KEY);
+  if (sealing) ctx.addIssue({ code: 'custom', path: ['PAYMENT_TOKEN_KEY'], message: sealing });
 });
 
 export type ServiceName = 'order' | 'inventory' | 'payment';
@@ -185,6 +197,8 @@ export interface Config {
   };
   /** What a user's bearer token must satisfy. */
   auth: TokenPolicy;
+  /** Keys that seal payment tokens on their way from the order to the payment service; the first seals. */
+  paymentTokenKeys: string[];
   dataDir: string;
   outboxPollMs: number;
   /** Published outbox rows are deleted after this long. */
@@ -286,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       audience: e.JWT_AUDIENCE,
       maxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS,
     },
+    paymentTokenKeys: [e.PAYMENT_TOKEN_KEY ?? DEVELOPMENT_PAYMENT_TOKEN_KEY, ...e.PAYMENT_TOKEN_PREVIOUS_KEYS],
     dataDir: e.DATA_DIR,
     outboxPollMs: e.OUTBOX_POLL_MS,
     outboxRetentionHours: e.OUTBOX_RETENTION_HOURS,

@@ -51,6 +51,10 @@ describe('order resolvers', () => {
     expect(envelope.type).toBe('ReserveInventory');
     expect(envelope.payload).toMatchObject({ orderId: order.id, lines: [{ productId: BOOK, quantity: 2 }, { productId: MUG, quantity: 1 }] });
     expect(envelope.correlationId).toBeTruthy();
+    // The payment token is kept only sealed to its order: not readable in the saga's row.
+    const [saga] = rowsOf<{ data: { paymentToken: string } }>(await subgraph.deps.db.execute(sql`select data from saga.instances where correlation_id = ${order.id}`));
+    expect(saga!.data.paymentToken).toMatch(/^sealed\.v1\./);
+    expect(JSON.stringify(saga)).not.toContain('tok_visa');
   });
 
   it.each([

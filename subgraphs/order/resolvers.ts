@@ -13,6 +13,7 @@ import type { Resolvers } from './generated/resolvers.ts';
 import { findOrder, itemsOfOrders, listOrders, type OrderCursor } from './repository.ts';
 import type { OrderItemRow, OrderRow } from './tables.ts';
 import { cancelOrder, placeOrder, retrySaga, type OpenOrderCaps } from './workflow.ts';
+import type { Sealer } from '../../platform/sealing.ts';
 import type { Admission } from '../../saga/admission.ts';
 
 export interface OrderContext extends SubgraphContext {
@@ -78,6 +79,7 @@ export function orderResolvers({
   engine,
   admission,
   caps,
+  sealer,
   views,
   afterCommit,
 }: {
@@ -86,6 +88,7 @@ export function orderResolvers({
   engine: SagaEngine<OrderSagaData>;
   admission: Admission;
   caps: OpenOrderCaps;
+  sealer: Sealer;
   views: ReadModel<OrderView>;
   afterCommit: () => void;
 }): Resolvers {
@@ -112,7 +115,7 @@ export function orderResolvers({
     },
     Mutation: {
       placeOrder: async (_, { input }, ctx) => {
-        const placed = await placeOrder({ db, catalog, engine, admission, caps }, ctx.identity, input, ctx);
+        const placed = await placeOrder({ db, catalog, engine, admission, caps, sealer }, ctx.identity, input, ctx);
         if (placed.created) {
           afterCommit();
           // The answer's lines and saga are what was just stored: no need to read them back.

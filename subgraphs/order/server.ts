@@ -13,6 +13,7 @@ import { itemsOfOrders, listOrders } from './repository.ts';
 import { every } from '../../platform/interval.ts';
 import { inbox, outbox } from './tables.ts';
 import { createOrderSagaEngine } from './workflow.ts';
+import { createSealer } from '../../platform/sealing.ts';
 import { createAdmission } from '../../saga/admission.ts';
 
 export const orderTypeDefs = readSchema(new URL('./schema.graphql', import.meta.url));
@@ -51,6 +52,7 @@ export async function createOrderService(deps: ServiceDeps): Promise<Service> {
         engine,
         admission,
         caps: config.openOrders,
+        sealer: createSealer(config.paymentTokenKeys),
         catalog: createLocalCatalog(db),
         views,
         afterCommit: () => {

@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import { createEnvelope, type Causation } from '../../messaging/envelope.ts';
 import { batchingOutbox, writeOutbox } from '../../messaging/outbox.ts';
 import type { Identity } from '../../platform/auth.ts';
 import { badInput, DomainError, ErrorCode, forbidden, notFound, serviceUnavailable } from '../../platform/errors.ts';
 import type { Admission } from '../../saga/admission.ts';
+import type { Sealer } from '../../platform/sealing.ts';
 import { uuidOf } from '../../platform/pagination.ts';
 import { formatCents } from '../../platform/money.ts';
 import { createSagaEngine, type SagaEngine, type SagaView } from '../../saga/engine.ts';
@@ -62,11 +63,12 @@ export interface OpenOrderCaps {
   maxOpenUnits: number;
 }
 
-/** What a placement asked for, hashed: the same idempotency key must come with the same request. */
-const requestHashOf = (lines: { productId: string; quantity: number }[], paymentToken: string) =>
-  createHash('sha256')
-    .update(JSON.stringify([[...lines].sort((a, b) => a.productId.localeCompare(b.productId)).map((l) => [l.productId, l.quantity]), paymentToken]))
-    .digest('base64url');
+/**
+ * What a placement asked for, as a keyed digest (the payment token is in it, and a plain hash of a
+ * guessable token could be reversed): the same idempotency key must come with the same request.
+ */
+const requestHashOf = (sealer: Sealer, lines: { productId: string; quantity: number }[], paymentToken: string) =>
+  sealer.digest(JSON.stringify([[...lines].sort((a, b) => a.productId.localeCompare(b.productId)).map((l) => [l.productId, l.quantity]), paymentToken]));
 
 /** The order a known key answers, if the request is the one the key was first used for. */
 function replayOf(existing: OrderRow, requestHash: string): { order: OrderRow; created: false } {
@@ -83,14 +85,14 @@ function replayOf(existing: OrderRow, requestHash: string): { order: OrderRow; c
  * anything is written (a known key still answers its order).
  */
 export async function placeOrder(
-  { db, catalog, engine, admission, caps }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData>; admission?: Admission; caps?: OpenOrderCaps },
+  { db, catalog, engine, admission, caps, sealer }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData>; admission?: Admission; caps?: OpenOrderCaps; sealer: Sealer },
   identity: Identity,
   input: PlaceOrderInput,
   request: { correlationId: string },
 ): Promise<{ order: OrderRow; created: false } | { order: OrderRow; created: true; items: OrderItemRow[]; saga: SagaView<OrderSagaData> }> {
   const lines = validatePlaceOrder(input);
   const key = input.idempotencyKey ?? null;
-  const requestHash = requestHashOf(lines, input.paymentToken);
+  const requestHash = requestHashOf(sealer, lines, input.paymentToken);
   const capped = caps && !identity.isAdmin;
   // One round trip for both reads.
   const [existing, load] = await Promise.all([key ? findByIdempotencyKey(db, identity.customerId, key) : undefined, capped ? openLoad(db, identity.customerId) : undefined]);
@@ -135,7 +137,7 @@ export async function placeOrder(
           {
             id: randomUUID(),
             correlationId: row.id,
-            data: { orderId: row.id, customerId: row.customerId, lines: priced.lines.map(({ productId, quantity }) => ({ productId, quantity })), amount: formatCents(row.totalCents), currency: row.currency, paymentToken: input.paymentToken },
+            data: { orderId: row.id, customerId: row.customerId, lines: priced.lines.map(({ productId, quantity }) => ({ productId, quantity })), amount: formatCents(row.totalCents), currency: row.currency, paymentToken: sealer.seal(input.paymentToken, row.id) },
           },
           causation,
         );

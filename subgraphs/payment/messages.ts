@@ -1,6 +1,7 @@
 import type { Handlers } from '../../messaging/inbox.ts';
 import { replyToSaga, succeeded } from '../../messaging/participant.ts';
 import type { Faults } from '../../platform/faults.ts';
+import { isSealed, type Sealer } from '../../platform/sealing.ts';
 import { parseCents } from '../../platform/money.ts';
 import { chargeOutcome, type ChargeResult } from './payment.ts';
 import type { PaymentProvider } from './provider.ts';
@@ -13,14 +14,17 @@ import type { Db } from '../../db/client.ts';
  * provider call must not hold a transaction open) with the saga's idempotency key, so however
  * often a command is delivered the provider charges once; the stored payment then answers the saga.
  */
-export function paymentHandlers({ db, provider, faults }: { db: Db; provider: PaymentProvider; faults: Faults }): Handlers {
+export function paymentHandlers({ db, provider, faults, sealer }: { db: Db; provider: PaymentProvider; faults: Faults; sealer: Sealer }): Handlers {
   return {
     ChargePayment: {
       // The provider answers a key it has seen with its first answer and charges nothing, so a
       // redelivered command may ask it again; `handle` then answers from the stored payment.
       async prepare(command): Promise<ChargeResult> {
         const { orderId, paymentToken, amount, idempotencyKey } = command.payload;
-        return provider.charge({ idempotencyKey, orderId, paymentToken, amountCents: parseCents(amount) });
+        // The token travels sealed to its order; one that does not open is dead-lettered (SealError
+        // is not retriable). A plain token is one sealed by nobody: from before sealing existed.
+        const token = isSealed(paymentToken) ? sealer.open(paymentToken, orderId) : paymentToken;
+        return provider.charge({ idempotencyKey, orderId, paymentToken: token, amountCents: parseCents(amount) });
       },
       async handle(command, tx, result: ChargeResult) {
         const { orderId, customerId, amount, currency, idempotencyKey } = command.payload;
