@@ -4,6 +4,7 @@ import { CircuitState } from 'cockatiel';
 import { GraphQLError } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../platform/logger.ts';
+import { GATEWAY_SIGNATURE_HEADER, gatewayRequestVerifier } from '../platform/gateway-identity.ts';
 import { subgraphFetcher } from './resilience.ts';
 
 /** A stand-in subgraph on a real socket: each request is answered by the next behaviour in line. */
@@ -38,10 +39,31 @@ async function deadUrl(): Promise<string> {
 
 const read = { method: 'POST', body: JSON.stringify({ query: 'query { _entities { __typename } }' }) };
 const write = { method: 'POST', body: JSON.stringify({ query: 'mutation { placeOrder { id } }' }) };
-const options = { name: 'order', timeoutMs: 2000, breaker: { failures: 3, halfOpenMs: 300 }, logger: createLogger('silent') };
+const GATEWAY_SECRET = 'resilience-test-gateway-secret-0123456789';
+const options = { name: 'order', timeoutMs: 2000, breaker: { failures: 3, halfOpenMs: 300 }, logger: createLogger('silent'), gatewaySecret: GATEWAY_SECRET };
 const codeOf = (err: unknown) => (err instanceof GraphQLError ? err.extensions.code : String(err));
 
 describe('calling a subgraph', () => {
+  it('signs every request, body and bearer token, so that the subgraph knows it is the gateway', async () => {
+    const verdicts: (string | undefined)[] = [];
+    const verify = gatewayRequestVerifier(GATEWAY_SECRET);
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        verdicts.push(verify(req.headers[GATEWAY_SIGNATURE_HEADER] as string | undefined, body, req.headers.authorization ?? ''));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"data":{}}');
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { fetch } = subgraphFetcher({ ...options, urls: [`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`] });
+    await fetch('', { ...read, headers: { authorization: 'Bearer t' } });
+    await fetch('', read);
+    expect(verdicts).toEqual([undefined, undefined]);
+  });
+
   it('answers SERVICE_UNAVAILABLE with a retry delay when no replica takes the connection', async () => {
     const { fetch } = subgraphFetcher({ ...options, urls: [await deadUrl()] });
     const err = await fetch('', write).catch((e: unknown) => e);

@@ -3,6 +3,7 @@ import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, typ
 import { GraphQLError } from 'graphql';
 import { ErrorCode, hasErrorCode } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
+import { GATEWAY_SIGNATURE_HEADER, signGatewayRequest } from '../platform/gateway-identity.ts';
 
 /** A subgraph that answered nothing usable: refused, reset, timed out, or a proxy's 502/503/504. */
 class SubgraphUnreachable extends Error {
@@ -40,6 +41,8 @@ export interface SubgraphFetcherOptions {
   breaker: { failures: number; halfOpenMs: number };
   /** Extra attempts of a read after a network failure (never of a mutation). */
   readRetries?: number;
+  /** Signs every request as the gateway's (see platform/gateway-identity.ts). */
+  gatewaySecret: string;
   logger: Logger;
 }
 
@@ -54,7 +57,7 @@ export interface SubgraphFetcherOptions {
  * - whatever is unreachable answers SERVICE_UNAVAILABLE with `retryAfterMs`, not a masked 500.
  * A subgraph that hangs must not hang the client: after `timeoutMs` the call fails.
  */
-export function subgraphFetcher({ name, urls, timeoutMs, breaker, readRetries = 2, logger }: SubgraphFetcherOptions): { fetch: typeof fetch; policy: CircuitBreakerPolicy } {
+export function subgraphFetcher({ name, urls, timeoutMs, breaker, readRetries = 2, logger, gatewaySecret }: SubgraphFetcherOptions): { fetch: typeof fetch; policy: CircuitBreakerPolicy } {
   const policy = circuitBreaker(
     handleWhen((err) => err instanceof SubgraphUnreachable),
     { halfOpenAfter: breaker.halfOpenMs, breaker: new ConsecutiveBreaker(breaker.failures) },
@@ -69,7 +72,10 @@ export function subgraphFetcher({ name, urls, timeoutMs, breaker, readRetries = 
     let lastError: unknown;
     for (let i = 0; i < urls.length; i++) {
       try {
-        const response = await fetch(urls[(start + i) % urls.length]!, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+        // Signed per attempt: a signature is accepted once.
+        const headers = new Headers(init?.headers as ConstructorParameters<typeof Headers>[0]);
+        headers.set(GATEWAY_SIGNATURE_HEADER, signGatewayRequest(gatewaySecret, String(init?.body ?? ''), headers.get('authorization') ?? ''));
+        const response = await fetch(urls[(start + i) % urls.length]!, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
         if (response.status === 502 || response.status === 503 || response.status === 504) throw new SubgraphUnreachable(`${name} answered HTTP ${response.status}`, false);
         return response;
       } catch (err) {

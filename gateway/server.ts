@@ -78,7 +78,7 @@ export async function createGateway({ config, verifier, logger, transport, cache
     supergraphSdl: readFileSync(supergraphPath, 'utf8'),
     buildService: ({ name }) => {
       const urls = config.subgraphUrls[name as ServiceName].split(',').map((u) => u.trim());
-      const { fetch } = subgraphFetcher({ name, urls, timeoutMs: config.subgraphTimeoutMs, breaker: config.breaker, logger: logger.child({ service: 'gateway' }) });
+      const { fetch } = subgraphFetcher({ name, urls, timeoutMs: config.subgraphTimeoutMs, breaker: config.breaker, gatewaySecret: config.gatewaySecret, logger: logger.child({ service: 'gateway' }) });
       return new ForwardingDataSource({ url: urls[0]!, fetcher: fetch });
     },
     logger: logger.child({ service: 'gateway' }),

@@ -25,7 +25,7 @@ describe('configuration', () => {
   });
 
   it('reads the real services and derives subgraph URLs from ports', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', KAFKA_BROKERS: 'a:9092, b:9093', REDIS_URL: 'redis://127.0.0.1:6379', INVENTORY_PORT: '5002', JWT_SECRET: PRODUCTION_SECRET, PAYMENT_TOKEN_KEY: PRODUCTION_SECRET.toUpperCase() });
+    const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', KAFKA_BROKERS: 'a:9092, b:9093', REDIS_URL: 'redis://127.0.0.1:6379', INVENTORY_PORT: '5002', JWT_SECRET: PRODUCTION_SECRET, PAYMENT_TOKEN_KEY: PRODUCTION_SECRET.toUpperCase(), GATEWAY_SECRET: PRODUCTION_SECRET.replaceAll('a', 'g') });
     expect(config.kafka.brokers).toEqual(['a:9092', 'b:9093']);
     expect(config.subgraphUrls.inventory).toBe('http://127.0.0.1:5002/graphql');
   });
@@ -60,11 +60,13 @@ describe('configuration', () => {
     // The secret itself is never echoed.
     expect(problem({ ...real, JWT_SECRET: 'only-twenty-characters' })).not.toContain('only-twenty');
     expect(problem({ NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET })).toMatch(/PAYMENT_TOKEN_KEY: is required in production/);
-    expect(problem({ NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET, PAYMENT_TOKEN_KEY: PRODUCTION_SECRET.toUpperCase() })).toBe('');
+    expect(problem({ NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET, PAYMENT_TOKEN_KEY: PRODUCTION_SECRET.toUpperCase() })).toMatch(/GATEWAY_SECRET: is required in production/);
+    expect(problem({ NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET, GATEWAY_SECRET: PRODUCTION_SECRET })).toMatch(/GATEWAY_SECRET: must differ from JWT_SECRET/);
+    expect(problem({ NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET, PAYMENT_TOKEN_KEY: PRODUCTION_SECRET.toUpperCase(), GATEWAY_SECRET: PRODUCTION_SECRET.replaceAll('a', 'g') })).toBe('');
   });
 
   it('accepts an identity provider\'s JWKS instead of a secret in production', () => {
-    const config = loadConfig({ NODE_ENV: 'production', PAYMENT_TOKEN_KEY: PRODUCTION_SECRET, JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json', JWT_ISSUER: 'https://idp.example/' });
+    const config = loadConfig({ NODE_ENV: 'production', PAYMENT_TOKEN_KEY: PRODUCTION_SECRET, GATEWAY_SECRET: PRODUCTION_SECRET.toUpperCase(), JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json', JWT_ISSUER: 'https://idp.example/' });
     expect(config.auth).toMatchObject({ secret: undefined, jwksUrl: 'https://idp.example/.well-known/jwks.json', issuer: 'https://idp.example/', audience: 'sagaway-api' });
   });
 });

@@ -8,8 +8,10 @@ import type { HttpSettings } from './http.ts';
 export const DEVELOPMENT_JWT_SECRET = 'sagaway-development-secret-change-me';
 /** The development key that seals payment tokens: public too. */
 export const DEVELOPMENT_PAYMENT_TOKEN_KEY = 'sagaway-development-payment-token-key';
+/** The development secret the gateway signs its subgraph requests with: public too. */
+export const DEVELOPMENT_GATEWAY_SECRET = 'sagaway-development-gateway-secret';
 /** Secrets that are public (in this repository's history or docs) and so refused where it matters. */
-const KNOWN_SECRETS = new Set([DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PAYMENT_TOKEN_KEY, 'change-me', 'secret', 'changeme']);
+const KNOWN_SECRETS = new Set([DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PAYMENT_TOKEN_KEY, DEVELOPMENT_GATEWAY_SECRET, 'change-me', 'secret', 'changeme']);
 /** The shortest secret accepted in production. */
 export const MIN_PRODUCTION_SECRET = 32;
 
@@ -87,6 +89,10 @@ const envSchema = z.object({
     .transform((v) => (v === '' ? undefined : v))
     .refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   JWT_JWKS_URL: optionalUrl(['https://', 'http://']),
+  GATEWAY_SECRET: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
   PAYMENT_TOKEN_KEY: z
     .string()
     .optional()
@@ -153,6 +159,8 @@ const checkedSchema = envSchema.superRefine((e, ctx) => {
   // A JWKS URL alone is enough for user tokens; a secret, if given, must still be a real one.
   const jwt = secretProblem(e.JWT_SECRET, { required: e.JWT_JWKS_URL === undefined });
   if (jwt) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: e.JWT_JWKS_URL === undefined ? `${jwt} (or set JWT_JWKS_URL)` : jwt });
+  const gateway = secretProblem(e.GATEWAY_SECRET) ?? (e.GATEWAY_SECRET === e.JWT_SECRET ? 'must differ from JWT_SECRET' : undefined);
+  if (gateway) ctx.addIssue({ code: 'custom', path: ['GATEWAY_SECRET'], message: gateway });
   const sealing = secretProblem(e.PAYMENT_TOKEN_KEY);
   if (sealing) ctx.addIssue({ code: 'custom', path: ['PAYMENT_TOKEN_KEY'], message: sealing });
 });
@@ -197,6 +205,8 @@ export interface Config {
   };
   /** What a user's bearer token must satisfy. */
   auth: TokenPolicy;
+  /** What the gateway signs its requests to subgraphs with; subgraphs answer nobody else. */
+  gatewaySecret: string;
   /** Keys that seal payment tokens on their way from the order to the payment service; the first seals. */
   paymentTokenKeys: string[];
   dataDir: string;
@@ -300,6 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       audience: e.JWT_AUDIENCE,
       maxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS,
     },
+    gatewaySecret: e.GATEWAY_SECRET ?? DEVELOPMENT_GATEWAY_SECRET,
     paymentTokenKeys: [e.PAYMENT_TOKEN_KEY ?? DEVELOPMENT_PAYMENT_TOKEN_KEY, ...e.PAYMENT_TOKEN_PREVIOUS_KEYS],
     dataDir: e.DATA_DIR,
     outboxPollMs: e.OUTBOX_POLL_MS,

@@ -36,7 +36,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 export function graphqlHandler<C extends BaseContext>(
   server: ApolloServer<C>,
   context: (req: IncomingMessage) => Promise<C>,
-  { maxBodyBytes = 1_000_000 }: { maxBodyBytes?: number } = {},
+  {
+    maxBodyBytes = 1_000_000,
+    admit,
+  }: {
+    maxBodyBytes?: number;
+    /** Refuses a request before it is parsed: answers why, or undefined to let it through. */
+    admit?: (req: IncomingMessage, body: string) => string | undefined;
+  } = {},
 ): RequestHandler {
   return async (req, res) => {
     let text: string;
@@ -45,6 +52,11 @@ export function graphqlHandler<C extends BaseContext>(
     } catch (err) {
       if (!(err instanceof BodyTooLargeError)) throw err;
       sendJson(res, 413, { errors: [{ message: `Request body exceeds ${maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] });
+      return;
+    }
+    const refusal = admit?.(req, text);
+    if (refusal) {
+      sendJson(res, 403, { errors: [{ message: refusal, extensions: { code: 'FORBIDDEN' } }] });
       return;
     }
     const headers = new HeaderMap();

@@ -57,7 +57,14 @@ export async function createSubgraphService<C extends SubgraphContext>(
     beforeBatch,
     retention: { outboxMs: config.outboxRetentionHours * 3_600_000, inboxMs: config.inboxRetentionHours * 3_600_000 },
   });
-  const { handler, apollo } = await createSubgraph({ typeDefs, resolvers: resolvers(messaging.relay), verifier, extendContext, logger: logger.child({ service: name }) });
+  const { handler, apollo } = await createSubgraph({
+    typeDefs,
+    resolvers: resolvers(messaging.relay),
+    verifier,
+    extendContext,
+    logger: logger.child({ service: name }),
+    guard: { gatewaySecret: config.gatewaySecret, limits: config.limits, production: config.mode === 'production' },
+  });
   const stopBackground = background?.(messaging.relay);
   return {
     name,

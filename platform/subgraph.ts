@@ -7,6 +7,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { parse } from 'graphql';
 import type { Identity, TokenVerifier } from './auth.ts';
 import { formatError, logUnexpectedErrors, rethrowAsGraphQL } from './errors.ts';
+import { GATEWAY_SIGNATURE_HEADER, gatewayRequestVerifier } from './gateway-identity.ts';
+import { queryLimitsPlugin, type QueryLimits } from './limits.ts';
 import type { Logger } from './logger.ts';
 import { correlationIdOf, graphqlHandler, type RequestHandler } from './http.ts';
 import { DateTime, Decimal } from './scalars.ts';
@@ -21,9 +23,18 @@ export interface SubgraphContext {
 
 export const readSchema = (url: URL): string => readFileSync(url, 'utf8');
 
+/** What a subgraph checks before it answers: the gateway's signature and the gateway's limits. */
+export interface SubgraphGuard {
+  gatewaySecret: string;
+  limits: QueryLimits & { maxBodyBytes: number };
+  production: boolean;
+}
+
 /**
- * Builds a subgraph's Apollo server and its HTTP handler. Every request must carry a valid bearer
- * token: the subgraph verifies it itself rather than trusting the gateway blindly.
+ * Builds a subgraph's Apollo server and its HTTP handler. Every request must be signed by the
+ * gateway (only the gateway holds GATEWAY_SECRET; `_service` and everything else answer it alone)
+ * and carry a valid bearer token, which the subgraph verifies itself rather than trusting the
+ * gateway blindly; the gateway's body, depth, alias and cost limits apply here too.
  */
 export async function createSubgraph<C extends SubgraphContext>({
   typeDefs,
@@ -31,8 +42,10 @@ export async function createSubgraph<C extends SubgraphContext>({
   verifier,
   extendContext,
   logger,
+  guard,
 }: {
   logger: Logger;
+  guard: SubgraphGuard;
   typeDefs: string;
   /** The subgraph's resolvers, typed by its generated `Resolvers`. */
   resolvers: object;
@@ -43,8 +56,10 @@ export async function createSubgraph<C extends SubgraphContext>({
     schema: buildSubgraphSchema({ typeDefs: parse(typeDefs), resolvers: { DateTime, Decimal, ...resolvers } as GraphQLResolverMap<unknown> }),
     formatError,
     includeStacktraceInErrorResponses: false,
+    introspection: guard.limits.introspection,
+    hideSchemaDetailsFromClientErrors: guard.production,
     // Inline traces serve Apollo's hosted studio, which this system does not report to.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), logUnexpectedErrors(logger)],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), queryLimitsPlugin(guard.limits), logUnexpectedErrors(logger)],
   });
   await apollo.start();
   const context = async (req: IncomingMessage): Promise<C> => {
@@ -52,6 +67,11 @@ export async function createSubgraph<C extends SubgraphContext>({
     const identity = await verifier.verify(authorization).catch(rethrowAsGraphQL);
     return extendContext({ identity, authorization, correlationId: correlationIdOf(req) });
   };
-  return { apollo, handler: graphqlHandler(apollo, context) };
+  const fromGateway = gatewayRequestVerifier(guard.gatewaySecret);
+  const admit = (req: IncomingMessage, body: string) => {
+    const header = req.headers[GATEWAY_SIGNATURE_HEADER];
+    return fromGateway(typeof header === 'string' ? header : undefined, body, req.headers.authorization ?? '');
+  };
+  return { apollo, handler: graphqlHandler(apollo, context, { maxBodyBytes: guard.limits.maxBodyBytes, admit }) };
 }
 

@@ -5,6 +5,7 @@ import { createTokenVerifier, devPolicy, signDevToken } from './auth.ts';
 import { loadConfig } from './config.ts';
 import { listen } from './http.ts';
 import { createLogger } from './logger.ts';
+import { GATEWAY_SIGNATURE_HEADER, signGatewayRequest } from './gateway-identity.ts';
 import type { Service, ServiceDeps } from './service.ts';
 
 const JWT_SECRET = 'resolver-test-secret-0123456789';
@@ -37,10 +38,13 @@ export async function startSubgraphForTest(migrations: MigrationSet[], create: (
     /** Sends one operation as `as` (a customer id, or `{ admin }`); no `as`: no token. */
     async request<T>(query: string, variables: Record<string, unknown> = {}, as?: string | { admin: string }): Promise<GraphQLResult<T>> {
       const token = as === undefined ? undefined : typeof as === 'string' ? await signDevToken(policy, as) : await signDevToken(policy, as.admin, { admin: true });
+      const body = JSON.stringify({ query, variables });
+      const authorization = token ? `Bearer ${token}` : '';
+      // Sent as the gateway sends it: signed.
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ query, variables }),
+        headers: { 'content-type': 'application/json', [GATEWAY_SIGNATURE_HEADER]: signGatewayRequest(config.gatewaySecret, body, authorization), ...(token ? { authorization } : {}) },
+        body,
       });
       return (await response.json()) as GraphQLResult<T>;
     },

@@ -18,6 +18,20 @@ describe('inventory resolvers', () => {
     expect(codeOf(await subgraph.request(PAGE))).toBe('UNAUTHENTICATED');
   });
 
+  it('answers the gateway only: a valid user token sent straight to the subgraph is refused, _service too', async () => {
+    const token = await subgraph.token('alice', { admin: true });
+    for (const query of [PAGE, '{ _service { sdl } }']) {
+      const res = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('FORBIDDEN');
+    }
+  });
+
+  it('applies the gateway\'s limits itself', async () => {
+    const aliases = `{ ${Array.from({ length: 40 }, (_, i) => `p${i}: products(first: 1) { edges { node { sku } } }`).join(' ')} }`;
+    expect(await subgraph.request(aliases, {}, 'alice')).toMatchObject({ errors: [{ extensions: { code: 'BAD_USER_INPUT', limit: 'maxAliases' } }] });
+  });
+
   it('pages through the catalog by sku, each product exactly once', async () => {
     const seen: string[] = [];
     let after: string | null = null;

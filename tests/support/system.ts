@@ -123,6 +123,7 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     JWT_SECRET,
     PAYMENT_TOKEN_KEY: randomBytes(32).toString('hex'),
+    GATEWAY_SECRET: randomBytes(32).toString('hex'),
     SEED_DEMO_CATALOG: 'true',
     OUTBOX_POLL_MS: '100',
     SAGA_SWEEP_MS: '250',
