@@ -61,6 +61,8 @@ export interface LiveOptions {
   limits: QueryLimits & { maxBodyBytes: number };
   /** How long a socket may stay open without a valid `connection_init`. */
   connectionInitTimeoutMs?: number;
+  /** Counts a connection against its client address: milliseconds to wait, or 0. */
+  admitAddress?: (ip: string) => Promise<number>;
 }
 
 interface Caller {
@@ -183,6 +185,7 @@ export function startLiveSubscriptions({
   maxConnectionsPerCustomer = 20,
   limits,
   connectionInitTimeoutMs = 3000,
+  admitAddress,
 }: LiveOptions) {
   const schema: GraphQLSchema = buildSchema(apiSchemaSdl);
   const checkLimits = limitChecker(limits);
@@ -311,6 +314,10 @@ export function startLiveSubscriptions({
       connectionInitWaitTimeout: connectionInitTimeoutMs,
       subscribe: (args) => subscribe({ ...args, fieldResolver }),
       async onConnect(ctx) {
+        if (admitAddress && (await admitAddress(ctx.extra.request.socket.remoteAddress ?? 'unknown')) > 0) {
+          ctx.extra.socket.close(LiveCloseCode.TooManyConnections, 'Too many requests from this address');
+          return false;
+        }
         const raw = ctx.connectionParams?.authorization;
         const authorization = typeof raw === 'string' ? raw : '';
         let identity: Identity;

@@ -10,7 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Identity, TokenVerifier } from '../platform/auth.ts';
 import type { Config, ServiceName } from '../platform/config.ts';
-import { errorFormatter, logUnexpectedErrors, rethrowAsGraphQL } from '../platform/errors.ts';
+import { errorFormatter, logUnexpectedErrors, rethrowAsGraphQL, toGraphQLError } from '../platform/errors.ts';
 import { CORRELATION_HEADER, correlationIdOf, graphqlHandler, type RequestHandler } from '../platform/http.ts';
 import type { Logger } from '../platform/logger.ts';
 import { apiSchemaPath, supergraphPath } from './compose.ts';
@@ -18,6 +18,7 @@ import { startOrderEventHub } from './events.ts';
 import { startLiveSubscriptions, type GraphQuery } from './live.ts';
 import { queryLimitsPlugin } from '../platform/limits.ts';
 import { retryableStatusPlugin, subgraphFetcher } from './resilience.ts';
+import { createRateLimiter, customerRateLimitPlugin, rateLimited } from './rate-limits.ts';
 
 export interface GatewayContext extends BaseContext {
   identity: Identity;
@@ -32,6 +33,17 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     request.http?.headers.set('authorization', context.authorization);
     request.http?.headers.set(CORRELATION_HEADER, context.correlationId);
   }
+}
+
+/** Counts every request against its client address before anything else is done with it. */
+function limitedByAddress(handler: RequestHandler, admit: (ip: string) => Promise<number>): RequestHandler {
+  return async (req, res) => {
+    const wait = await admit(req.socket.remoteAddress ?? 'unknown');
+    if (wait === 0) return handler(req, res);
+    const { message, extensions } = toGraphQLError(rateLimited(wait, 'requests from this address'));
+    res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(Math.ceil(wait / 1000)) });
+    res.end(JSON.stringify({ errors: [{ message, extensions: { ...extensions, http: undefined } }] }));
+  };
 }
 
 const badRequest = (message: string, code: ApolloServerErrorCode) => new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
@@ -83,6 +95,7 @@ export async function createGateway({ config, verifier, logger, transport, cache
     },
     logger: logger.child({ service: 'gateway' }),
   });
+  const limiter = createRateLimiter({ limits: config.rateLimits, redisUrl: config.redisUrl, keyPrefix: config.cacheKeyPrefix, logger: logger.child({ service: 'gateway' }) });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: errorFormatter({ hideInternals: config.mode === 'production' }),
@@ -91,7 +104,7 @@ export async function createGateway({ config, verifier, logger, transport, cache
     // No "Did you mean …?" in production: the schema is not told to whoever guesses at it.
     hideSchemaDetailsFromClientErrors: config.mode === 'production',
     // The playground is served from the gateway's own assets (gateway/playground.ts), not a CDN.
-    plugins: [httpOperationPlugin(), queryLimitsPlugin(config.limits), retryableStatusPlugin(), ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors(logger.child({ service: 'gateway' }))],
+    plugins: [httpOperationPlugin(), queryLimitsPlugin(config.limits), customerRateLimitPlugin(limiter), retryableStatusPlugin(), ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors(logger.child({ service: 'gateway' }))],
   });
   await apollo.start();
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
@@ -109,7 +122,7 @@ export async function createGateway({ config, verifier, logger, transport, cache
   };
   let live: ReturnType<typeof startLiveSubscriptions> | undefined;
   return {
-    graphql: graphqlHandler(apollo, context, { maxBodyBytes: config.limits.maxBodyBytes }),
+    graphql: limitedByAddress(graphqlHandler(apollo, context, { maxBodyBytes: config.limits.maxBodyBytes }), limiter.address),
     stats: () => ({ memory: process.memoryUsage(), subscriptions: live?.count() ?? 0, orderCache: orderViews.stats() }),
     serveSubscriptions(server) {
       live = startLiveSubscriptions({
@@ -121,12 +134,14 @@ export async function createGateway({ config, verifier, logger, transport, cache
         logger: logger.child({ service: 'gateway' }),
         ...config.live,
         limits: config.limits,
+        admitAddress: limiter.address,
       });
     },
     async stop() {
       await live?.close();
       await hub.close();
       await apollo.stop();
+      await limiter.close();
     },
   };
 }

@@ -55,6 +55,9 @@ const envSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: millis(5000),
   HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(2000),
   GATEWAY_PLAYGROUND: z.enum(['true', 'false']).optional(),
+  RATE_LIMIT_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(3000),
+  RATE_LIMIT_PER_CUSTOMER_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_MUTATIONS_PER_CUSTOMER_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   GATEWAY_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   GATEWAY_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
   GATEWAY_MAX_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
@@ -183,6 +186,8 @@ export interface Config {
   subgraphTimeoutMs: number;
   /** Timeouts and the connection cap of every HTTP server. */
   http: HttpSettings;
+  /** Requests per minute the gateway allows, shared across its replicas through Redis. */
+  rateLimits: { perAddress: number; perCustomer: number; mutationsPerCustomer: number };
   /** Whether the gateway serves the playground page (not in production unless asked for). */
   playground: boolean;
   /** What the gateway refuses before asking any subgraph. */
@@ -276,6 +281,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
     http: { requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS, maxConnections: e.HTTP_MAX_CONNECTIONS },
+    rateLimits: {
+      perAddress: e.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+      perCustomer: e.RATE_LIMIT_PER_CUSTOMER_PER_MINUTE,
+      mutationsPerCustomer: e.RATE_LIMIT_MUTATIONS_PER_CUSTOMER_PER_MINUTE,
+    },
     playground: e.GATEWAY_PLAYGROUND === undefined ? e.NODE_ENV !== 'production' : e.GATEWAY_PLAYGROUND === 'true',
     live: {
       maxQueue: e.LIVE_MAX_QUEUE,

@@ -141,7 +141,15 @@ export async function listen({
   /** Lets an admin's token read `/stats` from another machine; without it, loopback only. */
   opsVerifier?: TokenVerifier;
 }): Promise<HttpService> {
-  const server = createServer((req, res) => {
+  const server = createServer(
+    {
+      requestTimeout: settings.requestTimeoutMs,
+      headersTimeout: settings.headersTimeoutMs,
+      keepAliveTimeout: settings.keepAliveTimeoutMs,
+      // How often timed-out requests are looked for: a tenth of the shortest timeout, at most a second.
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(Math.min(settings.requestTimeoutMs, settings.headersTimeoutMs) / 10)),
+    },
+    (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/stats') {
@@ -153,14 +161,14 @@ export async function listen({
     if (extra?.(req, res, path)) return;
     if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
     graphql(req, res).catch((err) => {
+      // The client went away, or its request timed out (answered 408 already): nothing to report.
+      if (req.destroyed && (err as { code?: unknown }).code === 'ECONNRESET') return;
       onError(err);
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.end();
     });
-  });
-  server.requestTimeout = settings.requestTimeoutMs;
-  server.headersTimeout = settings.headersTimeoutMs;
-  server.keepAliveTimeout = settings.keepAliveTimeoutMs;
+    },
+  );
   server.maxConnections = settings.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

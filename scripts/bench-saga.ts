@@ -50,7 +50,12 @@ const DURATION_S = Number(values.duration);
 const FINAL_STATUSES = `('COMPLETED','FAILED','CANCELLED')`;
 
 /** Sixteen customers stand in for thousands: their per-customer caps and rate limits are lifted. */
-const UNCAPPED = { ORDER_MAX_OPEN_PER_CUSTOMER: '1000000', ORDER_MAX_OPEN_UNITS_PER_CUSTOMER: '100000000' };
+const UNCAPPED = {
+  ORDER_MAX_OPEN_PER_CUSTOMER: '1000000',
+  ORDER_MAX_OPEN_UNITS_PER_CUSTOMER: '100000000',
+  RATE_LIMIT_PER_CUSTOMER_PER_MINUTE: '100000000',
+  RATE_LIMIT_MUTATIONS_PER_CUSTOMER_PER_MINUTE: '100000000',
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const pct = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);

@@ -65,7 +65,7 @@ async function main(): Promise<number> {
     supervise: true,
     replicas: { order: 2, inventory: 2 },
     // Eight customers stand in for many: the per-customer caps must not be what is tested.
-    env: { SAGA_DEADLINE_MS: String(DEADLINE_MS), LOG_LEVEL: 'warn', ORDER_MAX_OPEN_PER_CUSTOMER: '100000', ORDER_MAX_OPEN_UNITS_PER_CUSTOMER: '1000000' },
+    env: { SAGA_DEADLINE_MS: String(DEADLINE_MS), LOG_LEVEL: 'warn', ORDER_MAX_OPEN_PER_CUSTOMER: '100000', ORDER_MAX_OPEN_UNITS_PER_CUSTOMER: '1000000', RATE_LIMIT_PER_CUSTOMER_PER_MINUTE: '1000000', RATE_LIMIT_MUTATIONS_PER_CUSTOMER_PER_MINUTE: '1000000' },
   });
   let exitCode = 1;
   try {

@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { SignJWT } from 'jose';
 import postgres from 'postgres';
 import { createClient, type Client } from '../../client/index.ts';
 import { devPolicy, signDevToken } from '../../platform/auth.ts';
@@ -80,7 +81,11 @@ export interface RunningSystem {
   serviceUrl(name: ServiceProcess): string;
   topicPrefix: string;
   databaseUrl: string;
+  /** Where every process writes its log. */
+  logDir: string;
   token(customerId: string, options?: { admin?: boolean }): Promise<string>;
+  /** A token with exactly these claims (none added), signed with the system's secret. */
+  signClaims(claims: Record<string, unknown>): Promise<string>;
   /** The typed SDK, signed in as `customerId`. */
   client(customerId: string, options?: { admin?: boolean; url?: string }): Promise<Client>;
   /** Sends a signal to every replica of a service (or one) and, for SIGKILL/SIGTERM, waits until it is gone. */
@@ -124,6 +129,8 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     JWT_SECRET,
     PAYMENT_TOKEN_KEY: randomBytes(32).toString('hex'),
     GATEWAY_SECRET: randomBytes(32).toString('hex'),
+    // Every test client connects from this machine: the per-address limit would count them as one.
+    RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000',
     SEED_DEMO_CATALOG: 'true',
     OUTBOX_POLL_MS: '100',
     SAGA_SWEEP_MS: '250',
@@ -210,7 +217,9 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     gatewayUrl,
     topicPrefix,
     databaseUrl: database.url,
+    logDir,
     token: (customerId, { admin = false } = {}) => signDevToken(policy, customerId, { admin }),
+    signClaims: (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(JWT_SECRET)),
     serviceUrl: (name) => `http://127.0.0.1:${ports[name]}`,
     gatewayUrls: () => instances.filter((i) => i.name === 'gateway').sort((a, b) => a.replica - b.replica).map((i) => `http://127.0.0.1:${i.port}/graphql`),
     client: async (customerId, { admin = false, url = gatewayUrl } = {}) => createClient({ url, token: await signDevToken(policy, customerId, { admin }) }),

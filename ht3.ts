@@ -1,0 +1,14 @@
+import { connect } from 'node:net';
+import { startEmbeddedSystem } from './gateway/embedded.ts';
+import { loadConfig } from './platform/config.ts';
+import { createLogger } from './platform/logger.ts';
+import { openPglite } from './db/client.ts';
+const x = 'x'.repeat(40);
+const config = loadConfig({ NODE_ENV: process.env.MODE, REDIS_URL: process.env.R || undefined, JWT_SECRET: x + 'a', PAYMENT_TOKEN_KEY: x + 'b', GATEWAY_SECRET: x + 'c', LOG_LEVEL: 'warn', GATEWAY_PORT: '0', ORDER_PORT: '0', INVENTORY_PORT: '0', PAYMENT_PORT: '0', HTTP_REQUEST_TIMEOUT_MS: '2000', HTTP_HEADERS_TIMEOUT_MS: '2000' });
+const system = await startEmbeddedSystem(config, createLogger('warn'), { database: await openPglite() });
+const url = new URL(system.url);
+const s = connect(Number(url.port), url.hostname); const t = Date.now();
+s.on('data', d => console.log('data', String(d).split('\r\n')[0]));
+s.on('close', () => { console.log('closed after', Date.now() - t); process.exit(0); });
+s.write(`POST /graphql HTTP/1.1\r\nHost: ${url.host}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"query":`);
+setTimeout(() => { console.log('not closed in 15s'); process.exit(1); }, 15000);
