@@ -100,10 +100,10 @@ export interface HttpSettings {
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 /** Operational endpoints answer the machine itself, or an admin's token. */
-async function mayOperate(req: IncomingMessage, verifier: TokenVerifier | undefined): Promise<boolean> {
-  if (LOOPBACK.has(req.socket.remoteAddress ?? '')) return true;
+export async function mayOperate(remoteAddress: string | undefined, authorization: string | undefined, verifier: TokenVerifier | undefined): Promise<boolean> {
+  if (LOOPBACK.has(remoteAddress ?? '')) return true;
   if (!verifier) return false;
-  return verifier.verify(req.headers.authorization).then(
+  return verifier.verify(authorization).then(
     (identity) => identity.isAdmin,
     () => false,
   );
@@ -153,7 +153,7 @@ export async function listen({
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/stats') {
-      void mayOperate(req, opsVerifier).then((allowed) =>
+      void mayOperate(req.socket.remoteAddress, req.headers.authorization, opsVerifier).then((allowed) =>
         allowed ? sendJson(res, 200, stats?.() ?? {}) : sendJson(res, 403, { error: '/stats answers the local machine or an admin token' }),
       );
       return;
