@@ -12,6 +12,13 @@ describe("the gateway's signature", () => {
     expect(verify(signed, BODY, 'Bearer alice')).toBe('The gateway signature was already used');
   });
 
+  it('tells apart two identical requests signed in the same millisecond', () => {
+    const verify = gatewayRequestVerifier(SECRET);
+    const now = Date.now();
+    expect(verify(signGatewayRequest(SECRET, BODY, 'Bearer alice', now), BODY, 'Bearer alice', now)).toBeUndefined();
+    expect(verify(signGatewayRequest(SECRET, BODY, 'Bearer alice', now), BODY, 'Bearer alice', now)).toBeUndefined();
+  });
+
   it.each([
     ['no signature', () => undefined, BODY, 'Bearer alice', 'This service answers the gateway only'],
     ['a signature made with another secret', () => signGatewayRequest('another-secret-0123456789abcdef0', BODY, 'Bearer alice'), BODY, 'Bearer alice', 'This service answers the gateway only'],

@@ -1,34 +1,36 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 
 /**
  * Only the gateway may call a subgraph: it signs every request with a secret the subgraphs share
  * with it and nobody else (GATEWAY_SECRET), and a subgraph refuses a request without a fresh,
  * valid signature — whatever user token it carries. The signature covers the time, the body and
- * the forwarded bearer token, so none of them can be changed, and a signature is accepted once.
+ * the forwarded bearer token, so none of them can be changed, and a signature is accepted once (a
+ * random nonce tells apart two identical requests sent in the same millisecond).
  *
- * `x-gateway-signature: t=<unix ms>,v1=<base64url HMAC-SHA256>`
+ * `x-gateway-signature: t=<unix ms>,n=<nonce>,v1=<base64url HMAC-SHA256>`
  */
 export const GATEWAY_SIGNATURE_HEADER = 'x-gateway-signature';
 
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
-const material = (t: string, body: string, authorization: string) => `${t}\n${digest(body)}\n${digest(authorization)}`;
+const material = (t: string, nonce: string, body: string, authorization: string) => `${t}\n${nonce}\n${digest(body)}\n${digest(authorization)}`;
 
 /** Signs one request's body and bearer token as the gateway. */
 export function signGatewayRequest(secret: string, body: string, authorization: string, now = Date.now()): string {
   const t = String(now);
-  return `t=${t},v1=${createHmac('sha256', secret).update(material(t, body, authorization)).digest('base64url')}`;
+  const nonce = randomBytes(12).toString('base64url');
+  return `t=${t},n=${nonce},v1=${createHmac('sha256', secret).update(material(t, nonce, body, authorization)).digest('base64url')}`;
 }
 
 /** Checks that a request came from the gateway; answers why not, or undefined when it did. */
 export function gatewayRequestVerifier(secret: string, { windowMs = 30_000 }: { windowMs?: number } = {}) {
   const seen = new LRUCache<string, true>({ max: 100_000, ttl: 2 * windowMs });
   return (header: string | undefined, body: string, authorization: string, now = Date.now()): string | undefined => {
-    const match = /^t=(\d{10,16}),v1=([\w-]{43})$/.exec(header ?? '');
+    const match = /^t=(\d{10,16}),n=([\w-]{16}),v1=([\w-]{43})$/.exec(header ?? '');
     if (!match) return 'This service answers the gateway only';
-    const [, t, signature] = match;
+    const [, t, nonce, signature] = match;
     if (Math.abs(now - Number(t)) > windowMs) return 'The gateway signature has expired';
-    const expected = createHmac('sha256', secret).update(material(t!, body, authorization)).digest();
+    const expected = createHmac('sha256', secret).update(material(t!, nonce!, body, authorization)).digest();
     const given = Buffer.from(signature!, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'This service answers the gateway only';
     if (seen.has(signature!)) return 'The gateway signature was already used';
