@@ -205,13 +205,14 @@ export function startLiveSubscriptions({
       else queue.push(event);
       wake?.();
     });
-    active++;
+    // Counted as open once its snapshot is read: from then on it misses no event.
+    let counted = false;
     let stopped = false;
     const stop = () => {
       if (stopped) return;
       stopped = true;
       unlisten();
-      active--;
+      if (counted) active--;
     };
     let snapshot: StatusEvent;
     try {
@@ -224,6 +225,8 @@ export function startLiveSubscriptions({
       // This replica may already have delivered a newer event than the (cached) snapshot shows.
       const seen = hub.latest(orderId);
       if (seen && seen.version > snapshot.version) snapshot = seen;
+      active++;
+      counted = true;
     } catch (err) {
       stop();
       throw err;
@@ -378,7 +381,7 @@ export function startLiveSubscriptions({
   );
 
   return {
-    /** Subscriptions open on this replica. */
+    /** Subscriptions open on this replica whose snapshot was read (from then on none misses an event). */
     count: () => active,
     async close() {
       for (const client of wss.clients) client.close(1001, 'Server shutting down');

@@ -66,8 +66,9 @@ export function customerRateLimitPlugin(limiter: RateLimiter): ApolloServerPlugi
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ contextValue, operation }) {
-          if (contextValue.identity.isAdmin) return;
+        async didResolveOperation({ contextValue, operation, request }) {
+          // The gateway's own reads for its subscribers (no HTTP request) were paid for by the subscription.
+          if (!request.http || contextValue.identity.isAdmin) return;
           const mutation = operation?.operation === 'mutation';
           const wait = await limiter.customer(contextValue.identity.customerId, mutation);
           if (wait > 0) throw rateLimited(wait, mutation ? 'orders or changes' : 'requests');
