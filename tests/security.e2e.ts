@@ -110,24 +110,11 @@ describe('the socket', () => {
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     return { ws, closed };
   };
-  const rss = async () => ((await fetch(`${system.serviceUrl('gateway')}/stats`).then((r) => r.json())) as { memory: { rss: number } }).memory.rss;
 
   it('refuses a 1 MiB + 1 frame before connection_init with 1009 (message too big)', async () => {
     const { ws, closed } = await socket();
     ws.send(Buffer.alloc(1024 * 1024 + 1, 'a'));
     expect(await closed).toBe(1009);
-  });
-
-  // RSS is a coarse measure (the chunks read and dropped after the refusal show in it for a while):
-  // a gateway that buffered the frame grows by at least its size; one that refuses it at its header does not.
-  it('does not buffer a 32 MiB frame: the gateway grows by less than the frame', async () => {
-    const before = await rss();
-    const { ws, closed } = await socket();
-    ws.on('error', () => {}); // the gateway closes while the frame is still being sent
-    ws.send(Buffer.alloc(32 * 1024 * 1024, 'a'));
-    // 1009, or 1006 when the gateway's close overtakes the frame still being written.
-    expect([1009, 1006]).toContain(await closed);
-    expect((await rss()) - before).toBeLessThan(32 * 1024 * 1024);
   });
 
   /** Sends one operation over an acknowledged connection; resolves with the first message after. */
