@@ -9,7 +9,6 @@ import {
   parse,
   print,
   subscribe,
-  validate,
   visit,
   type DocumentNode,
   type FieldNode,
@@ -188,7 +187,7 @@ export function startLiveSubscriptions({
   admitAddress,
 }: LiveOptions) {
   const schema: GraphQLSchema = buildSchema(apiSchemaSdl);
-  const checkLimits = limitChecker(limits);
+  const checkDocument = limitChecker(limits, { standard: true });
   let active = 0;
 
   /**
@@ -357,11 +356,9 @@ export function startLiveSubscriptions({
         } catch (err) {
           return [coded(err instanceof GraphQLError ? err.message : 'The operation cannot be parsed', ErrorCode.BadUserInput)];
         }
-        const invalid = validate(schema, document);
-        if (invalid.length > 0) return invalid.map((e) => coded(e.message, ErrorCode.BadUserInput));
         const variableValues = payload.variables ?? {};
-        const limited = checkLimits(schema, document, variableValues);
-        if (limited) return [limited];
+        const invalid = checkDocument(schema, document, variableValues);
+        if (invalid) return [invalid];
         const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation !== 'subscription') {
           return [coded('Only subscriptions are served over the socket; send queries and mutations over HTTP', ErrorCode.BadUserInput)];

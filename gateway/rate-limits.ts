@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { DomainError, ErrorCode } from '../platform/errors.ts';
+import { rateLimited, retryAfterSeconds } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { GatewayContext } from './server.ts';
 
@@ -58,8 +58,7 @@ export function createRateLimiter({ limits, redisUrl, keyPrefix, logger }: { lim
   };
 }
 
-export const rateLimited = (retryAfterMs: number, what: string) =>
-  new DomainError(ErrorCode.RateLimited, `Too many ${what}; retry in ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterMs });
+export const tooMany = (retryAfterMs: number, what: string) => rateLimited(`Too many ${what}; retry in ${retryAfterSeconds(retryAfterMs)} s`, retryAfterMs);
 
 /** Counts every operation against its customer's limits once the operation is known (admins are not limited). */
 export function customerRateLimitPlugin(limiter: RateLimiter): ApolloServerPlugin<GatewayContext> {
@@ -71,7 +70,7 @@ export function customerRateLimitPlugin(limiter: RateLimiter): ApolloServerPlugi
           if (!request.http || contextValue.identity.isAdmin) return;
           const mutation = operation?.operation === 'mutation';
           const wait = await limiter.customer(contextValue.identity.customerId, mutation);
-          if (wait > 0) throw rateLimited(wait, mutation ? 'orders or changes' : 'requests');
+          if (wait > 0) throw tooMany(wait, mutation ? 'orders or changes' : 'requests');
         },
       };
     },

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { GraphQLError } from 'graphql';
-import { ErrorCode, hasErrorCode } from '../platform/errors.ts';
+import { ErrorCode, hasErrorCode, refusalStatus, retryAfterSeconds } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { GATEWAY_SIGNATURE_HEADER, signGatewayRequest } from '../platform/gateway-identity.ts';
 
@@ -114,7 +114,7 @@ const unavailable = (name: string, retryAfterMs: number) =>
  * HTTP clients and proxies see it too. A response with partial data stays 200.
  */
 export function retryableStatusPlugin(): ApolloServerPlugin {
-  const statusOf: Partial<Record<string, number>> = { [ErrorCode.ServiceUnavailable]: 503, [ErrorCode.RateLimited]: 429 };
+  const retriable = new Set<string>([ErrorCode.ServiceUnavailable, ErrorCode.RateLimited]);
   return {
     async requestDidStart() {
       return {
@@ -122,11 +122,10 @@ export function retryableStatusPlugin(): ApolloServerPlugin {
           if (response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
           if (!errors?.length || (data && Object.values(data).some((v) => v !== null))) return;
-          const refusal = errors.find((e) => statusOf[String(e.extensions?.code)] !== undefined);
+          const refusal = errors.find((e) => retriable.has(String(e.extensions?.code)));
           if (!refusal) return;
-          response.http.status = statusOf[String(refusal.extensions!.code)]!;
-          const ms = Number(refusal.extensions?.retryAfterMs) || 1000;
-          response.http.headers.set('retry-after', String(Math.max(1, Math.ceil(ms / 1000))));
+          response.http.status = refusalStatus[String(refusal.extensions!.code)]!;
+          response.http.headers.set('retry-after', retryAfterSeconds(Number(refusal.extensions?.retryAfterMs) || 1000));
         },
       };
     },

@@ -10,7 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Identity, TokenVerifier } from '../platform/auth.ts';
 import type { Config, ServiceName } from '../platform/config.ts';
-import { errorFormatter, logUnexpectedErrors, rethrowAsGraphQL, toGraphQLError } from '../platform/errors.ts';
+import { errorFormatter, logUnexpectedErrors, rethrowAsGraphQL } from '../platform/errors.ts';
 import { CORRELATION_HEADER, correlationIdOf, graphqlHandler, type RequestHandler } from '../platform/http.ts';
 import type { Logger } from '../platform/logger.ts';
 import { apiSchemaPath, supergraphPath } from './compose.ts';
@@ -18,7 +18,7 @@ import { startOrderEventHub } from './events.ts';
 import { startLiveSubscriptions, type GraphQuery } from './live.ts';
 import { queryLimitsPlugin } from '../platform/limits.ts';
 import { retryableStatusPlugin, subgraphFetcher } from './resilience.ts';
-import { createRateLimiter, customerRateLimitPlugin, rateLimited } from './rate-limits.ts';
+import { createRateLimiter, customerRateLimitPlugin, tooMany } from './rate-limits.ts';
 
 export interface GatewayContext extends BaseContext {
   identity: Identity;
@@ -33,17 +33,6 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     request.http?.headers.set('authorization', context.authorization);
     request.http?.headers.set(CORRELATION_HEADER, context.correlationId);
   }
-}
-
-/** Counts every request against its client address before anything else is done with it. */
-function limitedByAddress(handler: RequestHandler, admit: (ip: string) => Promise<number>): RequestHandler {
-  return async (req, res) => {
-    const wait = await admit(req.socket.remoteAddress ?? 'unknown');
-    if (wait === 0) return handler(req, res);
-    const { message, extensions } = toGraphQLError(rateLimited(wait, 'requests from this address'));
-    res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(Math.ceil(wait / 1000)) });
-    res.end(JSON.stringify({ errors: [{ message, extensions: { ...extensions, http: undefined } }] }));
-  };
 }
 
 const badRequest = (message: string, code: ApolloServerErrorCode) => new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
@@ -122,7 +111,14 @@ export async function createGateway({ config, verifier, logger, transport, cache
   };
   let live: ReturnType<typeof startLiveSubscriptions> | undefined;
   return {
-    graphql: limitedByAddress(graphqlHandler(apollo, context, { maxBodyBytes: config.limits.maxBodyBytes }), limiter.address),
+    graphql: graphqlHandler(apollo, context, {
+      maxBodyBytes: config.limits.maxBodyBytes,
+      // Every request counts against its client address before anything is done with it.
+      admit: async (req) => {
+        const wait = await limiter.address(req.socket.remoteAddress ?? 'unknown');
+        return wait > 0 ? tooMany(wait, 'requests from this address') : undefined;
+      },
+    }),
     stats: () => ({ memory: process.memoryUsage(), subscriptions: live?.count() ?? 0, orderCache: orderViews.stats() }),
     serveSubscriptions(server) {
       live = startLiveSubscriptions({

@@ -11,6 +11,13 @@ type Outbox = MessagingTables['outbox'];
 
 const outboxRows = (envelopes: Envelope[]) => envelopes.map((e) => ({ messageId: e.id, topic: messages[e.type].topic, key: e.key, type: e.type, envelope: e }));
 
+/** Appends `items` to the list `map` holds under `key`, starting one if there is none. */
+function append<K, V>(map: Map<K, V[]>, key: K, items: V[]): void {
+  const list = map.get(key);
+  if (list) list.push(...items);
+  else map.set(key, [...items]);
+}
+
 /** Outbox writes held per transaction by `batchingOutbox`, in the order they were made. */
 const held = new WeakMap<Db, Map<Outbox, Envelope[]>>();
 
@@ -21,12 +28,7 @@ const held = new WeakMap<Db, Map<Outbox, Envelope[]>>();
 export async function writeOutbox(tx: Db, outbox: Outbox, envelopes: Envelope[]): Promise<void> {
   if (envelopes.length === 0) return;
   const buffer = held.get(tx);
-  if (buffer) {
-    let list = buffer.get(outbox);
-    if (!list) buffer.set(outbox, (list = []));
-    list.push(...envelopes);
-    return;
-  }
+  if (buffer) return append(buffer, outbox, envelopes);
   await tx.insert(outbox).values(outboxRows(envelopes));
 }
 
@@ -117,11 +119,7 @@ export function startOutboxRelay({
       faults.crashAt('outbox.crashBeforePublish');
       // The whole batch goes out as one request, in id order within each topic (and so per key).
       const byTopic = new Map<string, OutgoingMessage[]>();
-      for (const row of rows) {
-        let list = byTopic.get(row.topic);
-        if (!list) byTopic.set(row.topic, (list = []));
-        list.push(encode(row.envelope as Envelope));
-      }
+      for (const row of rows) append(byTopic, row.topic, [encode(row.envelope as Envelope)]);
       await transport.publishBatch([...byTopic].map(([topic, messages]) => ({ topic, messages })));
       faults.crashAt('outbox.crashAfterPublish');
       return rows.length;

@@ -36,6 +36,12 @@ const urlList = z
   .optional()
   .transform((v) => (v === '' ? undefined : v))
   .refine((v) => v === undefined || v.split(',').every((u) => /^https?:\/\/\S+$/.test(u.trim())), { message: 'must be http(s) URLs separated by commas' });
+/** A value that may be absent; set but empty counts as absent. */
+const optionalText = () =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v));
 const millis = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 const envSchema = z.object({
@@ -86,20 +92,10 @@ const envSchema = z.object({
     .default('sagaway'),
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(10_000),
-  JWT_SECRET: z
-    .string()
-    .optional()
-    .transform((v) => (v === '' ? undefined : v))
-    .refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  JWT_SECRET: optionalText().refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   JWT_JWKS_URL: optionalUrl(['https://', 'http://']),
-  GATEWAY_SECRET: z
-    .string()
-    .optional()
-    .transform((v) => (v === '' ? undefined : v)),
-  PAYMENT_TOKEN_KEY: z
-    .string()
-    .optional()
-    .transform((v) => (v === '' ? undefined : v)),
+  GATEWAY_SECRET: optionalText(),
+  PAYMENT_TOKEN_KEY: optionalText(),
   PAYMENT_TOKEN_PREVIOUS_KEYS: z
     .string()
     .optional()

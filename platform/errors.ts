@@ -36,6 +36,21 @@ export const unauthenticated = (message = 'A valid bearer token is required') =>
 export const serviceUnavailable = (message: string, retryAfterMs: number) =>
   new DomainError(ErrorCode.ServiceUnavailable, message, { retryAfterMs: Math.max(1, Math.round(retryAfterMs)) });
 
+/** Too much from this caller for now: the same request may succeed after `retryAfterMs`. */
+export const rateLimited = (message: string, retryAfterMs: number, details: Record<string, unknown> = {}) =>
+  new DomainError(ErrorCode.RateLimited, message, { ...details, retryAfterMs: Math.max(1, Math.round(retryAfterMs)) });
+
+/** The HTTP status of a request refused as a whole, by the code it was refused with. */
+export const refusalStatus: Partial<Record<string, number>> = {
+  [ErrorCode.Unauthenticated]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.RateLimited]: 429,
+  [ErrorCode.ServiceUnavailable]: 503,
+};
+
+/** `Retry-After` (whole seconds, at least one) for a retry delay in milliseconds. */
+export const retryAfterSeconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
+
 const httpStatus: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.Unauthenticated]: 401,
   [ErrorCode.RateLimited]: 429,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { TokenVerifier } from './auth.ts';
+import { refusalStatus, retryAfterSeconds, toGraphQLError, type DomainError } from './errors.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -41,8 +42,8 @@ export function graphqlHandler<C extends BaseContext>(
     admit,
   }: {
     maxBodyBytes?: number;
-    /** Refuses a request before it is parsed: answers why, or undefined to let it through. */
-    admit?: (req: IncomingMessage, body: string) => string | undefined;
+    /** Refuses a request before it is parsed (the answer's status follows its code), or lets it through. */
+    admit?: (req: IncomingMessage, body: string) => Promise<DomainError | undefined> | DomainError | undefined;
   } = {},
 ): RequestHandler {
   return async (req, res) => {
@@ -54,9 +55,12 @@ export function graphqlHandler<C extends BaseContext>(
       sendJson(res, 413, { errors: [{ message: `Request body exceeds ${maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] });
       return;
     }
-    const refusal = admit?.(req, text);
+    const refusal = await admit?.(req, text);
     if (refusal) {
-      sendJson(res, 403, { errors: [{ message: refusal, extensions: { code: 'FORBIDDEN' } }] });
+      const { message, extensions } = toGraphQLError(refusal);
+      const retryAfterMs = Number(refusal.details?.retryAfterMs);
+      if (retryAfterMs > 0) res.setHeader('retry-after', retryAfterSeconds(retryAfterMs));
+      sendJson(res, refusalStatus[refusal.code] ?? 400, { errors: [{ message, extensions: { ...extensions, http: undefined } }] });
       return;
     }
     const headers = new HeaderMap();
@@ -141,15 +145,7 @@ export async function listen({
   /** Lets an admin's token read `/stats` from another machine; without it, loopback only. */
   opsVerifier?: TokenVerifier;
 }): Promise<HttpService> {
-  const server = createServer(
-    {
-      requestTimeout: settings.requestTimeoutMs,
-      headersTimeout: settings.headersTimeoutMs,
-      keepAliveTimeout: settings.keepAliveTimeoutMs,
-      // How often timed-out requests are looked for: a tenth of the shortest timeout, at most a second.
-      connectionsCheckingInterval: Math.min(1000, Math.ceil(Math.min(settings.requestTimeoutMs, settings.headersTimeoutMs) / 10)),
-    },
-    (req, res) => {
+  const route = (req: IncomingMessage, res: ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/stats') {
@@ -167,7 +163,16 @@ export async function listen({
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.end();
     });
+  };
+  const server = createServer(
+    {
+      requestTimeout: settings.requestTimeoutMs,
+      headersTimeout: settings.headersTimeoutMs,
+      keepAliveTimeout: settings.keepAliveTimeoutMs,
+      // How often timed-out requests are looked for: a tenth of the shortest timeout, at most a second.
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(Math.min(settings.requestTimeoutMs, settings.headersTimeoutMs) / 10)),
     },
+    route,
   );
   server.maxConnections = settings.maxConnections;
   await new Promise<void>((resolve, reject) => {

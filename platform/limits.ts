@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { GraphQLError, Kind, NoSchemaIntrospectionCustomRule, validate, visit, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, NoSchemaIntrospectionCustomRule, specifiedRules, validate, visit, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { ErrorCode } from './errors.ts';
 
 export interface QueryLimits {
@@ -18,8 +18,8 @@ export interface QueryLimits {
   introspection: boolean;
 }
 
-const rejected = (message: string, limit: string) =>
-  new GraphQLError(message, { extensions: { code: ErrorCode.BadUserInput, limit, http: { status: 400 } } });
+const rejected = (message: string, limit: string | undefined) =>
+  new GraphQLError(message, { extensions: { code: ErrorCode.BadUserInput, ...(limit ? { limit } : {}), http: { status: 400 } } });
 
 /** The largest `first` the document asks for, with variables resolved. */
 function largestPage(document: DocumentNode, variables: Record<string, unknown>): number {
@@ -34,15 +34,22 @@ function largestPage(document: DocumentNode, variables: Record<string, unknown>)
   return largest;
 }
 
-const limitOf = (message: string) => (/alias/i.test(message) ? 'maxAliases' : /cost/i.test(message) ? 'maxCost' : /introspection|__schema|__type/i.test(message) ? 'introspection' : 'maxDepth');
+/** Which limit a rule's message speaks of; none for GraphQL's own validation. */
+const limitOf = (message: string) =>
+  /alias/i.test(message) ? 'maxAliases' : /cost/i.test(message) ? 'maxCost' : /introspection/i.test(message) ? 'introspection' : /depth/i.test(message) ? 'maxDepth' : undefined;
 
 /**
  * Checks an operation against every limit: depth, aliases and cost by GraphQL Armor's rules,
  * introspection, and the page sizes it asks for. Returns the first limit broken, as a
  * BAD_USER_INPUT error naming it. The same check guards HTTP, the socket and the subgraphs.
  */
-export function limitChecker(limits: QueryLimits): (schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>) => GraphQLError | undefined {
+export function limitChecker(
+  limits: QueryLimits,
+  /** Also GraphQL's own validation, in the same pass (where no server validated the document first). */
+  { standard = false }: { standard?: boolean } = {},
+): (schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>) => GraphQLError | undefined {
   const rules: ValidationRule[] = [
+    ...(standard ? specifiedRules : []),
     maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, propagateOnRejection: true }),
     maxAliasesRule({ n: limits.maxAliases, allowList: [], propagateOnRejection: true }),
     costLimitRule({ maxCost: limits.maxCost, ignoreIntrospection: true, flattenFragments: true, propagateOnRejection: true }),

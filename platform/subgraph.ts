@@ -6,7 +6,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
 import type { Identity, TokenVerifier } from './auth.ts';
-import { formatError, logUnexpectedErrors, rethrowAsGraphQL } from './errors.ts';
+import { forbidden, formatError, logUnexpectedErrors, rethrowAsGraphQL } from './errors.ts';
 import { GATEWAY_SIGNATURE_HEADER, gatewayRequestVerifier } from './gateway-identity.ts';
 import { queryLimitsPlugin, type QueryLimits } from './limits.ts';
 import type { Logger } from './logger.ts';
@@ -70,7 +70,8 @@ export async function createSubgraph<C extends SubgraphContext>({
   const fromGateway = gatewayRequestVerifier(guard.gatewaySecret);
   const admit = (req: IncomingMessage, body: string) => {
     const header = req.headers[GATEWAY_SIGNATURE_HEADER];
-    return fromGateway(typeof header === 'string' ? header : undefined, body, req.headers.authorization ?? '');
+    const refusal = fromGateway(typeof header === 'string' ? header : undefined, body, req.headers.authorization ?? '');
+    return refusal ? forbidden(refusal) : undefined;
   };
   return { apollo, handler: graphqlHandler(apollo, context, { maxBodyBytes: guard.limits.maxBodyBytes, admit }) };
 }

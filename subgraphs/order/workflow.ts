@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { createEnvelope, type Causation } from '../../messaging/envelope.ts';
 import { batchingOutbox, writeOutbox } from '../../messaging/outbox.ts';
 import type { Identity } from '../../platform/auth.ts';
-import { badInput, DomainError, ErrorCode, forbidden, notFound, serviceUnavailable } from '../../platform/errors.ts';
+import { badInput, forbidden, hasErrorCode, notFound, rateLimited, serviceUnavailable } from '../../platform/errors.ts';
 import type { Admission } from '../../saga/admission.ts';
 import type { Sealer } from '../../platform/sealing.ts';
 import { uuidOf } from '../../platform/pagination.ts';
@@ -52,10 +52,7 @@ export function createOrderSagaEngine({ deadlineMs, backoffMs, touched }: { dead
   });
 }
 
-const isUniqueViolation = (err: unknown): boolean => {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) if ((e as { code?: unknown }).code === '23505') return true;
-  return false;
-};
+const isUniqueViolation = (err: unknown): boolean => hasErrorCode(err, (code) => code === '23505');
 
 /** What one customer may have running at once, so that nobody holds the stock of everyone else. */
 export interface OpenOrderCaps {
@@ -93,17 +90,13 @@ export async function placeOrder(
   const lines = validatePlaceOrder(input);
   const key = input.idempotencyKey ?? null;
   const requestHash = requestHashOf(sealer, lines, input.paymentToken);
-  const capped = caps && !identity.isAdmin;
-  // One round trip for both reads.
-  const [existing, load] = await Promise.all([key ? findByIdempotencyKey(db, identity.customerId, key) : undefined, capped ? openLoad(db, identity.customerId) : undefined]);
+  // One round trip for both reads; admins are not capped.
+  const [existing, load] = await Promise.all([key ? findByIdempotencyKey(db, identity.customerId, key) : undefined, caps && !identity.isAdmin ? openLoad(db, identity.customerId) : undefined]);
   if (existing) return replayOf(existing, requestHash);
   if (caps && load) {
     const units = lines.reduce((sum, l) => sum + l.quantity, 0);
     if (load.orders >= caps.maxOpenOrders || load.units + units > caps.maxOpenUnits) {
-      throw new DomainError(ErrorCode.RateLimited, `A customer may have at most ${caps.maxOpenOrders} orders and ${caps.maxOpenUnits} units in progress; retry when one has finished`, {
-        retryAfterMs: 5000,
-        limit: 'openOrders',
-      });
+      throw rateLimited(`A customer may have at most ${caps.maxOpenOrders} orders and ${caps.maxOpenUnits} units in progress; retry when one has finished`, 5000, { limit: 'openOrders' });
     }
   }
   const verdict = admission?.check();
