@@ -45,6 +45,9 @@ const config: CodegenConfig = {
       Order: '../tables.ts#OrderRow',
       OrderItem: '../tables.ts#OrderItemRow',
       Product: '../resolvers.ts#ProductReference',
+      ApiKey: '../tables.ts#ApiKeyRow',
+      ApiKeyPrincipal: '../access.ts#ApiKeyPrincipal',
+      AuditEntry: '../tables.ts#AuditRow',
     }),
     'subgraphs/inventory/generated/resolvers.ts': resolverTypes('inventory', 'InventoryContext', {
       Product: '../tables.ts#ProductRow',

@@ -53,6 +53,8 @@ export interface ClientOptions {
   url: string;
   /** A bearer token (without the `Bearer ` prefix). */
   token?: string;
+  /** Or a machine client's API key (sent as `x-api-key`, and as `apiKey` on the socket). */
+  apiKey?: string;
   fetch?: typeof globalThis.fetch;
   /** A WebSocket implementation for subscriptions; default: the global one, else the `ws` package. */
   webSocketImpl?: unknown;
@@ -74,14 +76,15 @@ const toClientError = (err: unknown): GraphQLClientError => {
  * The typed SDK: one method per contract operation, generated documents underneath.
  * Any GraphQL error throws a `GraphQLClientError` carrying the first error's code.
  */
-export function createClient({ url, token, fetch = globalThis.fetch, webSocketImpl }: ClientOptions) {
+export function createClient({ url, token, apiKey, fetch = globalThis.fetch, webSocketImpl }: ClientOptions) {
+  const credentials: Record<string, string> = token ? { authorization: `Bearer ${token}` } : apiKey ? { 'x-api-key': apiKey } : {};
   let ws: Promise<WsClient> | undefined;
   const socket = () =>
     (ws ??= (async () =>
       createWsClient({
         url: url.replace(/^http/, 'ws'),
         webSocketImpl: webSocketImpl ?? (globalThis as { WebSocket?: unknown }).WebSocket ?? (await import('ws')).WebSocket,
-        connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+        connectionParams: token ? { authorization: `Bearer ${token}` } : apiKey ? { apiKey } : {},
         lazy: true,
         retryAttempts: 0,
       }))());
@@ -105,7 +108,7 @@ export function createClient({ url, token, fetch = globalThis.fetch, webSocketIm
   async function request<R, V>(document: TypedDocumentNode<R, V>, variables: V): Promise<R> {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...credentials },
       body: JSON.stringify({ query: print(document), variables }),
     });
     const body = (await response.json().catch(() => null)) as { data?: R | null; errors?: GraphQLClientError['errors'] } | null;

@@ -32,7 +32,18 @@ export interface OrderEventHub {
  * of recently active orders, so a subscription that starts while events are in flight cannot miss
  * one between its snapshot and its first live event.
  */
-export async function startOrderEventHub({ transport, logger, remember = 10_000 }: { transport: Transport; logger: Logger; remember?: number }): Promise<OrderEventHub> {
+export async function startOrderEventHub({
+  transport,
+  logger,
+  remember = 10_000,
+  onApiKeyRevoked,
+}: {
+  transport: Transport;
+  logger: Logger;
+  remember?: number;
+  /** Revocations travel on the same topic: every replica forgets the key at once. */
+  onApiKeyRevoked?: (apiKeyId: string) => void;
+}): Promise<OrderEventHub> {
   const listeners = new Map<string, Set<EventListener>>();
   const recent = new Map<string, StatusEvent>();
   const hooks: ((event: StatusEvent) => Promise<void>)[] = [];
@@ -61,6 +72,7 @@ export async function startOrderEventHub({ transport, logger, remember = 10_000 
           logger.warn({ err, offset: message.offset }, 'ignoring an invalid order event');
           continue;
         }
+        if (envelope.type === 'ApiKeyRevoked') onApiKeyRevoked?.(envelope.payload.apiKeyId);
         if (envelope.type !== 'OrderStatusChanged') continue;
         const event: StatusEvent = { ...envelope.payload };
         if (remembered(event)) events.push(event); // else a redelivered or older event

@@ -10,6 +10,7 @@ import { createLogger } from '../platform/logger.ts';
 import { apiSchemaPath } from './compose.ts';
 import type { OrderEventHub, StatusEvent } from './events.ts';
 import { LiveCloseCode, startLiveSubscriptions, type GraphQuery } from './live.ts';
+import { createAuthenticator } from './api-keys.ts';
 
 /**
  * The subscription endpoint's bounds and checks, over a real WebSocket, with the event hub and the
@@ -56,7 +57,7 @@ beforeAll(async () => {
     apiSchemaSdl: readFileSync(apiSchemaPath, 'utf8'),
     hub,
     query,
-    verifier: createTokenVerifier(devPolicy(SECRET)),
+    authenticate: createAuthenticator({ verifier: createTokenVerifier(devPolicy(SECRET)), gatewaySecret: 'g'.repeat(40), lookup: async () => null }).authenticate,
     logger: createLogger('silent'),
     maxQueue: 4,
     maxSubscriptionsPerConnection: 2,

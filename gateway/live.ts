@@ -22,7 +22,8 @@ import {
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Identity, TokenVerifier } from '../platform/auth.ts';
+import type { Identity } from '../platform/auth.ts';
+import type { Authenticator, Credentials } from './api-keys.ts';
 import { DomainError, ErrorCode } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { limitChecker, type QueryLimits } from '../platform/limits.ts';
@@ -48,7 +49,8 @@ export interface LiveOptions {
   apiSchemaSdl: string;
   hub: OrderEventHub;
   query: GraphQuery;
-  verifier: TokenVerifier;
+  /** Bearer tokens and API keys, as over HTTP. */
+  authenticate: Authenticator['authenticate'];
   logger: Logger;
   /** Events held for one subscription before its client is closed as too slow. */
   maxQueue?: number;
@@ -65,6 +67,9 @@ export interface LiveOptions {
 }
 
 interface Caller {
+  /** What the client sent in `connection_init`: checked again for every event. */
+  credentials: Credentials;
+  /** As of the last check. */
   identity: Identity;
   authorization: string;
   correlationId: string;
@@ -177,7 +182,7 @@ export function startLiveSubscriptions({
   apiSchemaSdl,
   hub,
   query,
-  verifier,
+  authenticate,
   logger,
   maxQueue = 100,
   maxSubscriptionsPerConnection = 50,
@@ -256,10 +261,13 @@ export function startLiveSubscriptions({
           }
           if (next.version <= last.version) continue; // already covered by the snapshot
           if (next.version !== last.version + 1) logger.warn({ orderId, after: last.version, got: next.version }, 'order event gap');
-          // Authorized again for every event: the token may have expired, the order is checked by owner.
-          const identity = await verifier.verify(caller.authorization).catch((err: unknown) => {
+          // Authorized again for every event: the token may have expired or the key been revoked;
+          // the order is checked by owner.
+          const { identity, authorization } = await authenticate(caller.credentials).catch((err: unknown) => {
             throw coded(err instanceof DomainError ? err.message : 'The token is invalid', ErrorCode.Unauthenticated);
           });
+          caller.identity = identity;
+          caller.authorization = authorization;
           if (!identity.isAdmin && identity.customerId !== next.customerId) throw coded('This order belongs to another customer', ErrorCode.Forbidden);
           yield next;
           last = next;
@@ -320,11 +328,12 @@ export function startLiveSubscriptions({
           ctx.extra.socket.close(LiveCloseCode.TooManyConnections, 'Too many requests from this address');
           return false;
         }
-        const raw = ctx.connectionParams?.authorization;
-        const authorization = typeof raw === 'string' ? raw : '';
+        const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+        const credentials: Credentials = { authorization: text(ctx.connectionParams?.authorization), apiKey: text(ctx.connectionParams?.apiKey) };
         let identity: Identity;
+        let authorization: string;
         try {
-          identity = await verifier.verify(authorization);
+          ({ identity, authorization } = await authenticate(credentials));
         } catch (err) {
           if (!(err instanceof DomainError)) logger.error({ err }, 'subscription authentication failed');
           return false; // graphql-ws closes with 4403 Forbidden
@@ -335,7 +344,7 @@ export function startLiveSubscriptions({
           return false;
         }
         connections.set(identity.customerId, held + 1);
-        callers.set(ctx.extra.socket, { identity, authorization, correlationId: randomUUID() });
+        callers.set(ctx.extra.socket, { credentials, identity, authorization, correlationId: randomUUID() });
         return true;
       },
       onClose(ctx) {

@@ -10,7 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Identity, TokenVerifier } from '../platform/auth.ts';
 import type { Config, ServiceName } from '../platform/config.ts';
-import { errorFormatter, logUnexpectedErrors, rethrowAsGraphQL } from '../platform/errors.ts';
+import { ErrorCode, errorFormatter, logUnexpectedErrors, rethrowAsGraphQL } from '../platform/errors.ts';
 import { CORRELATION_HEADER, correlationIdOf, graphqlHandler, type RequestHandler } from '../platform/http.ts';
 import type { Logger } from '../platform/logger.ts';
 import { apiSchemaPath, supergraphPath } from './compose.ts';
@@ -19,6 +19,8 @@ import { startLiveSubscriptions, type GraphQuery } from './live.ts';
 import { queryLimitsPlugin } from '../platform/limits.ts';
 import { retryableStatusPlugin, subgraphFetcher } from './resilience.ts';
 import { createRateLimiter, customerRateLimitPlugin, tooMany } from './rate-limits.ts';
+import { API_KEY_HEADER, createAuthenticator, orderServiceKeyLookup } from './api-keys.ts';
+import { mayChangeOrders } from '../platform/auth.ts';
 
 export interface GatewayContext extends BaseContext {
   identity: Identity;
@@ -33,6 +35,22 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     request.http?.headers.set('authorization', context.authorization);
     request.http?.headers.set(CORRELATION_HEADER, context.correlationId);
   }
+}
+
+/** An API key's scopes, checked before anything is planned: a READ key changes nothing. */
+function apiKeyScopePlugin(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operation }) {
+          if (operation?.operation === 'mutation' && !mayChangeOrders(contextValue.identity)) {
+            // Refused before execution: the whole request is, with its status.
+            throw new GraphQLError('This API key may only read (it lacks the PLACE_ORDERS scope)', { extensions: { code: ErrorCode.Forbidden, http: { status: 403 } } });
+          }
+        },
+      };
+    },
+  };
 }
 
 const badRequest = (message: string, code: ApolloServerErrorCode) => new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
@@ -75,15 +93,20 @@ export interface Gateway {
 }
 
 export async function createGateway({ config, verifier, logger, transport, cache }: { config: Config; verifier: TokenVerifier; logger: Logger; transport: Transport; cache: Cache }): Promise<Gateway> {
+  const fetcherOf = (name: ServiceName) => {
+    const urls = config.subgraphUrls[name].split(',').map((u) => u.trim());
+    return { urls, ...subgraphFetcher({ name, urls, timeoutMs: config.subgraphTimeoutMs, breaker: config.breaker, gatewaySecret: config.gatewaySecret, logger: logger.child({ service: 'gateway' }) }) };
+  };
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(supergraphPath, 'utf8'),
     buildService: ({ name }) => {
-      const urls = config.subgraphUrls[name as ServiceName].split(',').map((u) => u.trim());
-      const { fetch } = subgraphFetcher({ name, urls, timeoutMs: config.subgraphTimeoutMs, breaker: config.breaker, gatewaySecret: config.gatewaySecret, logger: logger.child({ service: 'gateway' }) });
+      const { urls, fetch } = fetcherOf(name as ServiceName);
       return new ForwardingDataSource({ url: urls[0]!, fetcher: fetch });
     },
     logger: logger.child({ service: 'gateway' }),
   });
+  const keys = fetcherOf('order');
+  const authenticator = createAuthenticator({ verifier, gatewaySecret: config.gatewaySecret, cacheMs: config.apiKeyCacheMs, lookup: orderServiceKeyLookup({ fetch: keys.fetch, url: keys.urls[0]!, gatewaySecret: config.gatewaySecret }) });
   const limiter = createRateLimiter({ limits: config.rateLimits, redisUrl: config.redisUrl, keyPrefix: config.cacheKeyPrefix, logger: logger.child({ service: 'gateway' }) });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -93,14 +116,15 @@ export async function createGateway({ config, verifier, logger, transport, cache
     // No "Did you mean …?" in production: the schema is not told to whoever guesses at it.
     hideSchemaDetailsFromClientErrors: config.mode === 'production',
     // The playground is served from the gateway's own assets (gateway/playground.ts), not a CDN.
-    plugins: [httpOperationPlugin(), queryLimitsPlugin(config.limits), customerRateLimitPlugin(limiter), retryableStatusPlugin(), ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors(logger.child({ service: 'gateway' }))],
+    plugins: [httpOperationPlugin(), queryLimitsPlugin(config.limits), apiKeyScopePlugin(), customerRateLimitPlugin(limiter), retryableStatusPlugin(), ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors(logger.child({ service: 'gateway' }))],
   });
   await apollo.start();
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
-    const authorization = req.headers.authorization ?? '';
-    return { identity: await verifier.verify(authorization).catch(rethrowAsGraphQL), authorization, correlationId: correlationIdOf(req) };
+    const apiKey = req.headers[API_KEY_HEADER];
+    const principal = await authenticator.authenticate({ authorization: req.headers.authorization, apiKey: typeof apiKey === 'string' ? apiKey : undefined }).catch(rethrowAsGraphQL);
+    return { ...principal, correlationId: correlationIdOf(req) };
   };
-  const hub = await startOrderEventHub({ transport, logger: logger.child({ service: 'gateway' }) });
+  const hub = await startOrderEventHub({ transport, logger: logger.child({ service: 'gateway' }), onApiKeyRevoked: authenticator.forget });
   // Read-your-events: before a subscriber sees version v, cached views older than v are stale.
   const orderViews = createReadModel(cache, 'order', config.cacheTtlSeconds);
   hub.beforeDelivery((event) => orderViews.invalidate(event.orderId, event.version));
@@ -126,7 +150,7 @@ export async function createGateway({ config, verifier, logger, transport, cache
         apiSchemaSdl: readFileSync(apiSchemaPath, 'utf8'),
         hub,
         query,
-        verifier,
+        authenticate: authenticator.authenticate,
         logger: logger.child({ service: 'gateway' }),
         ...config.live,
         limits: config.limits,

@@ -64,6 +64,23 @@ export const messages = {
     topic: topics.inventoryEvents,
     schema: z.object({ productId: id, sku: z.string().min(1), price: decimal, currency: z.string().length(3) }),
   },
+  /** An admin action or an API key's use, recorded by the service that did it (key: the entry's id). */
+  AuditRecorded: {
+    topic: topics.inventoryEvents,
+    schema: z.object({
+      id,
+      at: z.string().datetime(),
+      actor: z.string().min(1),
+      actorKind: z.enum(['ADMIN', 'CUSTOMER', 'API_KEY']),
+      apiKeyId: id.nullable(),
+      action: z.string().min(1),
+      target: z.string().min(1),
+      details: z.record(z.string(), z.unknown()),
+      correlationId: z.string().min(1),
+    }),
+  },
+  /** An API key was revoked: every gateway replica forgets it at once (key: the API key's id). */
+  ApiKeyRevoked: { topic: topics.orderEvents, schema: z.object({ apiKeyId: id }) },
   /** Published after every committed change of an order's status. */
   OrderStatusChanged: {
     topic: topics.orderEvents,

@@ -2,12 +2,27 @@ import { SignJWT, createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTV
 import { LRUCache } from 'lru-cache';
 import { unauthenticated } from './errors.ts';
 
-/** Who is calling: the JWT's `sub` and whether its `roles` grant admin rights. */
+/** What an API key may do: read its customer's orders and the catalog, or also place and cancel orders. */
+export const API_KEY_SCOPES = ['READ', 'PLACE_ORDERS'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/**
+ * Who is calling: the JWT's `sub` and whether its `roles` grant admin rights. A machine client's
+ * API key acts for one customer (`customerId`) within its `scopes`; the gateway asserts that to
+ * the subgraphs. `service` names the gateway itself when it calls a subgraph on its own behalf.
+ */
 export interface Identity {
   customerId: string;
   roles: string[];
   isAdmin: boolean;
+  apiKeyId?: string;
+  /** Absent for people's tokens (no restriction beyond their roles). */
+  scopes?: readonly ApiKeyScope[];
+  service?: 'gateway';
 }
+
+/** Whether the caller may place and cancel orders (an API key needs the PLACE_ORDERS scope). */
+export const mayChangeOrders = (identity: Identity): boolean => !identity.scopes || identity.scopes.includes('PLACE_ORDERS');
 
 export interface TokenVerifier {
   verify(authorization: string | undefined): Promise<Identity>;
@@ -57,7 +72,19 @@ function refusal(err: unknown): Error {
  */
 export function createTokenVerifier(
   policy: TokenPolicy,
-  { cacheSeconds = 60, cacheSize = 10_000, jwksCooldownMs = 30_000 }: { cacheSeconds?: number; cacheSize?: number; /** Least time between two JWKS fetches for unknown key ids. */ jwksCooldownMs?: number } = {},
+  {
+    cacheSeconds = 60,
+    cacheSize = 10_000,
+    jwksCooldownMs = 30_000,
+    delegated = false,
+  }: {
+    cacheSeconds?: number;
+    cacheSize?: number;
+    /** Least time between two JWKS fetches for unknown key ids. */
+    jwksCooldownMs?: number;
+    /** The tokens are the gateway's assertions: their `akid`, `scopes` and `svc` claims are believed. */
+    delegated?: boolean;
+  } = {},
 ): TokenVerifier {
   const algorithms = algorithmsOf(policy);
   if (algorithms.length === 0) throw new Error('a token policy needs a secret or a JWKS URL');
@@ -88,7 +115,7 @@ export function createTokenVerifier(
           throw unauthenticated(`The token lives longer than ${policy.maxLifetimeSeconds} s; ask for a shorter-lived one`);
         }
         const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-        const identity: Identity = Object.freeze({ customerId: payload.sub, roles, isAdmin: roles.includes('admin') });
+        const identity: Identity = Object.freeze({ customerId: payload.sub, roles, isAdmin: roles.includes('admin'), ...(delegated ? delegation(payload) : {}) });
         const ttl = Math.min(cacheSeconds * 1000, payload.exp! * 1000 - Date.now());
         if (ttl > 0) verified.set(token, identity, { ttl });
         return identity;
@@ -97,6 +124,15 @@ export function createTokenVerifier(
       }
     },
   };
+}
+
+/** What a gateway assertion adds to an identity: the API key, its scopes, or the gateway itself. */
+function delegation(payload: Record<string, unknown>): Partial<Identity> {
+  const out: { apiKeyId?: string; scopes?: ApiKeyScope[]; service?: 'gateway' } = {};
+  if (typeof payload.akid === 'string') out.apiKeyId = payload.akid;
+  if (Array.isArray(payload.scopes)) out.scopes = payload.scopes.filter((s): s is ApiKeyScope => (API_KEY_SCOPES as readonly unknown[]).includes(s));
+  if (payload.svc === 'gateway') out.service = 'gateway';
+  return out;
 }
 
 /** The issuer and audience of tokens when nothing else is configured. */

@@ -61,6 +61,7 @@ const envSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: millis(5000),
   HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(2000),
   GATEWAY_PLAYGROUND: z.enum(['true', 'false']).optional(),
+  API_KEY_CACHE_SECONDS: z.coerce.number().int().min(1).max(150).default(30),
   RATE_LIMIT_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(3000),
   RATE_LIMIT_PER_CUSTOMER_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_MUTATIONS_PER_CUSTOMER_PER_MINUTE: z.coerce.number().int().min(1).default(120),
@@ -186,6 +187,8 @@ export interface Config {
   rateLimits: { perAddress: number; perCustomer: number; mutationsPerCustomer: number };
   /** Whether the gateway serves the playground page (not in production unless asked for). */
   playground: boolean;
+  /** How long a gateway replica remembers an API key it looked up (a revocation reaches it sooner, as an event). */
+  apiKeyCacheMs: number;
   /** What the gateway refuses before asking any subgraph. */
   limits: QueryLimits & { maxBodyBytes: number };
   /** Bounds of the subscription endpoint. */
@@ -283,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       mutationsPerCustomer: e.RATE_LIMIT_MUTATIONS_PER_CUSTOMER_PER_MINUTE,
     },
     playground: e.GATEWAY_PLAYGROUND === undefined ? e.NODE_ENV !== 'production' : e.GATEWAY_PLAYGROUND === 'true',
+    apiKeyCacheMs: e.API_KEY_CACHE_SECONDS * 1000,
     live: {
       maxQueue: e.LIVE_MAX_QUEUE,
       maxSubscriptionsPerConnection: e.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,

@@ -4,6 +4,7 @@ import type { OutboxRelay } from '../messaging/outbox.ts';
 import { startMessaging } from '../messaging/runtime.ts';
 import type { MessagingTables } from '../messaging/tables.ts';
 import type { Service, ServiceDeps } from './service.ts';
+import { acceptingAssertions } from './gateway-identity.ts';
 import { createSubgraph, type SubgraphContext } from './subgraph.ts';
 
 /**
@@ -60,7 +61,8 @@ export async function createSubgraphService<C extends SubgraphContext>(
   const { handler, apollo } = await createSubgraph({
     typeDefs,
     resolvers: resolvers(messaging.relay),
-    verifier,
+    // People's tokens as the identity provider issued them, and the gateway's own assertions (API keys).
+    verifier: acceptingAssertions(verifier, config.gatewaySecret),
     extendContext,
     logger: logger.child({ service: name }),
     guard: { gatewaySecret: config.gatewaySecret, limits: config.limits, production: config.mode === 'production' },

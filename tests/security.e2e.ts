@@ -28,7 +28,11 @@ beforeAll(async () => {
       RATE_LIMIT_MUTATIONS_PER_CUSTOMER_PER_MINUTE: '5',
       ORDER_MAX_OPEN_PER_CUSTOMER: '3',
       LIVE_MAX_CONNECTIONS_PER_CUSTOMER: '2',
+      // Longer than any wait below: a revoked key refused in time was forgotten by its event.
+      API_KEY_CACHE_SECONDS: '150',
     },
+    // Two gateway replicas: a key revoked through one must stop working on both.
+    replicas: { gateway: 2 },
   });
   token = await system.token('alice');
 });
@@ -263,5 +267,68 @@ describe('errors and leaks', () => {
     socket.resume(); // read what the server sends (its 408), or the close is never seen
     socket.write(`POST /graphql HTTP/1.1\r\nHost: ${url.host}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"query":`);
     expect(await closed).toBeLessThan(10_000); // 2 s configured, checked every 200 ms
+  });
+});
+
+describe('API keys and the audit log', () => {
+  const CREATE = 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id } } }';
+  const AUDIT = 'query($action: String, $apiKeyId: ID) { auditLog(first: 20, action: $action, apiKeyId: $apiKeyId) { edges { node { actor actorKind apiKeyId action target } } } }';
+  const ORDERS = '{ orders(first: 5) { edges { node { customerId } } } }';
+  const withKey = (key: string, body: unknown, url = system.gatewayUrl) => post(body, { bearer: null, url, headers: { 'x-api-key': key } });
+  let admin: string;
+  beforeAll(async () => {
+    admin = await system.token('ops', { admin: true });
+  });
+  const createKey = async (customerId: string, scopes: string[]) => {
+    const created = await post({ query: CREATE, variables: { input: { customerId, name: 'integration', scopes } } }, { bearer: admin });
+    expect(created.body.errors).toBeUndefined();
+    return created.body.data!.createApiKey as { key: string; apiKey: { id: string } };
+  };
+
+  it('a READ key reads and changes nothing; a PLACE_ORDERS key places for its customer, on record with the key', async () => {
+    const reader = await createKey('machine-reader', ['READ']);
+    const read = await withKey(reader.key, { query: ORDERS });
+    expect(read.body.errors).toBeUndefined();
+    const refused = await withKey(reader.key, { query: PLACE, variables: { input: { items: [{ productId: MUG, quantity: 1 }], paymentToken: 'tok_visa' } } });
+    expect(refused.status).toBe(403);
+    expect(codeOf(refused)).toBe('FORBIDDEN');
+    expect(await count('orders.orders', `customer_id = 'machine-reader'`)).toBe(0);
+
+    const buyer = await createKey('machine-buyer', ['PLACE_ORDERS']);
+    const placed = await withKey(buyer.key, { query: PLACE, variables: { input: { items: [{ productId: MUG, quantity: 1 }], paymentToken: 'tok_visa' } } });
+    expect(placed.body.errors).toBeUndefined();
+    const orderId = (placed.body.data!.placeOrder as { order: { id: string } }).order.id;
+    expect(await count('orders.orders', `id = '${orderId}' and customer_id = 'machine-buyer'`)).toBe(1);
+    const audit = await post({ query: AUDIT, variables: { apiKeyId: buyer.apiKey.id } }, { bearer: admin });
+    expect((audit.body.data!.auditLog as { edges: { node: unknown }[] }).edges.map((e) => e.node)).toEqual([
+      { actor: 'machine-buyer', actorKind: 'API_KEY', apiKeyId: buyer.apiKey.id, action: 'order.placed', target: `order:${orderId}` },
+    ]);
+    // Stored as a digest: the key is nowhere in the database.
+    expect(await count('access.api_keys', `digest = '${buyer.key}' or prefix = '${buyer.key}'`)).toBe(0);
+  });
+
+  it('a key revoked through one gateway replica stops working on every replica, long before any cache forgets it', async () => {
+    const { key, apiKey } = await createKey('machine-revoked', ['READ']);
+    const [first, second] = system.gatewayUrls();
+    // Both replicas have looked the key up and remember it.
+    for (const url of [first!, second!]) expect((await withKey(key, { query: ORDERS }, url)).body.errors).toBeUndefined();
+    const revoked = await post({ query: 'mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', variables: { id: apiKey.id } }, { bearer: admin, url: first! });
+    expect(revoked.body.errors).toBeUndefined();
+    for (const url of [first!, second!]) {
+      await waitFor(() => withKey(key, { query: ORDERS }, url), (a) => codeOf(a) === 'UNAUTHENTICATED', { what: `the revocation to reach ${url}` });
+    }
+  });
+
+  it('records an admin’s restock, sent by inventory through Kafka, and is for admins only', async () => {
+    const restock = await post({ query: 'mutation($id: ID!) { restockProduct(productId: $id, quantity: 3) { id } }', variables: { id: NOTEBOOK } }, { bearer: admin });
+    expect(restock.body.errors).toBeUndefined();
+    const entries = await waitFor(
+      async () => (await post({ query: AUDIT, variables: { action: 'product.restocked' } }, { bearer: admin })).body.data?.auditLog as { edges: { node: Record<string, unknown> }[] } | undefined,
+      (log) => (log?.edges.length ?? 0) > 0,
+      { what: 'the restock in the audit log' },
+    );
+    expect(entries!.edges[0]!.node).toEqual({ actor: 'ops', actorKind: 'ADMIN', apiKeyId: null, action: 'product.restocked', target: `product:${NOTEBOOK}` });
+    expect(codeOf(await post({ query: AUDIT }))).toBe('FORBIDDEN');
+    expect(codeOf(await post({ query: CREATE, variables: { input: { customerId: 'alice', name: 'mine', scopes: ['READ'] } } }))).toBe('FORBIDDEN');
   });
 });

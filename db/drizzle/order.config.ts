@@ -5,5 +5,5 @@ export default defineConfig({
   dialect: 'postgresql',
   schema: ['./subgraphs/order/tables.ts', './saga/tables.ts'],
   out: './db/migrations/order',
-  schemaFilter: ['orders', 'saga'],
+  schemaFilter: ['orders', 'saga', 'access'],
 });

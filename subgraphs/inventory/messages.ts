@@ -6,6 +6,7 @@ import type { Db } from '../../db/client.ts';
 import { createEnvelope } from '../../messaging/envelope.ts';
 import { writeOutbox } from '../../messaging/outbox.ts';
 import { formatCents } from '../../platform/money.ts';
+import type { AuditEntry } from '../../platform/audit.ts';
 import { outbox, type ProductRow } from './tables.ts';
 
 /** Tells other services about products (the order service prices orders from these), in the caller's transaction. */
@@ -15,6 +16,11 @@ export async function announceProducts(tx: Db, rows: ProductRow[]): Promise<void
     outbox,
     rows.map((p) => createEnvelope('ProductPriced', p.id, { productId: p.id, sku: p.sku, price: formatCents(p.priceCents), currency: p.currency }, { correlationId: `product:${p.id}`, causationId: null })),
   );
+}
+
+/** Sends an admin action to the audit log (kept by the order service), in the caller's transaction. */
+export async function recordAudit(tx: Db, entry: AuditEntry): Promise<void> {
+  await writeOutbox(tx, outbox, [createEnvelope('AuditRecorded', entry.id, entry, { correlationId: entry.correlationId, causationId: null })]);
 }
 
 /**

@@ -8,6 +8,8 @@ import type { SubgraphContext } from '../../platform/subgraph.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { validateRestock } from './inventory.ts';
 import { listProducts, productsByIds, restock } from './repository.ts';
+import { recordAudit } from './messages.ts';
+import { auditEntry } from '../../platform/audit.ts';
 import type { ProductRow } from './tables.ts';
 
 export interface InventoryContext extends SubgraphContext {
@@ -39,7 +41,7 @@ export const productLoader = (db: Db, views: ReadModel<ProductRow>) =>
 
 const isSkuKey = (v: unknown): v is { sku: string } => typeof v === 'object' && v !== null && typeof (v as { sku?: unknown }).sku === 'string';
 
-export function inventoryResolvers(db: Db, views: ReadModel<ProductRow>): Resolvers {
+export function inventoryResolvers(db: Db, views: ReadModel<ProductRow>, afterCommit: () => void = () => {}): Resolvers {
   return {
     Query: {
       product: (_, { id }, ctx) => ctx.products.load(id),
@@ -54,8 +56,16 @@ export function inventoryResolvers(db: Db, views: ReadModel<ProductRow>): Resolv
         if (!ctx.identity.isAdmin) throw forbidden('Only an admin may restock products');
         validateRestock(quantity);
         const id = uuidOf(productId);
-        const row = id ? await restock(db, id, quantity) : undefined;
+        // The stock and its audit entry (sent to the audit log through the outbox) commit together.
+        const row = id
+          ? await db.transaction(async (tx) => {
+              const changed = await restock(tx, id, quantity);
+              if (changed) await recordAudit(tx, auditEntry(ctx.identity, 'product.restocked', `product:${changed.id}`, { sku: changed.sku, quantity, available: changed.available }, ctx.correlationId));
+              return changed;
+            })
+          : undefined;
         if (!row) throw notFound(`No product ${productId}`);
+        afterCommit();
         await views.evict([row.id]);
         return row;
       },

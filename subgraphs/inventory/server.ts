@@ -26,7 +26,7 @@ export async function createInventoryService(deps: ServiceDeps): Promise<Service
     handlers: inventoryHandlers(touched),
     beforeBatch: lockBatchProducts,
     topics: [topics.inventoryCommands],
-    resolvers: () => inventoryResolvers(db, views),
+    resolvers: (relay) => inventoryResolvers(db, views, relay.nudge),
     extendContext: (base) => ({ ...base, products: productLoader(db, views) }),
     onCommitted: () => {
       const ids = [...touched];

@@ -117,6 +117,14 @@ describe('order resolvers', () => {
   });
 });
 
+describe('API key lookups', () => {
+  it('answer the gateway alone: a person’s token, even an admin’s, is refused', async () => {
+    const LOOKUP = `{ _apiKeyPrincipal(digest: "${'a'.repeat(43)}") { id } }`;
+    expect(codeOf(await subgraph.request(LOOKUP, {}, 'alice'))).toBe('FORBIDDEN');
+    expect(codeOf(await subgraph.request(LOOKUP, {}, { admin: 'root' }))).toBe('FORBIDDEN');
+  });
+});
+
 describe('paging through orders', () => {
   const ORDERS = 'query($first: Int, $after: String, $status: OrderStatus) { orders(first: $first, after: $after, status: $status) { edges { cursor node { id customerId status } } pageInfo { hasNextPage endCursor } } }';
   type Page = { orders: { edges: { node: { id: string; customerId: string; status: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };

@@ -13,6 +13,7 @@ import type { Resolvers } from './generated/resolvers.ts';
 import { findOrder, itemsOfOrders, listOrders, type OrderCursor } from './repository.ts';
 import type { OrderItemRow, OrderRow } from './tables.ts';
 import { cancelOrder, placeOrder, retrySaga, type OpenOrderCaps } from './workflow.ts';
+import { createApiKey, isTimeCursor, listApiKeys, listAudit, resolveApiKey, revokeApiKey } from './access.ts';
 import type { Sealer } from '../../platform/sealing.ts';
 import type { Admission } from '../../saga/admission.ts';
 
@@ -112,6 +113,20 @@ export function orderResolvers({
         });
         return connection(rows, limit, (o) => ({ createdAt: o.createdAt.toISOString(), id: o.id }), (o) => o);
       },
+      apiKeys: async (_, args, ctx) => {
+        const { limit, after } = pageArgs(args.first, args.after, isTimeCursor);
+        const rows = await listApiKeys(db, ctx.identity, { customerId: args.customerId ?? undefined, after, limit });
+        return connection(rows, limit, (k) => ({ at: k.createdAt.toISOString(), id: k.id }), (k) => k);
+      },
+      auditLog: async (_, args, ctx) => {
+        const { limit, after } = pageArgs(args.first, args.after, isTimeCursor);
+        const rows = await listAudit(db, ctx.identity, { actor: args.actor ?? undefined, action: args.action ?? undefined, apiKeyId: args.apiKeyId ?? undefined, after, limit });
+        return connection(rows, limit, (e) => ({ at: e.at.toISOString(), id: e.id }), (e) => e);
+      },
+      _apiKeyPrincipal: async (_, { digest }, ctx) => {
+        if (ctx.identity.service !== 'gateway') throw forbidden('Only the gateway looks up API keys');
+        return /^[A-Za-z0-9_-]{43}$/.test(digest) ? ((await resolveApiKey(db, digest)) ?? null) : null;
+      },
     },
     Mutation: {
       placeOrder: async (_, { input }, ctx) => {
@@ -134,6 +149,15 @@ export function orderResolvers({
         afterCommit();
         return order;
       },
+      createApiKey: async (_, { input }, ctx) => {
+        const { row, key } = await createApiKey(db, ctx.identity, { ...input, expiresAt: input.expiresAt ? new Date(input.expiresAt) : null }, ctx.correlationId);
+        return { apiKey: row, key };
+      },
+      revokeApiKey: async (_, { id }, ctx) => {
+        const row = await revokeApiKey(db, ctx.identity, id, ctx.correlationId);
+        afterCommit();
+        return row;
+      },
     },
     Order: {
       __resolveReference: (ref, ctx) => readable(ref.id, ctx),
@@ -145,6 +169,9 @@ export function orderResolvers({
         const { row } = saga;
         return { id: row.id, status: row.status, currentStep: row.currentStep, steps: row.steps, startedAt: row.startedAt, updatedAt: row.updatedAt, deadlineAt: row.deadlineAt };
       },
+    },
+    AuditEntry: {
+      details: (e) => JSON.stringify(e.details),
     },
     OrderItem: {
       product: (i) => ({ __typename: 'Product', id: i.productId }),

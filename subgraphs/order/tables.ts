@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { messagingTables } from '../../messaging/tables.ts';
+import type { ActorKind } from '../../platform/audit.ts';
+import type { ApiKeyScope } from '../../platform/auth.ts';
 import type { OrderStatus } from './order.ts';
 
 export const ordersSchema = pgSchema('orders');
@@ -57,6 +59,54 @@ export const catalog = ordersSchema.table('catalog', {
 });
 
 export const { outbox, inbox } = messagingTables(ordersSchema);
+
+/** Who may call the API besides people with tokens, and what admins (and API keys) did. */
+export const accessSchema = pgSchema('access');
+
+/** Machine clients' keys. Only a SHA-256 digest of the key is stored; the key is shown once. */
+export const apiKeys = accessSchema.table(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    customerId: text('customer_id').notNull(),
+    name: text('name').notNull(),
+    scopes: text('scopes').array().$type<ApiKeyScope[]>().notNull(),
+    /** The key's first characters, to recognise it in a list. */
+    prefix: text('prefix').notNull(),
+    digest: text('digest').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    revokedBy: text('revoked_by'),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('api_keys_digest_idx').on(t.digest), index('api_keys_created_idx').on(t.createdAt.desc(), t.id.desc()), index('api_keys_customer_idx').on(t.customerId, t.createdAt.desc(), t.id.desc())],
+);
+
+export const auditLog = accessSchema.table(
+  'audit_log',
+  {
+    id: uuid('id').primaryKey(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    actor: text('actor').notNull(),
+    actorKind: text('actor_kind').$type<ActorKind>().notNull(),
+    apiKeyId: uuid('api_key_id'),
+    action: text('action').notNull(),
+    target: text('target').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull(),
+    correlationId: text('correlation_id').notNull(),
+  },
+  (t) => [
+    index('audit_log_at_idx').on(t.at.desc(), t.id.desc()),
+    index('audit_log_actor_idx').on(t.actor, t.at.desc(), t.id.desc()),
+    index('audit_log_action_idx').on(t.action, t.at.desc(), t.id.desc()),
+    index('audit_log_api_key_idx').on(t.apiKeyId, t.at.desc(), t.id.desc()),
+  ],
+);
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;
 
 export type OrderRow = typeof orders.$inferSelect;
 export type OrderItemRow = typeof orderItems.$inferSelect;

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import { createEnvelope, type Causation } from '../../messaging/envelope.ts';
 import { batchingOutbox, writeOutbox } from '../../messaging/outbox.ts';
-import type { Identity } from '../../platform/auth.ts';
+import { mayChangeOrders, type Identity } from '../../platform/auth.ts';
+import { auditEntry } from '../../platform/audit.ts';
+import { recordAudit } from './access.ts';
 import { badInput, forbidden, hasErrorCode, notFound, rateLimited, serviceUnavailable } from '../../platform/errors.ts';
 import type { Admission } from '../../saga/admission.ts';
 import type { Sealer } from '../../platform/sealing.ts';
@@ -87,6 +89,7 @@ export async function placeOrder(
   input: PlaceOrderInput,
   request: { correlationId: string },
 ): Promise<{ order: OrderRow; created: false } | { order: OrderRow; created: true; items: OrderItemRow[]; saga: SagaView<OrderSagaData> }> {
+  if (!mayChangeOrders(identity)) throw forbidden('This API key may not place orders (it lacks the PLACE_ORDERS scope)');
   const lines = validatePlaceOrder(input);
   const key = input.idempotencyKey ?? null;
   const requestHash = requestHashOf(sealer, lines, input.paymentToken);
@@ -125,6 +128,8 @@ export async function placeOrder(
       batchingOutbox(tx, async () => {
         const items = await insertOrder(tx, row, priced.lines);
         await writeOutbox(tx, outbox, [statusEvent(row, causation)]);
+        // What a machine client did is on record with its key.
+        if (identity.apiKeyId) await recordAudit(tx, auditEntry(identity, 'order.placed', `order:${row.id}`, { total: formatCents(row.totalCents), currency: row.currency, lines: priced.lines.length }, request.correlationId, now));
         const saga = await engine.start(
           tx,
           {
@@ -168,12 +173,15 @@ export async function cancelOrder(
   id: string,
   request: { correlationId: string },
 ): Promise<OrderRow> {
+  if (!mayChangeOrders(identity)) throw forbidden('This API key may not cancel orders (it lacks the PLACE_ORDERS scope)');
   const order = await ownOrder(db, identity, id);
-  const reason = identity.customerId === order.customerId ? 'Cancelled by the customer' : 'Cancelled by an administrator';
+  const byOwner = identity.customerId === order.customerId;
+  const reason = byOwner ? 'Cancelled by the customer' : 'Cancelled by an administrator';
   await db.transaction(async (tx) => {
     const locked = (await lockOrder(tx, order.id))!;
     if (isFinal(locked.status)) throw badInput(`The order is already ${locked.status}`, { status: locked.status });
     await engine.signal(tx, order.id, { kind: 'cancelRequested', reason }, { correlationId: request.correlationId, causationId: null });
+    if (!byOwner || identity.apiKeyId) await recordAudit(tx, auditEntry(identity, 'order.cancelled', `order:${order.id}`, { customerId: order.customerId, status: locked.status }, request.correlationId));
   });
   return (await findOrder(db, order.id))!;
 }
@@ -190,6 +198,7 @@ export async function retrySaga(
   await db.transaction(async (tx) => {
     const result = await engine.signal(tx, order.id, { kind: 'resumeRequested' }, { correlationId: request.correlationId, causationId: null });
     if (!result?.changed) throw badInput(`The saga is ${result?.saga.status ?? 'missing'}; only a STUCK saga can be resumed`, { status: result?.saga.status });
+    await recordAudit(tx, auditEntry(identity, 'saga.retried', `order:${order.id}`, { sagaId: result.saga.id, customerId: order.customerId }, request.correlationId));
   });
   return (await findOrder(db, order.id))!;
 }

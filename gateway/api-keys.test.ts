@@ -1,0 +1,237 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient as createSocketClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { openPglite, rowsOf, type Database } from '../db/client.ts';
+import { createTokenVerifier, devPolicy, signDevToken } from '../platform/auth.ts';
+import { loadConfig } from '../platform/config.ts';
+import { createLogger } from '../platform/logger.ts';
+import { acceptingAssertions, signAssertion } from '../platform/gateway-identity.ts';
+import { demoCatalog } from '../subgraphs/inventory/seed.ts';
+import { createAuthenticator, type KeyRecord } from './api-keys.ts';
+import { startEmbeddedSystem, type EmbeddedSystem } from './embedded.ts';
+
+/**
+ * API keys and the audit log through the whole graph in one process (PGlite, in-process transport):
+ * an admin creates a key, a machine client uses it within its scopes, the admin revokes it, and
+ * every admin action and every change made with a key is in the audit log.
+ */
+const JWT_SECRET = 'api-key-test-secret-0123456789abcdef';
+const GATEWAY_SECRET = 'api-key-test-gateway-secret-0123456789';
+const policy = devPolicy(JWT_SECRET);
+let system: EmbeddedSystem;
+let database: Database;
+let admin: string;
+const [widget] = demoCatalog;
+
+type Result<T = Record<string, any>> = { status: number; data?: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+
+async function post<T = Record<string, any>>(query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<Result<T>> {
+  const response = await fetch(system.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  return { status: response.status, ...((await response.json()) as Omit<Result<T>, 'status'>) };
+}
+const asAdmin = (query: string, variables: Record<string, unknown> = {}) => post(query, variables, { authorization: `Bearer ${admin}` });
+const withKey = (key: string, query: string, variables: Record<string, unknown> = {}) => post(query, variables, { 'x-api-key': key });
+const codeOf = (r: Result) => r.errors?.[0]?.extensions?.code;
+const rows = async (sql: string) => rowsOf<Record<string, unknown>>(await database.db.execute(sql));
+const count = async (table: string) => Number((await rows(`select count(*)::int as n from ${table}`))[0]!.n);
+
+const CREATE = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id prefix customerId scopes createdBy revokedAt } } }`;
+const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id customerId } } }`;
+const ORDERS = `{ orders(first: 50) { edges { node { id customerId } } } }`;
+const AUDIT = `query($action: String, $apiKeyId: ID) { auditLog(first: 50, action: $action, apiKeyId: $apiKeyId) { edges { node { actor actorKind apiKeyId action target details correlationId } } } }`;
+
+async function createKey(customerId: string, scopes: string[]): Promise<{ key: string; id: string }> {
+  const created = await asAdmin(CREATE, { input: { customerId, name: `${customerId} integration`, scopes } });
+  expect(created.errors).toBeUndefined();
+  return { key: created.data!.createApiKey.key, id: created.data!.createApiKey.apiKey.id };
+}
+
+const until = async (check: () => Promise<boolean>, what: string, timeoutMs = 5000) => {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+beforeAll(async () => {
+  const config = loadConfig({ JWT_SECRET, GATEWAY_SECRET, LOG_LEVEL: 'silent', GATEWAY_PORT: '0', ORDER_PORT: '0', INVENTORY_PORT: '0', PAYMENT_PORT: '0', OUTBOX_POLL_MS: '20' });
+  database = await openPglite();
+  system = await startEmbeddedSystem(config, createLogger('silent'), { database });
+  admin = await signDevToken(policy, 'root', { admin: true });
+});
+afterAll(() => system?.stop());
+
+describe('API keys', () => {
+  it('are created by admins only, shown once and stored as a digest', async () => {
+    const customer = await signDevToken(policy, 'mallory');
+    const refused = await post(CREATE, { input: { customerId: 'mallory', name: 'mine', scopes: ['READ'] } }, { authorization: `Bearer ${customer}` });
+    expect(codeOf(refused)).toBe('FORBIDDEN');
+    expect(await count('access.api_keys')).toBe(0);
+
+    const { key, id } = await createKey('acme', ['READ']);
+    expect(key).toMatch(/^sgw_[A-Za-z0-9_-]{43}$/);
+    const [stored] = await rows(`select * from access.api_keys where id = '${id}'`);
+    expect(JSON.stringify(stored)).not.toContain(key.slice(4));
+    expect(stored!.prefix).toBe(key.slice(0, 12));
+    // Listing shows the prefix, never the key.
+    const listed = await asAdmin(`{ apiKeys(customerId: "acme") { edges { node { id prefix scopes } } } }`);
+    expect(listed.data!.apiKeys.edges).toEqual([{ node: { id, prefix: key.slice(0, 12), scopes: ['READ'] } }]);
+  });
+
+  it('refuses bad input with a coded error and writes nothing', async () => {
+    const before = await count('access.api_keys');
+    for (const input of [
+      { customerId: 'acme', name: 'x', scopes: [] },
+      { customerId: 'acme', name: '', scopes: ['READ'] },
+      { customerId: 'acme', name: 'bad\u0000name', scopes: ['READ'] },
+      { customerId: 'acme', name: 'past', scopes: ['READ'], expiresAt: '2001-01-01T00:00:00Z' },
+    ]) {
+      expect(codeOf(await asAdmin(CREATE, { input }))).toBe('BAD_USER_INPUT');
+    }
+    expect(await count('access.api_keys')).toBe(before);
+  });
+
+  it('let a READ key read its customer’s orders only, and change nothing', async () => {
+    const acmeToken = await signDevToken(policy, 'acme-reader');
+    const placed = await post(PLACE, { input: { items: [{ productId: widget!.id, quantity: 1 }], paymentToken: 'tok_visa' } }, { authorization: `Bearer ${acmeToken}` });
+    await post(PLACE, { input: { items: [{ productId: widget!.id, quantity: 1 }], paymentToken: 'tok_visa' } }, { authorization: `Bearer ${await signDevToken(policy, 'someone-else')}` });
+    const { key } = await createKey('acme-reader', ['READ']);
+
+    const read = await withKey(key, ORDERS);
+    expect(read.errors).toBeUndefined();
+    expect(read.data!.orders.edges.map((e: { node: { id: string; customerId: string } }) => e.node)).toEqual([{ id: placed.data!.placeOrder.order.id, customerId: 'acme-reader' }]);
+
+    const orders = await count('orders.orders');
+    const refused = await withKey(key, PLACE, { input: { items: [{ productId: widget!.id, quantity: 1 }], paymentToken: 'tok_visa' } });
+    expect(refused.status).toBe(403);
+    expect(codeOf(refused)).toBe('FORBIDDEN');
+    const cancel = await withKey(key, `mutation($id: ID!) { cancelOrder(id: $id) { id } }`, { id: placed.data!.placeOrder.order.id });
+    expect(codeOf(cancel)).toBe('FORBIDDEN');
+    expect(await count('orders.orders')).toBe(orders);
+  });
+
+  it('let a PLACE_ORDERS key place orders for its customer, each on record with the key', async () => {
+    const { key, id } = await createKey('acme-buyer', ['PLACE_ORDERS']);
+    const placed = await withKey(key, PLACE, { input: { items: [{ productId: widget!.id, quantity: 2 }], paymentToken: 'tok_visa', idempotencyKey: 'k1' } });
+    expect(placed.errors).toBeUndefined();
+    expect(placed.data!.placeOrder.order.customerId).toBe('acme-buyer');
+    const audit = await asAdmin(AUDIT, { apiKeyId: id });
+    expect(audit.data!.auditLog.edges.map((e: { node: unknown }) => e.node)).toEqual([
+      expect.objectContaining({ actor: 'acme-buyer', actorKind: 'API_KEY', apiKeyId: id, action: 'order.placed', target: `order:${placed.data!.placeOrder.order.id}` }),
+    ]);
+    // A key is never an admin.
+    expect(codeOf(await withKey(key, `mutation($id: ID!) { restockProduct(productId: $id, quantity: 5) { id } }`, { id: widget!.id }))).toBe('FORBIDDEN');
+    expect(codeOf(await withKey(key, AUDIT))).toBe('FORBIDDEN');
+  });
+
+  it('refuses a malformed or unknown key, and a key sent together with a token', async () => {
+    expect(codeOf(await withKey('not-a-key', ORDERS))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await withKey(`sgw_${'A'.repeat(43)}`, ORDERS))).toBe('UNAUTHENTICATED');
+    const { key } = await createKey('acme-both', ['READ']);
+    const both = await post(ORDERS, {}, { 'x-api-key': key, authorization: `Bearer ${admin}` });
+    expect(codeOf(both)).toBe('UNAUTHENTICATED');
+  });
+
+  it('stop working on revocation, over HTTP and on an open subscription', async () => {
+    const { key, id } = await createKey('acme-revoked', ['PLACE_ORDERS']);
+    const placed = await withKey(key, PLACE, { input: { items: [{ productId: widget!.id, quantity: 1 }], paymentToken: 'tok_timeout' } });
+    const orderId = placed.data!.placeOrder.order.id;
+    const events: { version: number }[] = [];
+    let failure: unknown;
+    const socket = createSocketClient({ url: system.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { apiKey: key }, retryAttempts: 0 });
+    socket.subscribe<{ orderStatusChanged: { version: number } }>(
+      { query: `subscription($id: ID!) { orderStatusChanged(orderId: $id) { version } }`, variables: { id: orderId } },
+      { next: (m) => m.data && events.push(m.data.orderStatusChanged), error: (e) => (failure = e), complete: () => {} },
+    );
+    await until(async () => events.length === 1, 'the snapshot');
+
+    const revoked = await asAdmin(`mutation($id: ID!) { revokeApiKey(id: $id) { id revokedAt revokedBy } }`, { id });
+    expect(revoked.data!.revokeApiKey).toMatchObject({ id, revokedBy: 'root' });
+    await until(async () => codeOf(await withKey(key, ORDERS)) === 'UNAUTHENTICATED', 'the revocation to reach the gateway');
+    // Revoking again changes nothing.
+    const again = await asAdmin(`mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { id });
+    expect(again.data!.revokeApiKey.revokedAt).toBe(revoked.data!.revokeApiKey.revokedAt);
+
+    // The next event of the order is not delivered to the revoked key.
+    await asAdmin(`mutation($id: ID!) { cancelOrder(id: $id) { id } }`, { id: orderId });
+    await until(async () => failure !== undefined, 'the subscription to end');
+    expect(events).toHaveLength(1);
+    expect(JSON.stringify(failure)).toContain('UNAUTHENTICATED');
+    await socket.dispose();
+  });
+});
+
+describe('the audit log', () => {
+  it('records who restocked (from inventory, through its outbox), cancelled others’ orders and managed keys', async () => {
+    const restocked = await post(`mutation($id: ID!) { restockProduct(productId: $id, quantity: 7) { id } }`, { id: widget!.id }, { authorization: `Bearer ${admin}`, 'x-correlation-id': 'restock-1' });
+    expect(restocked.errors).toBeUndefined();
+    let entries: { node: Record<string, unknown> }[] = [];
+    await until(async () => {
+      entries = (await asAdmin(AUDIT, { action: 'product.restocked' })).data!.auditLog.edges;
+      return entries.length === 1;
+    }, 'the restock to reach the audit log');
+    expect(entries[0]!.node).toMatchObject({ actor: 'root', actorKind: 'ADMIN', apiKeyId: null, target: `product:${widget!.id}`, correlationId: 'restock-1' });
+    expect(JSON.parse(entries[0]!.node.details as string)).toMatchObject({ quantity: 7 });
+
+    const all = (await asAdmin(AUDIT)).data!.auditLog.edges.map((e: { node: { action: string } }) => e.node.action);
+    expect(all).toEqual(expect.arrayContaining(['apiKey.created', 'apiKey.revoked', 'order.cancelled', 'order.placed', 'product.restocked']));
+  });
+
+  it('is for admins only', async () => {
+    const customer = await signDevToken(policy, 'curious');
+    expect(codeOf(await post(AUDIT, {}, { authorization: `Bearer ${customer}` }))).toBe('FORBIDDEN');
+  });
+});
+
+describe('the authenticator', () => {
+  const verifier = createTokenVerifier(policy);
+  const record: KeyRecord = { id: '6f1c1a36-93a4-4f57-9a45-6c1d2f5b8e01', customerId: 'acme', scopes: ['READ'], expiresAt: null };
+  const key = `sgw_${'k'.repeat(43)}`;
+
+  it('asks once per key while it remembers, forgets a revoked key at once, and never looks up a malformed one', async () => {
+    let lookups = 0;
+    const auth = createAuthenticator({ verifier, gatewaySecret: GATEWAY_SECRET, lookup: async () => (lookups++, record) });
+    const [a, b] = await Promise.all([auth.authenticate({ apiKey: key }), auth.authenticate({ apiKey: key })]);
+    await auth.authenticate({ apiKey: key });
+    expect(lookups).toBe(1);
+    expect(a).toBe(b);
+    // Forgotten: even a lookup that still finds it (in flight when the revocation came) is refused.
+    auth.forget(record.id);
+    await expect(auth.authenticate({ apiKey: key })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(lookups).toBe(2);
+    await expect(auth.authenticate({ apiKey: 'sgw_short' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(lookups).toBe(2);
+  });
+
+  it('refuses an expired key, and remembers an unknown one briefly', async () => {
+    let lookups = 0;
+    const expired = createAuthenticator({ verifier, gatewaySecret: GATEWAY_SECRET, lookup: async () => (lookups++, { ...record, expiresAt: new Date(Date.now() - 1000).toISOString() }) });
+    await expect(expired.authenticate({ apiKey: key })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(expired.authenticate({ apiKey: key })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(lookups).toBe(1);
+  });
+
+  it('forwards an assertion the subgraphs verify with the key, customer and scopes, which no client can forge', async () => {
+    const auth = createAuthenticator({ verifier, gatewaySecret: GATEWAY_SECRET, lookup: async () => record });
+    const { authorization } = await auth.authenticate({ apiKey: key });
+    const subgraph = acceptingAssertions(verifier, GATEWAY_SECRET);
+    expect(await subgraph.verify(authorization)).toMatchObject({ customerId: 'acme', apiKeyId: record.id, scopes: ['READ'], isAdmin: false });
+    // Signed with another secret: refused.
+    const forged = await signAssertion('another-gateway-secret-0123456789abcdef', { customerId: 'acme', roles: ['admin'], isAdmin: true });
+    await expect(subgraph.verify(`Bearer ${forged}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    // A person's token cannot claim to be an API key or the gateway: those claims are not read from it.
+    const { SignJWT } = await import('jose');
+    const sneaky = await new SignJWT({ roles: [], akid: record.id, scopes: ['READ'], svc: 'gateway' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('acme')
+      .setIssuer(policy.issuer)
+      .setAudience(policy.audience)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    const identity = await subgraph.verify(`Bearer ${sneaky}`);
+    expect(identity.apiKeyId).toBeUndefined();
+    expect(identity.service).toBeUndefined();
+  });
+});
