@@ -311,6 +311,16 @@ export function startLiveSubscriptions({
   // No frame may be larger than an HTTP body: a client cannot make the gateway buffer more, even
   // before its token is read.
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: limits.maxBodyBytes });
+  // A frame ws refuses (1009 too big, or any protocol error) gets its close frame, and then ws would
+  // read on and discard whatever the client still sends until it stops. Read nothing more: stop
+  // reading once ws has queued its close, hang up, and drop the socket shortly after.
+  wss.on('connection', (socket, request) => {
+    socket.once('error', () => {
+      setImmediate(() => request.socket.pause());
+      request.socket.end();
+      setTimeout(() => request.socket.destroy(), 1000).unref();
+    });
+  });
   const callers = new WeakMap<object, Caller>();
   const connections = new Map<string, number>();
   const release = (customerId: string) => {

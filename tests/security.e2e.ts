@@ -65,7 +65,12 @@ describe('secrets and modes', () => {
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      child.on('exit', (code) => resolve({ code, output }));
+      // A process that does not refuse to start is stopped, and the test fails on its exit code.
+      const stop = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.on('exit', (code) => {
+        clearTimeout(stop);
+        resolve({ code, output });
+      });
     });
 
   it.each([
@@ -119,6 +124,22 @@ describe('the socket', () => {
     const { ws, closed } = await socket();
     ws.send(Buffer.alloc(1024 * 1024 + 1, 'a'));
     expect(await closed).toBe(1009);
+  });
+
+  it('keeps the gateway’s memory flat under 50 MB frames sent before connection_init', async () => {
+    const MB = 1024 * 1024;
+    const frame = Buffer.alloc(50 * MB, 'a');
+    const rss = async () => ((await (await fetch(new URL('/stats', system.gatewayUrl))).json()) as { memory: { rss: number } }).memory.rss;
+    const attack = async () => {
+      const { ws, closed } = await socket();
+      ws.send(frame);
+      expect(await closed).toBe(1009);
+    };
+    await attack(); // whatever the socket path allocates once is allocated now
+    const before = await rss();
+    for (let i = 0; i < 4; i++) await attack();
+    // 200 MB sent; a gateway that buffered one frame would have grown by more than 50 MB.
+    expect((await rss()) - before).toBeLessThan(4 * MB);
   });
 
   /** Sends one operation over an acknowledged connection; resolves with the first message after. */
