@@ -179,6 +179,27 @@ describe('rate limits and fairness', () => {
     expect(await count('orders.orders', `customer_id = 'hasty'`)).toBe(answers.filter((a) => !a.body.errors).length);
   });
 
+  it('caps the sockets one customer holds open (4429 past LIVE_MAX_CONNECTIONS_PER_CUSTOMER)', async () => {
+    const bearer = await system.token('socket-hog');
+    /** A socket of the customer's: acknowledged, or closed with a code. */
+    const open = async () => {
+      const ws = new WebSocket(system.gatewayUrl.replace('http', 'ws'), 'graphql-transport-ws');
+      const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+      const outcome = Promise.race([closed, new Promise<'acked'>((resolve) => ws.on('message', (m) => JSON.parse(String(m)).type === 'connection_ack' && resolve('acked')))]);
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${bearer}` } }));
+      return { ws, closed, outcome: await outcome };
+    };
+    const held = [await open(), await open()];
+    expect(held.map((s) => s.outcome)).toEqual(['acked', 'acked']);
+    expect((await open()).outcome).toBe(4429);
+    // One closes: the customer may open another (once the gateway has seen the close).
+    held[0]!.ws.close();
+    await held[0]!.closed;
+    const again = await waitFor(open, (s) => s.outcome === 'acked', { what: 'a socket in place of the closed one' });
+    for (const s of [held[1]!, again]) s.ws.close();
+  });
+
   it('caps the orders one customer holds in progress, so nobody holds the stock of everyone', async () => {
     const bearer = await system.token('hoarder');
     const answers: Answer[] = [];
