@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import {
   buildSchema,
@@ -63,7 +63,7 @@ export interface LiveOptions {
   /** How long a socket may stay open without a valid `connection_init`. */
   connectionInitTimeoutMs?: number;
   /** Counts a connection against its client address: milliseconds to wait, or 0. */
-  admitAddress?: (ip: string) => Promise<number>;
+  admitAddress?: (request: IncomingMessage) => Promise<number>;
 }
 
 interface Caller {
@@ -334,7 +334,7 @@ export function startLiveSubscriptions({
       connectionInitWaitTimeout: connectionInitTimeoutMs,
       subscribe: (args) => subscribe({ ...args, fieldResolver }),
       async onConnect(ctx) {
-        if (admitAddress && (await admitAddress(ctx.extra.request.socket.remoteAddress ?? 'unknown')) > 0) {
+        if (admitAddress && (await admitAddress(ctx.extra.request)) > 0) {
           ctx.extra.socket.close(LiveCloseCode.TooManyConnections, 'Too many requests from this address');
           return false;
         }

@@ -11,7 +11,7 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import type { Identity, TokenVerifier } from '../platform/auth.ts';
 import type { Config, ServiceName } from '../platform/config.ts';
 import { ErrorCode, errorFormatter, logUnexpectedErrors, rethrowAsGraphQL } from '../platform/errors.ts';
-import { CORRELATION_HEADER, correlationIdOf, graphqlHandler, type RequestHandler } from '../platform/http.ts';
+import { clientAddress, CORRELATION_HEADER, correlationIdOf, graphqlHandler, type RequestHandler } from '../platform/http.ts';
 import type { Logger } from '../platform/logger.ts';
 import { apiSchemaPath, supergraphPath } from './compose.ts';
 import { startOrderEventHub } from './events.ts';
@@ -139,7 +139,7 @@ export async function createGateway({ config, verifier, logger, transport, cache
       maxBodyBytes: config.limits.maxBodyBytes,
       // Every request counts against its client address before anything is done with it.
       admit: async (req) => {
-        const wait = await limiter.address(req.socket.remoteAddress ?? 'unknown');
+        const wait = await limiter.address(clientAddress(req, config.trustedProxies));
         return wait > 0 ? tooMany(wait, 'requests from this address') : undefined;
       },
     }),
@@ -154,7 +154,7 @@ export async function createGateway({ config, verifier, logger, transport, cache
         logger: logger.child({ service: 'gateway' }),
         ...config.live,
         limits: config.limits,
-        admitAddress: limiter.address,
+        admitAddress: (req) => limiter.address(clientAddress(req, config.trustedProxies)),
       });
     },
     async stop() {

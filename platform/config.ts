@@ -61,6 +61,7 @@ const envSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: millis(5000),
   HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(2000),
   GATEWAY_PLAYGROUND: z.enum(['true', 'false']).optional(),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   API_KEY_CACHE_SECONDS: z.coerce.number().int().min(1).max(150).default(30),
   RATE_LIMIT_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(3000),
   RATE_LIMIT_PER_CUSTOMER_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
@@ -187,6 +188,8 @@ export interface Config {
   rateLimits: { perAddress: number; perCustomer: number; mutationsPerCustomer: number };
   /** Whether the gateway serves the playground page (not in production unless asked for). */
   playground: boolean;
+  /** How many proxies in front of the gateway append to X-Forwarded-For (0: the header is ignored). */
+  trustedProxies: number;
   /** How long a gateway replica remembers an API key it looked up (a revocation reaches it sooner, as an event). */
   apiKeyCacheMs: number;
   /** What the gateway refuses before asking any subgraph. */
@@ -287,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     playground: e.GATEWAY_PLAYGROUND === undefined ? e.NODE_ENV !== 'production' : e.GATEWAY_PLAYGROUND === 'true',
     apiKeyCacheMs: e.API_KEY_CACHE_SECONDS * 1000,
+    trustedProxies: e.TRUST_PROXY_HOPS,
     live: {
       maxQueue: e.LIVE_MAX_QUEUE,
       maxSubscriptionsPerConnection: e.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTokenVerifier, devPolicy, signDevToken } from './auth.ts';
-import { mayOperate } from './http.ts';
+import type { IncomingMessage } from 'node:http';
+import { clientAddress, mayOperate } from './http.ts';
 
 const policy = devPolicy('http-test-secret-0123456789');
 const verifier = createTokenVerifier(policy);
@@ -15,5 +16,24 @@ describe('who may read /stats', () => {
     expect(await mayOperate('10.0.0.7', `Bearer ${await signDevToken(policy, 'alice')}`, verifier)).toBe(false);
     expect(await mayOperate('10.0.0.7', `Bearer ${await signDevToken(policy, 'root', { admin: true })}`, verifier)).toBe(true);
     expect(await mayOperate('10.0.0.7', `Bearer ${await signDevToken(policy, 'root', { admin: true })}`, undefined)).toBe(false);
+  });
+});
+
+describe('the client address behind proxies', () => {
+  const request = (peer: string, forwarded?: string) => ({ socket: { remoteAddress: peer }, headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded } }) as unknown as IncomingMessage;
+
+  it('ignores X-Forwarded-For unless proxies are trusted: a client cannot pick its own address', () => {
+    expect(clientAddress(request('203.0.113.9', '1.2.3.4'), 0)).toBe('203.0.113.9');
+  });
+
+  it('takes the entry the outermost trusted proxy appended, whatever the client wrote before it', () => {
+    // The client forged 1.2.3.4; the load balancer appended the address it saw.
+    expect(clientAddress(request('10.0.0.2', '1.2.3.4, 198.51.100.7'), 1)).toBe('198.51.100.7');
+    // Two proxies: the edge appended the client, the inner one appended the edge.
+    expect(clientAddress(request('10.0.0.3', '1.2.3.4, 198.51.100.7, 10.0.0.2'), 2)).toBe('198.51.100.7');
+  });
+
+  it('falls back to the peer when the header is missing', () => {
+    expect(clientAddress(request('10.0.0.2'), 1)).toBe('10.0.0.2');
   });
 });

@@ -101,6 +101,20 @@ export interface HttpSettings {
   maxConnections: number;
 }
 
+/**
+ * The client's address for per-address limits. Behind `trustedProxies` proxies (load balancers
+ * that append the address they saw to `X-Forwarded-For`), it is the entry the outermost trusted
+ * proxy appended: entries to its left were written by the client and prove nothing. Without
+ * trusted proxies the header is ignored.
+ */
+export function clientAddress(req: IncomingMessage, trustedProxies: number): string {
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  if (trustedProxies <= 0) return peer;
+  const header = req.headers['x-forwarded-for'];
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((h) => h.trim()).filter(Boolean);
+  return hops[hops.length - trustedProxies] ?? hops[0] ?? peer;
+}
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 /** Operational endpoints answer the machine itself, or an admin's token. */
