@@ -75,6 +75,9 @@ interface Caller {
   correlationId: string;
 }
 
+/** Errors ws raises for what a client sent (ws's codes start WS_ERR_): too big, malformed, not UTF-8… */
+const isProtocolError = (err: unknown) => typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('WS_ERR_');
+
 const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 const coded = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
 
@@ -311,15 +314,21 @@ export function startLiveSubscriptions({
   // No frame may be larger than an HTTP body: a client cannot make the gateway buffer more, even
   // before its token is read.
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: limits.maxBodyBytes });
-  // A frame ws refuses (1009 too big, or any protocol error) gets its close frame, and then ws would
-  // read on and discard whatever the client still sends until it stops. Read nothing more: stop
-  // reading once ws has queued its close, hang up, and drop the socket shortly after.
+  // A frame ws refuses (1009 too big, or another protocol error) is the client's fault: ws sends its
+  // close frame and would then read on, discarding whatever the client still sends, and graphql-ws
+  // would print the error to the console as the server's own. Instead: read nothing more from that
+  // client, hang up, drop the socket shortly after, and log it as what it is.
   wss.on('connection', (socket, request) => {
-    socket.once('error', () => {
-      setImmediate(() => request.socket.pause());
+    const emit = socket.emit.bind(socket);
+    socket.emit = ((event: string, ...args: unknown[]) => {
+      if (event !== 'error' || !isProtocolError(args[0])) return emit(event, ...args);
+      // ws resumes the socket on the next tick to drain it; this runs after that.
+      process.nextTick(() => request.socket.pause());
       request.socket.end();
       setTimeout(() => request.socket.destroy(), 1000).unref();
-    });
+      logger.debug({ err: args[0], address: request.socket.remoteAddress }, 'socket closed for a bad frame');
+      return true;
+    }) as typeof socket.emit;
   });
   const callers = new WeakMap<object, Caller>();
   const connections = new Map<string, number>();

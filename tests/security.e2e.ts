@@ -139,7 +139,8 @@ describe('the socket', () => {
     const before = await rss();
     for (let i = 0; i < 4; i++) await attack();
     // 200 MB sent; a gateway that buffered one frame would have grown by more than 50 MB.
-    expect((await rss()) - before).toBeLessThan(4 * MB);
+    // Measured 0–2 MB, with the other suites running beside it; the margin is for that noise.
+    expect((await rss()) - before).toBeLessThan(8 * MB);
   });
 
   /** Sends one operation over an acknowledged connection; resolves with the first message after. */
