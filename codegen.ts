@@ -1,4 +1,5 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { services, type ServiceEntry } from './system/registry.ts';
 
 /**
  * GraphQL Code Generator, `npm run codegen`:
@@ -9,16 +10,17 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  */
 const scalars = { DateTime: { input: 'Date', output: 'Date | string' }, Decimal: 'string', ID: 'string' };
 
-const resolverTypes = (service: string, context: string, mappers: Record<string, string>) => ({
-  schema: `subgraphs/${service}/schema.graphql`,
+/** Each subgraph's resolver types, from its schema, mapped onto the rows its resolvers return (see system/registry.ts). */
+const resolverTypes = (service: ServiceEntry) => ({
+  schema: service.schema,
   plugins: ['typescript', 'typescript-resolvers'],
   config: {
     federation: true,
     useTypeImports: true,
     enumsAsTypes: true,
     scalars,
-    contextType: `../resolvers.ts#${context}`,
-    mappers,
+    contextType: `../resolvers.ts#${service.resolverTypes.context}`,
+    mappers: service.resolverTypes.mappers,
     mapperTypeSuffix: 'Model',
     avoidOptionals: false,
   },
@@ -41,21 +43,7 @@ const config: CodegenConfig = {
         dedupeFragments: true,
       },
     },
-    'subgraphs/order/generated/resolvers.ts': resolverTypes('order', 'OrderContext', {
-      Order: '../tables.ts#OrderRow',
-      OrderItem: '../tables.ts#OrderItemRow',
-      Product: '../resolvers.ts#ProductReference',
-      ApiKey: '../tables.ts#ApiKeyRow',
-      ApiKeyPrincipal: '../access.ts#ApiKeyPrincipal',
-      AuditEntry: '../tables.ts#AuditRow',
-    }),
-    'subgraphs/inventory/generated/resolvers.ts': resolverTypes('inventory', 'InventoryContext', {
-      Product: '../tables.ts#ProductRow',
-    }),
-    'subgraphs/payment/generated/resolvers.ts': resolverTypes('payment', 'PaymentContext', {
-      Payment: '../tables.ts#PaymentRow',
-      Order: '../resolvers.ts#OrderReference',
-    }),
+    ...Object.fromEntries(services.map((service) => [`subgraphs/${service.name}/generated/resolvers.ts`, resolverTypes(service)])),
   },
 };
 

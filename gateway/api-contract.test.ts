@@ -11,7 +11,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { apiSchemaPath } from './compose.ts';
+import { apiSchemaPath } from './schema.ts';
 
 /**
  * The public contract (docs/api-contract.graphql, a copy of the shared contract) against the

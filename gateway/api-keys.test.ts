@@ -8,7 +8,7 @@ import { createLogger } from '../platform/logger.ts';
 import { acceptingAssertions, signAssertion } from '../platform/gateway-identity.ts';
 import { demoCatalog } from '../subgraphs/inventory/seed.ts';
 import { createAuthenticator, type KeyRecord } from './api-keys.ts';
-import { startEmbeddedSystem, type EmbeddedSystem } from './embedded.ts';
+import { startEmbeddedSystem, type EmbeddedSystem } from '../system/embedded.ts';
 
 /**
  * API keys and the audit log through the whole graph in one process (PGlite, in-process transport):

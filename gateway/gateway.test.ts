@@ -6,7 +6,7 @@ import { devPolicy, signDevToken } from '../platform/auth.ts';
 import { loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
 import { demoCatalog } from '../subgraphs/inventory/seed.ts';
-import { startEmbeddedSystem, type EmbeddedSystem } from './embedded.ts';
+import { startEmbeddedSystem, type EmbeddedSystem } from '../system/embedded.ts';
 
 /**
  * The whole graph in one process on PGlite: what the gateway refuses before asking a subgraph, and

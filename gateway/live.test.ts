@@ -7,7 +7,7 @@ import type { FieldNode, OperationDefinitionNode } from 'graphql';
 import WebSocket from 'ws';
 import { createTokenVerifier, devPolicy, signDevToken as sign } from '../platform/auth.ts';
 import { createLogger } from '../platform/logger.ts';
-import { apiSchemaPath } from './compose.ts';
+import { apiSchemaPath } from './schema.ts';
 import type { OrderEventHub, StatusEvent } from './events.ts';
 import { LiveCloseCode, startLiveSubscriptions, type GraphQuery } from './live.ts';
 import { createAuthenticator } from './api-keys.ts';

@@ -13,7 +13,7 @@ import type { Config, ServiceName } from '../platform/config.ts';
 import { ErrorCode, errorFormatter, logUnexpectedErrors, rethrowAsGraphQL } from '../platform/errors.ts';
 import { clientAddress, CORRELATION_HEADER, correlationIdOf, graphqlHandler, type RequestHandler } from '../platform/http.ts';
 import type { Logger } from '../platform/logger.ts';
-import { apiSchemaPath, supergraphPath } from './compose.ts';
+import { apiSchemaPath, supergraphPath } from './schema.ts';
 import { startOrderEventHub } from './events.ts';
 import { startLiveSubscriptions, type GraphQuery } from './live.ts';
 import { queryLimitsPlugin } from '../platform/limits.ts';

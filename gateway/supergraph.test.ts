@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { apiSchemaPath, composeSupergraph, supergraphPath } from './compose.ts';
+import { composeSupergraph } from '../system/compose.ts';
+import { apiSchemaPath, supergraphPath } from './schema.ts';
 
 describe('the committed supergraph', () => {
   const composed = composeSupergraph();

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { apiSchemaPath, composeSupergraph, supergraphPath } from '../gateway/compose.ts';
+import { apiSchemaPath, supergraphPath } from '../gateway/schema.ts';
+import { composeSupergraph } from '../system/compose.ts';
 
 /** Writes gateway/supergraph.graphql and gateway/api-schema.graphql from the subgraph schemas; commit both. */
 const { supergraphSdl, apiSchemaSdl } = composeSupergraph();

@@ -1,4 +1,4 @@
-import { startEmbeddedSystem } from '../gateway/embedded.ts';
+import { startEmbeddedSystem } from '../system/embedded.ts';
 import { signDevToken } from '../platform/auth.ts';
 import { exitOnSignal } from '../platform/lifecycle.ts';
 import { createLogger } from '../platform/logger.ts';

@@ -7,6 +7,8 @@ import { SignJWT } from 'jose';
 import postgres from 'postgres';
 import { createClient, type Client } from '../../client/index.ts';
 import { devPolicy, signDevToken } from '../../platform/auth.ts';
+import type { ServiceName } from '../../platform/config.ts';
+import { services } from '../../system/registry.ts';
 import { createTestDatabase, requireKafka, requireRedis } from './infrastructure.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -14,14 +16,10 @@ const root = path.resolve(import.meta.dirname, '../..');
 const JWT_SECRET = randomBytes(32).toString('hex');
 const policy = devPolicy(JWT_SECRET);
 
-export type ServiceProcess = 'gateway' | 'order' | 'inventory' | 'payment';
-const entry: Record<ServiceProcess, string> = {
-  gateway: 'gateway/index.ts',
-  order: 'subgraphs/order/index.ts',
-  inventory: 'subgraphs/inventory/index.ts',
-  payment: 'subgraphs/payment/index.ts',
-};
-const portVariable: Record<ServiceProcess, string> = { gateway: 'GATEWAY_PORT', order: 'ORDER_PORT', inventory: 'INVENTORY_PORT', payment: 'PAYMENT_PORT' };
+export type ServiceProcess = 'gateway' | ServiceName;
+/** Each process's entry point: the gateway's, and every service's as the registry lists it. */
+const entry = { gateway: 'gateway/index.ts', ...Object.fromEntries(services.map((s) => [s.name, s.entry])) } as Record<ServiceProcess, string>;
+const portVariable = (name: ServiceProcess) => `${name.toUpperCase()}_PORT`;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -109,7 +107,8 @@ export interface RunningSystem {
  */
 export async function startSystem(label: string, { env = {}, serviceEnv = {}, replicas = {}, supervise = false, nodeArgs = [] }: SystemOptions = {}): Promise<RunningSystem> {
   const [brokers, redisUrl, database] = await Promise.all([requireKafka(), requireRedis(), createTestDatabase(label)]);
-  const ports: Record<ServiceProcess, number> = { gateway: await freePort(), order: await freePort(), inventory: await freePort(), payment: await freePort() };
+  const ports = { gateway: await freePort() } as Record<ServiceProcess, number>;
+  for (const { name } of services) ports[name] = await freePort();
   const logDir = path.join(root, 'tests', 'artifacts', `${label}-${randomUUID().slice(0, 6)}`);
   mkdirSync(logDir, { recursive: true });
   const topicPrefix = `e2e-${label}-${randomUUID().slice(0, 8)}`;
@@ -142,7 +141,7 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     ...env,
   };
   const instances: Instance[] = [];
-  const restarts: Record<ServiceProcess, number> = { gateway: 0, order: 0, inventory: 0, payment: 0 };
+  const restarts = Object.fromEntries(['gateway', ...services.map((s) => s.name)].map((name) => [name, 0])) as Record<ServiceProcess, number>;
   const pendingRestarts = new Set<Promise<void>>();
   const stoppedOnPurpose = new Set<ChildProcess>();
   let stopping = false;
@@ -152,7 +151,7 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     const out = createWriteStream(logFile, { flags: 'a' });
     const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry[name]], {
       cwd: root,
-      env: { ...baseEnv, ...serviceEnv[name], ...extraEnv, [portVariable[name]]: String(port) },
+      env: { ...baseEnv, ...serviceEnv[name], ...extraEnv, [portVariable(name)]: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // The stream stays open after the child's output ends, for the supervisor's note.
@@ -200,12 +199,13 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
   };
 
   try {
-    // Inventory first: it seeds the catalog the others read through the graph.
-    await launchAll('inventory');
-    await Promise.all([launchAll('payment'), launchAll('order')]);
+    // The first service first (inventory: it seeds the catalog the others price from), then the rest.
+    const [first, ...rest] = services;
+    await launchAll(first!.name);
+    await Promise.all(rest.map((s) => launchAll(s.name)));
     // The gateway spreads requests over every replica of each subgraph and fails over between them.
     const replicaUrls = (name: ServiceProcess) => instances.filter((i) => i.name === name).map((i) => `http://127.0.0.1:${i.port}/graphql`).join(',');
-    serviceEnv.gateway = { ORDER_URL: replicaUrls('order'), INVENTORY_URL: replicaUrls('inventory'), PAYMENT_URL: replicaUrls('payment'), ...serviceEnv.gateway };
+    serviceEnv.gateway = { ...Object.fromEntries(services.map((s) => [`${s.name.toUpperCase()}_URL`, replicaUrls(s.name)])), ...serviceEnv.gateway };
     await launchAll('gateway');
   } catch (err) {
     await stop();

@@ -4,13 +4,10 @@ import { listen } from '../platform/http.ts';
 import { openInfrastructure, type Infrastructure } from '../platform/infrastructure.ts';
 import { createDisposer } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { ServiceFactory } from '../platform/service.ts';
-import { createInventoryService, inventoryMigrations } from '../subgraphs/inventory/server.ts';
 import { seedDemoCatalog } from '../subgraphs/inventory/seed.ts';
-import { createOrderService, orderMigrations } from '../subgraphs/order/server.ts';
-import { createPaymentService, paymentMigrations } from '../subgraphs/payment/server.ts';
-import { servePlayground } from './playground.ts';
-import { createGateway } from './server.ts';
+import { servePlayground } from '../gateway/playground.ts';
+import { createGateway } from '../gateway/server.ts';
+import { services } from './registry.ts';
 
 export interface EmbeddedSystem {
   /** The gateway's GraphQL endpoint. */
@@ -27,17 +24,12 @@ export async function startEmbeddedSystem(config: Config, logger: Logger, { data
   const disposer = createDisposer(logger);
   try {
     const infra = await openInfrastructure(config, logger, disposer, { database });
-    for (const set of [orderMigrations, inventoryMigrations, paymentMigrations]) await infra.database.migrate(set);
+    for (const { migrations } of services) await infra.database.migrate(migrations);
     await seedDemoCatalog(infra.database.db);
     const deps = { config, logger, db: infra.database.db, ...infra };
     const urls = { ...config.subgraphUrls };
-    const factories: [keyof typeof config.subgraphUrls, ServiceFactory][] = [
-      ['inventory', createInventoryService],
-      ['payment', createPaymentService],
-      ['order', createOrderService],
-    ];
-    for (const [name, create] of factories) {
-      const service = await create(deps);
+    for (const { name, load } of services) {
+      const service = await (await load())(deps);
       disposer.use(service.stop);
       const http = await listen({ graphql: service.graphql, stats: service.stats, settings: config.http, opsVerifier: infra.verifier, port: config.ports[name], host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
       disposer.use(http.close);
