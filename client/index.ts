@@ -61,7 +61,14 @@ export interface ClientOptions {
 }
 
 /** Close codes of the gateway's graphql-ws endpoint that carry a contract error code. */
-const closeCodes: Record<number, string> = { 4401: 'UNAUTHENTICATED', 4403: 'UNAUTHENTICATED', 4429: 'RATE_LIMITED' };
+const closeCodes: Record<number, string> = {
+  4401: 'UNAUTHENTICATED',
+  4403: 'UNAUTHENTICATED',
+  // The gateway's: this client read its events too slowly and was dropped; subscribe again (the snapshot comes first).
+  4413: 'SUBSCRIBER_TOO_SLOW',
+  // The gateway's cap on connections per customer or address, and graphql-ws's own for repeated connection_init.
+  4429: 'RATE_LIMITED',
+};
 
 const toClientError = (err: unknown): GraphQLClientError => {
   if (err instanceof GraphQLClientError) return err;

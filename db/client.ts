@@ -14,7 +14,6 @@ export type Db = PgDatabase<PgQueryResultHKT, any, any>;
 
 export interface Database {
   db: Db;
-  kind: 'postgres' | 'pglite';
   /** Applies one service's committed migrations, serialised across processes. */
   migrate(service: MigrationSet): Promise<void>;
   close(): Promise<void>;
@@ -43,7 +42,6 @@ export function openPostgres(url: string, poolSize = 10): Database {
   const client = postgres(url, { max: poolSize, onnotice: () => {}, idle_timeout: 30, connect_timeout: 10 });
   return {
     db: drizzlePostgres({ client }),
-    kind: 'postgres',
     async migrate(set) {
       // Replicas start together: one connection holds an advisory lock while it migrates.
       const single = postgres(url, { max: 1, onnotice: () => {} });
@@ -68,7 +66,6 @@ export async function openPglite(dir?: string, onQuery?: QueryObserver): Promise
   const db = drizzlePglite({ client, ...(onQuery ? { logger: { logQuery: (query: string) => onQuery(query) } } : {}) });
   return {
     db,
-    kind: 'pglite',
     async migrate(set) {
       await migratePglite(db, migrationConfig(set));
     },

@@ -72,8 +72,8 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-const connect = async (token: string, onClose?: (code: number) => void) => {
-  const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, on: { closed: (e) => onClose?.((e as { code: number }).code) } });
+const connect = async (token: string, onClose?: (code: number, reason: string) => void) => {
+  const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, on: { closed: (e) => onClose?.((e as { code: number }).code, String((e as { reason?: unknown }).reason ?? '')) } });
   clients.push(client);
   return client;
 };
@@ -146,12 +146,15 @@ describe('the subscription endpoint', () => {
     expect(results).toHaveLength(1);
   });
 
-  it('closes a connection with a bad token with 4403', async () => {
-    let closedWith = 0;
-    const client = await connect('not-a-token', (code) => (closedWith = code));
+  it('closes a connection with a bad token with 4403 and says why', async () => {
+    let closedWith = { code: 0, reason: '' };
+    const client = await connect('not-a-token', (code, reason) => (closedWith = { code, reason }));
     const { done } = watch(client, 'o-7');
     await done;
-    expect(closedWith).toBe(4403);
+    expect(closedWith).toEqual({ code: 4403, reason: 'The token is invalid' });
+    const expired = await connect(await signDevToken('alice', { expiresIn: Math.floor(Date.now() / 1000) - 60 }), (code, reason) => (closedWith = { code, reason }));
+    await watch(expired, 'o-7').done;
+    expect(closedWith).toEqual({ code: 4403, reason: 'The token has expired' });
   });
 
   it('reads an event\'s order once, however many aliases ask for it', async () => {

@@ -355,7 +355,9 @@ export function startLiveSubscriptions({
           ({ identity, authorization } = await authenticate(credentials));
         } catch (err) {
           if (!(err instanceof DomainError)) logger.error({ err }, 'subscription authentication failed');
-          return false; // graphql-ws closes with 4403 Forbidden
+          // 4403 as graphql-ws would, but with the reason (expired, wrong audience, revoked key…).
+          ctx.extra.socket.close(4403, err instanceof DomainError ? err.message : 'Forbidden');
+          return false;
         }
         const held = connections.get(identity.customerId) ?? 0;
         if (!identity.isAdmin && held >= maxConnectionsPerCustomer) {

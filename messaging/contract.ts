@@ -14,7 +14,6 @@ export const topics = {
   inventoryEvents: 'inventory.events',
 } as const;
 
-export type Topic = (typeof topics)[keyof typeof topics];
 
 /** Where a message goes that cannot be handled (invalid, unknown type, non-retriable failure). */
 export const deadLetterTopic = (topic: string) => `${topic}.dlq`;

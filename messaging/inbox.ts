@@ -19,14 +19,8 @@ export type HandleFn<T extends MessageType, P = undefined> = (envelope: Envelope
 export type Handler<T extends MessageType> = HandleFn<T> | { prepare: (envelope: Envelope<T>) => Promise<unknown>; handle: HandleFn<T, never> };
 export type Handlers = { [T in MessageType]?: Handler<T> };
 
-/** A failure that no retry can fix: the message goes to the dead-letter topic. */
-export class NonRetriableError extends Error {
-  readonly retriable = false;
-  override name = 'NonRetriableError';
-}
-
-const isNonRetriable = (err: unknown) =>
-  err instanceof InvalidMessageError || err instanceof NonRetriableError || (err as { retriable?: unknown })?.retriable === false;
+/** A failure that no retry can fix (an invalid message, or an error with `retriable: false`): the message goes to the dead-letter topic. */
+const isNonRetriable = (err: unknown) => err instanceof InvalidMessageError || (err as { retriable?: unknown })?.retriable === false;
 
 /** Runs before the handlers of a batch, in its transaction: a service takes its locks in a fixed order here. */
 export type BeforeBatch = (tx: Db, envelopes: Envelope[]) => Promise<void>;

@@ -58,8 +58,6 @@ export interface RelayStats {
 export interface OutboxRelay {
   /** Publish soon: called after a transaction that wrote to the outbox committed. */
   nudge(): void;
-  /** Publishes one batch; resolves to how many messages went out. */
-  relayOnce(): Promise<number>;
   stats(): RelayStats;
   stop(): Promise<void>;
 }
@@ -160,7 +158,6 @@ export function startOutboxRelay({
   kick();
   return {
     nudge,
-    relayOnce,
     stats: () => ({ ...counts }),
     async stop() {
       stopped = true;

@@ -32,7 +32,7 @@ export async function createOrderService(deps: ServiceDeps): Promise<Service> {
     touched.clear();
     void views.evict(ids);
   };
-  const engine = createOrderSagaEngine({ deadlineMs: config.sagaDeadlineMs, backoffMs: config.sagaRetryBackoffMs, touched });
+  const engine = createOrderSagaEngine({ deadlineMs: config.sagaDeadlineMs, backoffMs: config.sagaRetryBackoffMs, touched, logger: logger.child({ service: 'order' }) });
   const admission = createAdmission(config.admission);
   let sampledAt = Date.now();
   const sampleBacklog = async () => {

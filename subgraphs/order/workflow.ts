@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { createEnvelope, type Causation } from '../../messaging/envelope.ts';
 import { batchingOutbox, writeOutbox } from '../../messaging/outbox.ts';
 import { mayChangeOrders, type Identity } from '../../platform/auth.ts';
+import type { Logger } from '../../platform/logger.ts';
 import { auditEntry } from '../../platform/audit.ts';
 import { recordAudit } from './access.ts';
 import { badInput, forbidden, hasErrorCode, notFound, rateLimited, serviceUnavailable } from '../../platform/errors.ts';
@@ -18,13 +19,14 @@ import { findByIdempotencyKey, findOrder, insertOrder, lockOrder, moveStatus, op
 import { outbox, type OrderItemRow, type OrderRow } from './tables.ts';
 
 /**
- * Writes the status change and its event in the caller's transaction. A move the order's status
- * does not allow (a late step after a cancellation) changes nothing: the saga, not the order, is
- * the authority on what happens next.
+ * Writes the status change and its event in the caller's transaction; answers whether it moved.
+ * A move the order's status does not allow (a late step after a cancellation, or a redelivered
+ * one) changes nothing: the saga, not the order, is the authority on what happens next.
  */
-export async function changeOrderStatus(tx: Db, orderId: string, status: OrderStatus, reason: string | null, causation: Causation, now = new Date()): Promise<void> {
+export async function changeOrderStatus(tx: Db, orderId: string, status: OrderStatus, reason: string | null, causation: Causation, now = new Date()): Promise<boolean> {
   const updated = await moveStatus(tx, orderId, status, reason, now);
   if (updated) await writeOutbox(tx, outbox, [statusEvent(updated, causation)]);
+  return updated !== undefined;
 }
 
 const statusEvent = (o: OrderRow, causation: Causation) =>
@@ -37,18 +39,22 @@ const statusEvent = (o: OrderRow, causation: Causation) =>
   );
 
 /** The order saga, run by this service: its local step completes the order; its progress moves the status. */
-export function createOrderSagaEngine({ deadlineMs, backoffMs, touched }: { deadlineMs: number; backoffMs: number; touched?: Set<string> }): SagaEngine<OrderSagaData> {
+export function createOrderSagaEngine({ deadlineMs, backoffMs, touched, logger }: { deadlineMs: number; backoffMs: number; touched?: Set<string>; logger?: Logger }): SagaEngine<OrderSagaData> {
+  /** A status the order's own transitions refuse is not an error, but it is said. */
+  const move = async (tx: Db, orderId: string, status: OrderStatus, reason: string | null, causation: Causation) => {
+    if (!(await changeOrderStatus(tx, orderId, status, reason, causation))) logger?.info({ orderId, status, correlationId: causation.correlationId }, 'order status not moved: its current status does not lead there');
+  };
   return createSagaEngine<OrderSagaData>({
     definition: orderSaga({ deadlineMs, backoffMs }),
     outbox,
     hooks: {
       local: {
-        completeOrder: (tx, saga, causation) => changeOrderStatus(tx, saga.data.orderId, 'COMPLETED', null, causation),
+        completeOrder: (tx, saga, causation) => move(tx, saga.data.orderId, 'COMPLETED', null, causation),
       },
       async onChange(tx, saga, effects, causation) {
         touched?.add(saga.correlationId);
         const change = orderStatusAfter(effects);
-        if (change) await changeOrderStatus(tx, saga.data.orderId, change.status, change.reason, causation);
+        if (change) await move(tx, saga.data.orderId, change.status, change.reason, causation);
       },
     },
   });
