@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { startKafka, stopKafka } from './kafka.ts';
+import { brokerAnswers, missingPrerequisites } from './prerequisites.ts';
 
 /**
  * `npm test`: type-check, then every vitest project (unit, resolver and e2e tests). The e2e tests
@@ -10,9 +11,14 @@ const args = process.argv.slice(2);
 const run = (command: string, argv: string[]) => spawnSync(command, argv, { stdio: 'inherit' }).status ?? 1;
 
 const started = Date.now();
+const external = process.env.KAFKA_BROKERS !== undefined;
+const missing = await missingPrerequisites({ needKafkaBuild: !external && !(await brokerAnswers()) });
+if (missing.length > 0) {
+  process.stderr.write(`npm test needs what this machine lacks:\n${missing.map((m) => `  - ${m.what}\n      ${m.fix}`).join('\n')}\n`);
+  process.exit(1);
+}
 if (args.length === 0 && run('npx', ['tsc', '--noEmit']) !== 0) process.exit(1);
 
-const external = process.env.KAFKA_BROKERS !== undefined;
 const startedBroker = external ? false : await startKafka();
 let status = 1;
 try {
