@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { digestApiKey, isApiKey } from '../platform/api-key.ts';
 import type { ApiKeyScope, Identity, TokenVerifier } from '../platform/auth.ts';
 import { unauthenticated } from '../platform/errors.ts';
 import { ASSERTION_REUSE_MS, signAssertion } from '../platform/gateway-identity.ts';
@@ -35,8 +35,6 @@ export interface KeyRecord {
 
 export type KeyLookup = (digest: string) => Promise<KeyRecord | null>;
 
-const KEY_PATTERN = /^sgw_[A-Za-z0-9_-]{43}$/;
-const digestOf = (key: string) => createHash('sha256').update(key).digest('base64url');
 const invalidKey = () => unauthenticated('The API key is not valid: unknown, revoked or expired');
 
 /**
@@ -66,8 +64,8 @@ export function createAuthenticator({
   const known = new LRUCache<string, { principal: Principal | null }>({ max: 10_000 });
   const pending = new Map<string, Promise<Principal | null>>();
   // Revoked while a lookup may have been in flight: never accepted from the cache again.
-  const revoked = new LRUCache<string, true>({ max: 10_000, ttl: Math.max(cacheMs, ASSERTION_REUSE_MS) * 2 });
-  const digestById = new Map<string, string>();
+  const revoked = new LRUCache<string, true>({ max: 10_000, ttl: cacheMs * 2 });
+  const digestById = new LRUCache<string, string>({ max: 10_000 });
 
   const load = async (digest: string): Promise<Principal | null> => {
     const record = await lookup(digest);
@@ -85,8 +83,8 @@ export function createAuthenticator({
   };
 
   const byKey = async (key: string): Promise<Principal> => {
-    if (!KEY_PATTERN.test(key)) throw invalidKey();
-    const digest = digestOf(key);
+    if (!isApiKey(key)) throw invalidKey();
+    const digest = digestApiKey(key);
     let principal = known.get(digest)?.principal;
     if (principal === undefined) {
       let inFlight = pending.get(digest);

@@ -93,9 +93,16 @@ export interface Gateway {
 }
 
 export async function createGateway({ config, verifier, logger, transport, cache }: { config: Config; verifier: TokenVerifier; logger: Logger; transport: Transport; cache: Cache }): Promise<Gateway> {
+  // One client per subgraph (its replicas, breaker and signing), for the graph and the key lookups alike.
+  const fetchers = new Map<ServiceName, { urls: string[]; fetch: typeof fetch }>();
   const fetcherOf = (name: ServiceName) => {
-    const urls = config.subgraphUrls[name].split(',').map((u) => u.trim());
-    return { urls, ...subgraphFetcher({ name, urls, timeoutMs: config.subgraphTimeoutMs, breaker: config.breaker, gatewaySecret: config.gatewaySecret, logger: logger.child({ service: 'gateway' }) }) };
+    let fetcher = fetchers.get(name);
+    if (!fetcher) {
+      const urls = config.subgraphUrls[name].split(',').map((u) => u.trim());
+      fetcher = { urls, ...subgraphFetcher({ name, urls, timeoutMs: config.subgraphTimeoutMs, breaker: config.breaker, gatewaySecret: config.gatewaySecret, logger: logger.child({ service: 'gateway' }) }) };
+      fetchers.set(name, fetcher);
+    }
+    return fetcher;
   };
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(supergraphPath, 'utf8'),

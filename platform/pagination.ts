@@ -32,3 +32,13 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export const isUuid = (v: unknown): v is string => typeof v === 'string' && uuidPattern.test(v);
 /** The canonical (lower-case) form of a UUID, or undefined if `v` is none: `…0A` and `…0a` are one id. */
 export const uuidOf = (v: unknown): string | undefined => (isUuid(v) ? v.toLowerCase() : undefined);
+
+/**
+ * A cursor guard for pages listed newest first by a time field and an id: `{ [field]: ISO time, id: UUID }`.
+ */
+export const timeAndIdKey =
+  <F extends string>(field: F) =>
+  (v: unknown): v is { [K in F]: string } & { id: string } => {
+    const c = v as Record<string, unknown> | null;
+    return typeof c === 'object' && c !== null && isUuid(c.id) && typeof c[field] === 'string' && !Number.isNaN(Date.parse(c[field] as string));
+  };

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { infraEnv } from './support/infrastructure.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type RunningSystem } from './support/system.ts';
 
@@ -9,7 +10,7 @@ import { startSystem, type RunningSystem } from './support/system.ts';
  * load from the gateway alone, run a mutation over HTTP and show a subscription's events arriving
  * over graphql-ws, with the token from its headers editor.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = infraEnv.chromiumPath;
 const artifacts = path.resolve(import.meta.dirname, 'artifacts');
 let system: RunningSystem;
 let browser: Browser;

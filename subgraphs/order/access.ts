@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { digestApiKey, isApiKeyDigest, newApiKey } from '../../platform/api-key.ts';
 import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { createEnvelope } from '../../messaging/envelope.ts';
@@ -6,17 +7,14 @@ import { writeOutbox } from '../../messaging/outbox.ts';
 import { auditEntry, type AuditEntry } from '../../platform/audit.ts';
 import { API_KEY_SCOPES, type ApiKeyScope, type Identity } from '../../platform/auth.ts';
 import { badInput, forbidden, notFound } from '../../platform/errors.ts';
-import { uuidOf } from '../../platform/pagination.ts';
+import { timeAndIdKey, uuidOf } from '../../platform/pagination.ts';
+import { olderThan } from '../../db/keyset.ts';
 import { apiKeys, auditLog, outbox, type ApiKeyRow, type AuditRow } from './tables.ts';
 
 /**
- * API keys for machine clients and the audit log. A key is `sgw_` and 43 characters of 256 random
- * bits; only its SHA-256 digest is stored (a key this long cannot be guessed from its digest, so a
- * slow password hash would add nothing but latency). The gateway digests the key it receives and
- * asks for the digest: the key itself never leaves the gateway.
+ * API keys for machine clients (see platform/api-key.ts for their form) and the audit log. The
+ * gateway digests the key it receives and asks for the digest: the key itself never leaves it.
  */
-export const API_KEY_PATTERN = /^sgw_[A-Za-z0-9_-]{43}$/;
-export const digestApiKey = (key: string): string => createHash('sha256').update(key).digest('base64url');
 
 /** Writes an audit entry in the caller's transaction; the same entry twice is written once. */
 export async function recordAudit(tx: Db, entry: AuditEntry): Promise<void> {
@@ -52,7 +50,7 @@ function validateCreate(input: CreateApiKeyInput, now: Date): CreateApiKeyInput 
 export async function createApiKey(db: Db, identity: Identity, input: CreateApiKeyInput, correlationId: string, now = new Date()): Promise<{ row: ApiKeyRow; key: string }> {
   requireAdmin(identity, 'create API keys');
   const valid = validateCreate(input, now);
-  const key = `sgw_${randomBytes(32).toString('base64url')}`;
+  const key = newApiKey();
   const row: ApiKeyRow = {
     id: randomUUID(),
     customerId: valid.customerId,
@@ -103,6 +101,7 @@ export interface ApiKeyPrincipal {
 
 /** Looks a key up by its digest, and notes its use (at most once a minute, in the same statement). */
 export async function resolveApiKey(db: Db, digest: string, now = new Date()): Promise<ApiKeyPrincipal | undefined> {
+  if (!isApiKeyDigest(digest)) return undefined;
   const usable = and(eq(apiKeys.digest, digest), isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), sql`${apiKeys.expiresAt} > ${now.toISOString()}::timestamptz`));
   const [touched] = await db
     .update(apiKeys)
@@ -113,23 +112,16 @@ export async function resolveApiKey(db: Db, digest: string, now = new Date()): P
   return row && { id: row.id, customerId: row.customerId, scopes: row.scopes, expiresAt: row.expiresAt };
 }
 
-/** Where a page starts: after this (time, id), newest first. */
-export interface TimeCursor {
-  at: string;
-  id: string;
-}
-
-export const isTimeCursor = (v: unknown): v is TimeCursor => {
-  const c = v as Partial<TimeCursor> | null;
-  return typeof c === 'object' && c !== null && uuidOf(c.id) !== undefined && typeof c.at === 'string' && !Number.isNaN(Date.parse(c.at));
-};
+/** Where a page of keys or audit entries starts: after this (time, id), newest first. */
+export const isTimeCursor = timeAndIdKey('at');
+export type TimeCursor = { at: string; id: string };
 
 /** One page of keys, newest first, one row more than asked (keyset on created_at, id). */
 export function listApiKeys(db: Db, identity: Identity, { customerId, after, limit }: { customerId?: string; after?: TimeCursor; limit: number }): Promise<ApiKeyRow[]> {
   requireAdmin(identity, 'list API keys');
   const where: SQL[] = [];
   if (customerId !== undefined) where.push(eq(apiKeys.customerId, customerId));
-  if (after) where.push(sql`(${apiKeys.createdAt}, ${apiKeys.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`);
+  if (after) where.push(olderThan(apiKeys.createdAt, apiKeys.id, after));
   return db
     .select()
     .from(apiKeys)
@@ -153,7 +145,7 @@ export function listAudit(
     if (!id) throw badInput('apiKeyId is not an id', { field: 'apiKeyId' });
     where.push(eq(auditLog.apiKeyId, id));
   }
-  if (after) where.push(sql`(${auditLog.at}, ${auditLog.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`);
+  if (after) where.push(olderThan(auditLog.at, auditLog.id, after));
   return db
     .select()
     .from(auditLog)

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { olderThan } from '../../db/keyset.ts';
 import { statusesBefore, type OrderStatus, type PricedLine } from './order.ts';
 import { orderItems, orders, type OrderItemRow, type OrderRow } from './tables.ts';
 
@@ -59,7 +60,7 @@ export function listOrders(db: Db, { customerId, status, after, limit }: { custo
   const where: SQL[] = [];
   if (customerId !== undefined) where.push(eq(orders.customerId, customerId));
   if (status !== undefined) where.push(eq(orders.status, status));
-  if (after) where.push(sql`(${orders.createdAt}, ${orders.id}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`);
+  if (after) where.push(olderThan(orders.createdAt, orders.id, { at: after.createdAt, id: after.id }));
   return db
     .select()
     .from(orders)

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Db } from '../../db/client.ts';
 import { forbidden } from '../../platform/errors.ts';
 import { formatCents } from '../../platform/money.ts';
-import { connection, isUuid, pageArgs, uuidOf } from '../../platform/pagination.ts';
+import { connection, timeAndIdKey, pageArgs, uuidOf } from '../../platform/pagination.ts';
 import type { SubgraphContext } from '../../platform/subgraph.ts';
 import { sagaView, type SagaEngine, type SagaView } from '../../saga/engine.ts';
 import type { SagaRow } from '../../saga/tables.ts';
@@ -35,10 +35,7 @@ export const sagaLoader = (db: Db, engine: SagaEngine<OrderSagaData>) =>
     return orderIds.map((id) => byOrder.get(id) ?? null);
   });
 
-const isOrderCursor = (v: unknown): v is OrderCursor => {
-  const c = v as Partial<OrderCursor> | null;
-  return typeof c === 'object' && c !== null && isUuid(c.id) && typeof c.createdAt === 'string' && !Number.isNaN(Date.parse(c.createdAt));
-};
+const isOrderCursor: (v: unknown) => v is OrderCursor = timeAndIdKey('createdAt');
 
 const mayRead = (ctx: SubgraphContext, order: OrderRow) => ctx.identity.isAdmin || order.customerId === ctx.identity.customerId;
 
@@ -125,7 +122,7 @@ export function orderResolvers({
       },
       _apiKeyPrincipal: async (_, { digest }, ctx) => {
         if (ctx.identity.service !== 'gateway') throw forbidden('Only the gateway looks up API keys');
-        return /^[A-Za-z0-9_-]{43}$/.test(digest) ? ((await resolveApiKey(db, digest)) ?? null) : null;
+        return (await resolveApiKey(db, digest)) ?? null;
       },
     },
     Mutation: {

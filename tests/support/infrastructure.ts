@@ -7,13 +7,24 @@ import postgres from 'postgres';
  * nothing here is skipped, and nothing is mocked.
  */
 export const infraEnv = {
-  kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()),
+  get kafkaBrokers() {
+    return (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim());
+  },
   /** A server URL whose database is used only to create one fresh database per suite. */
-  postgresAdminUrl: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  get postgresAdminUrl() {
+    return process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  },
+  get redisUrl() {
+    return process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  },
+  /** The browser the browser tests drive. */
+  get chromiumPath() {
+    return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  },
 };
 
-const reachable = (address: string) => {
+/** Whether something accepts connections at a URL or host:port. */
+export const reachable = (address: string) => {
   const url = new URL(address.includes('://') ? address : `tcp://${address}`);
   return tcpReachable(url.hostname, Number(url.port));
 };
