@@ -1,5 +1,5 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
-import { services, type ServiceEntry } from './system/registry.ts';
+import { type ServiceEntry, services } from './system/registry.ts';
 
 /**
  * GraphQL Code Generator, `npm run codegen`:
@@ -43,7 +43,9 @@ const config: CodegenConfig = {
         dedupeFragments: true,
       },
     },
-    ...Object.fromEntries(services.map((service) => [`subgraphs/${service.name}/generated/resolvers.ts`, resolverTypes(service)])),
+    ...Object.fromEntries(
+      services.map((service) => [`subgraphs/${service.name}/generated/resolvers.ts`, resolverTypes(service)]),
+    ),
   },
 };
 

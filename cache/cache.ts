@@ -33,7 +33,7 @@ export function createMemoryCache(clock: () => number = Date.now): Cache {
       for (const [key, value] of list) entries.set(key, { value, expiresAt: clock() + ttlSeconds * 1000 });
     },
     async delete(keys) {
-      keys.forEach((k) => entries.delete(k));
+      for (const k of keys) entries.delete(k);
     },
     async setIfNewer(key, version, value, ttlSeconds) {
       const current = get(key);
@@ -50,7 +50,12 @@ export function createMemoryCache(clock: () => number = Date.now): Cache {
  * Redis-backed cache; commands fail fast while Redis is unreachable instead of queueing. Resolves
  * once connected, or after `connectTimeoutMs` degraded (every read a miss) while it keeps trying.
  */
-export async function createRedisCache(url: string, logger: Logger, prefix = 'sagaway:', connectTimeoutMs = 2000): Promise<Cache> {
+export async function createRedisCache(
+  url: string,
+  logger: Logger,
+  prefix = 'sagaway:',
+  connectTimeoutMs = 2000,
+): Promise<Cache> {
   const redis = new Redis(url, {
     keyPrefix: prefix,
     // Commands issued in the same tick (a batch of invalidations) share one write.
@@ -87,12 +92,15 @@ return 1`,
       resolve();
     });
   });
-  const degrade = <T>(fallback: T) => (err: unknown) => {
-    logger.debug({ err }, 'cache operation failed');
-    return fallback;
-  };
+  const degrade =
+    <T>(fallback: T) =>
+    (err: unknown) => {
+      logger.debug({ err }, 'cache operation failed');
+      return fallback;
+    };
   return {
-    getMany: (keys) => (keys.length === 0 ? Promise.resolve([]) : redis.mget(keys).catch(degrade(keys.map(() => null)))),
+    getMany: (keys) =>
+      keys.length === 0 ? Promise.resolve([]) : redis.mget(keys).catch(degrade(keys.map(() => null))),
     async setMany(list, ttlSeconds) {
       if (list.length === 0) return;
       const pipeline = redis.multi();
@@ -103,7 +111,9 @@ return 1`,
       if (keys.length > 0) await redis.del(...keys).catch(degrade(0));
     },
     async setIfNewer(key, version, value, ttlSeconds) {
-      await (redis as unknown as { setIfNewer(k: string, v: number, value: string, ttl: number): Promise<number> }).setIfNewer(key, version, value, ttlSeconds).catch(degrade(0));
+      await (redis as unknown as { setIfNewer(k: string, v: number, value: string, ttl: number): Promise<number> })
+        .setIfNewer(key, version, value, ttlSeconds)
+        .catch(degrade(0));
     },
     async close() {
       redis.disconnect();

@@ -37,7 +37,8 @@ export function createReadModel<T>(cache: Cache, name: string, ttlSeconds: numbe
     },
     put: (id, version, view) => cache.setIfNewer(key(id), version, JSON.stringify({ v: version, d: view }), ttlSeconds),
     // The marker sits just below `version`: a view of `version` itself may still be stored.
-    invalidate: (id, version) => cache.setIfNewer(key(id), version - 0.5, JSON.stringify({ v: version - 0.5, d: null }), ttlSeconds),
+    invalidate: (id, version) =>
+      cache.setIfNewer(key(id), version - 0.5, JSON.stringify({ v: version - 0.5, d: null }), ttlSeconds),
     evict: (ids) => cache.delete(ids.map(key)),
     stats: () => ({ hits, misses }),
   };

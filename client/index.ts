@@ -4,20 +4,20 @@ import { createClient as createWsClient, type Client as WsClient } from 'graphql
 import {
   CancelOrderDocument,
   OrderDocument,
-  OrderStatusDocument,
-  OrdersDocument,
   OrderStatusChangedDocument,
+  type OrderStatusChangedSubscription,
+  OrderStatusDocument,
   OrderStatusOnlyDocument,
   type OrderStatusOnlySubscription,
+  OrdersDocument,
   type OrdersQueryVariables,
-  type OrderStatusChangedSubscription,
   PlaceOrderDocument,
+  type PlaceOrderInput,
   ProductDocument,
   ProductsDocument,
+  type ProductsQueryVariables,
   RestockProductDocument,
   RetrySagaDocument,
-  type PlaceOrderInput,
-  type ProductsQueryVariables,
 } from './generated/graphql.ts';
 
 export type * from './generated/graphql.ts';
@@ -73,9 +73,21 @@ const closeCodes: Record<number, string> = {
 const toClientError = (err: unknown): GraphQLClientError => {
   if (err instanceof GraphQLClientError) return err;
   const close = err as { code?: number; reason?: string };
-  if (typeof close?.code === 'number') return new GraphQLClientError(closeCodes[close.code] ?? 'INTERNAL_SERVER_ERROR', close.reason || `connection closed (${close.code})`, [], null);
+  if (typeof close?.code === 'number')
+    return new GraphQLClientError(
+      closeCodes[close.code] ?? 'INTERNAL_SERVER_ERROR',
+      close.reason || `connection closed (${close.code})`,
+      [],
+      null,
+    );
   const list = Array.isArray(err) ? (err as GraphQLClientError['errors']) : undefined;
-  if (list?.length) return new GraphQLClientError(String(list[0]!.extensions?.code ?? 'INTERNAL_SERVER_ERROR'), list[0]!.message, list, null);
+  if (list?.length)
+    return new GraphQLClientError(
+      String(list[0]!.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
+      list[0]!.message,
+      list,
+      null,
+    );
   return new GraphQLClientError('INTERNAL_SERVER_ERROR', err instanceof Error ? err.message : String(err), [], null);
 };
 
@@ -84,20 +96,28 @@ const toClientError = (err: unknown): GraphQLClientError => {
  * Any GraphQL error throws a `GraphQLClientError` carrying the first error's code.
  */
 export function createClient({ url, token, apiKey, fetch = globalThis.fetch, webSocketImpl }: ClientOptions) {
-  const credentials: Record<string, string> = token ? { authorization: `Bearer ${token}` } : apiKey ? { 'x-api-key': apiKey } : {};
+  const credentials: Record<string, string> = token
+    ? { authorization: `Bearer ${token}` }
+    : apiKey
+      ? { 'x-api-key': apiKey }
+      : {};
   let ws: Promise<WsClient> | undefined;
   const socket = () =>
     (ws ??= (async () =>
       createWsClient({
         url: url.replace(/^http/, 'ws'),
-        webSocketImpl: webSocketImpl ?? (globalThis as { WebSocket?: unknown }).WebSocket ?? (await import('ws')).WebSocket,
+        webSocketImpl:
+          webSocketImpl ?? (globalThis as { WebSocket?: unknown }).WebSocket ?? (await import('ws')).WebSocket,
         connectionParams: token ? { authorization: `Bearer ${token}` } : apiKey ? { apiKey } : {},
         lazy: true,
         retryAttempts: 0,
       }))());
 
   /** A subscription as an async iterable; GraphQL errors and refusals throw `GraphQLClientError`. */
-  async function* subscribe<R, V extends Record<string, unknown>>(document: TypedDocumentNode<R, V>, variables: V): AsyncGenerator<R> {
+  async function* subscribe<R, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<R, V>,
+    variables: V,
+  ): AsyncGenerator<R> {
     const client = await socket();
     const results = client.iterate<R>({ query: print(document), variables });
     try {
@@ -115,10 +135,17 @@ export function createClient({ url, token, apiKey, fetch = globalThis.fetch, web
   async function request<R, V>(document: TypedDocumentNode<R, V>, variables: V): Promise<R> {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...credentials },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        ...credentials,
+      },
       body: JSON.stringify({ query: print(document), variables }),
     });
-    const body = (await response.json().catch(() => null)) as { data?: R | null; errors?: GraphQLClientError['errors'] } | null;
+    const body = (await response.json().catch(() => null)) as {
+      data?: R | null;
+      errors?: GraphQLClientError['errors'];
+    } | null;
     const retryAfter = Number(response.headers.get('retry-after'));
     const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
     if (!body) {
@@ -127,7 +154,13 @@ export function createClient({ url, token, apiKey, fetch = globalThis.fetch, web
     }
     if (body.errors?.length) {
       const first = body.errors[0]!;
-      throw new GraphQLClientError(String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR'), first.message, body.errors, body.data ?? null, retryAfterMs);
+      throw new GraphQLClientError(
+        String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
+        first.message,
+        body.errors,
+        body.data ?? null,
+        retryAfterMs,
+      );
     }
     return body.data as R;
   }
@@ -136,18 +169,23 @@ export function createClient({ url, token, apiKey, fetch = globalThis.fetch, web
     request,
     products: async (variables: ProductsQueryVariables = {}) => (await request(ProductsDocument, variables)).products,
     product: async (id: string) => (await request(ProductDocument, { id })).product,
-    restockProduct: async (productId: string, quantity: number) => (await request(RestockProductDocument, { productId, quantity })).restockProduct,
+    restockProduct: async (productId: string, quantity: number) =>
+      (await request(RestockProductDocument, { productId, quantity })).restockProduct,
     placeOrder: async (input: PlaceOrderInput) => (await request(PlaceOrderDocument, { input })).placeOrder.order,
     order: async (id: string) => (await request(OrderDocument, { id })).order,
     /** The order's status and saga progress only: answered by the order service alone. */
     orderStatus: async (id: string) => (await request(OrderStatusDocument, { id })).order,
     orders: async (variables: OrdersQueryVariables = {}) => (await request(OrdersDocument, variables)).orders,
     /** The order's status events: the current state first, then every change; ends after a final status. */
-    orderStatusChanged: async function* (orderId: string): AsyncGenerator<OrderStatusChangedSubscription['orderStatusChanged']> {
+    orderStatusChanged: async function* (
+      orderId: string,
+    ): AsyncGenerator<OrderStatusChangedSubscription['orderStatusChanged']> {
       for await (const data of subscribe(OrderStatusChangedDocument, { orderId })) yield data.orderStatusChanged;
     },
     /** The order's status events without the order itself: the lightest way to follow a saga. */
-    orderStatusOnly: async function* (orderId: string): AsyncGenerator<OrderStatusOnlySubscription['orderStatusChanged']> {
+    orderStatusOnly: async function* (
+      orderId: string,
+    ): AsyncGenerator<OrderStatusOnlySubscription['orderStatusChanged']> {
       for await (const data of subscribe(OrderStatusOnlyDocument, { orderId })) yield data.orderStatusChanged;
     },
     /** Closes the subscription connection, if one was opened. */
@@ -171,7 +209,17 @@ export type Client = ReturnType<typeof createClient>;
 export async function placeWithRetry(
   client: Pick<Client, 'placeOrder'>,
   input: PlaceOrderInput,
-  { maxAttempts = 8, defaultDelayMs = 500, maxDelayMs = 10_000, onRefused }: { maxAttempts?: number; defaultDelayMs?: number; maxDelayMs?: number; onRefused?: (err: GraphQLClientError, attempt: number) => void } = {},
+  {
+    maxAttempts = 8,
+    defaultDelayMs = 500,
+    maxDelayMs = 10_000,
+    onRefused,
+  }: {
+    maxAttempts?: number;
+    defaultDelayMs?: number;
+    maxDelayMs?: number;
+    onRefused?: (err: GraphQLClientError, attempt: number) => void;
+  } = {},
 ): ReturnType<Client['placeOrder']> {
   const keyed = { ...input, idempotencyKey: input.idempotencyKey ?? globalThis.crypto.randomUUID() };
   for (let attempt = 1; ; attempt++) {
@@ -179,8 +227,13 @@ export async function placeWithRetry(
       return await client.placeOrder(keyed);
     } catch (err) {
       // A network failure may have placed the order or not: the key makes sending it again safe.
-      const refusal = err instanceof GraphQLClientError ? err : err instanceof TypeError ? new GraphQLClientError('SERVICE_UNAVAILABLE', err.message, [], null) : undefined;
-      if (!refusal || refusal.code !== 'SERVICE_UNAVAILABLE' || attempt >= maxAttempts) throw err;
+      const refusal =
+        err instanceof GraphQLClientError
+          ? err
+          : err instanceof TypeError
+            ? new GraphQLClientError('SERVICE_UNAVAILABLE', err.message, [], null)
+            : undefined;
+      if (refusal?.code !== 'SERVICE_UNAVAILABLE' || attempt >= maxAttempts) throw err;
       onRefused?.(refusal, attempt);
       const base = Math.min(maxDelayMs, refusal.retryAfterMs ?? defaultDelayMs * 2 ** (attempt - 1));
       await new Promise((r) => setTimeout(r, base * (0.5 + Math.random())));

@@ -1,15 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 
 /** A drizzle database or a transaction on it: repositories accept either. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: drizzle's own type for "any schema" takes `any`
 export type Db = PgDatabase<PgQueryResultHKT, any, any>;
 
 export interface Database {
@@ -46,7 +46,7 @@ export function openPostgres(url: string, poolSize = 10): Database {
       // Replicas start together: one connection holds an advisory lock while it migrates.
       const single = postgres(url, { max: 1, onnotice: () => {} });
       try {
-        await single`select pg_advisory_lock(hashtext(${'migrate:' + set.name}))`;
+        await single`select pg_advisory_lock(hashtext(${`migrate:${set.name}`}))`;
         await migratePostgres(drizzlePostgres({ client: single }), migrationConfig(set));
       } finally {
         await single.end();
@@ -73,6 +73,14 @@ export async function openPglite(dir?: string, onQuery?: QueryObserver): Promise
   };
 }
 
-export async function openDatabase({ databaseUrl, dataDir, databasePoolSize }: { databaseUrl: string | undefined; dataDir: string; databasePoolSize: number }): Promise<Database> {
+export async function openDatabase({
+  databaseUrl,
+  dataDir,
+  databasePoolSize,
+}: {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  databasePoolSize: number;
+}): Promise<Database> {
   return databaseUrl ? openPostgres(databaseUrl, databasePoolSize) : openPglite(path.join(dataDir, 'pglite'));
 }

@@ -12,7 +12,10 @@ import { apiSchemaPath } from './schema.ts';
 const contract = buildSchema(readFileSync(new URL('../docs/api-contract.graphql', import.meta.url), 'utf8'));
 const api = buildSchema(readFileSync(apiSchemaPath, 'utf8'));
 
-const changes = (promised: GraphQLSchema, offered: GraphQLSchema) => [...findBreakingChanges(promised, offered), ...findDangerousChanges(promised, offered)].map((c) => `${c.type}: ${c.description}`);
+const changes = (promised: GraphQLSchema, offered: GraphQLSchema) =>
+  [...findBreakingChanges(promised, offered), ...findDangerousChanges(promised, offered)].map(
+    (c) => `${c.type}: ${c.description}`,
+  );
 
 describe('the gateway API schema', () => {
   it('breaks nothing of the contract and changes none of its defaults', () => {
@@ -20,9 +23,16 @@ describe('the gateway API schema', () => {
   });
 
   it('would notice a contract it breaks', () => {
-    const broken = buildSchema(readFileSync(apiSchemaPath, 'utf8').replace('orders(first: Int = 20,', 'orders(first: Int = 10,').replace(/\n\s+currency: String!/, ''));
+    const broken = buildSchema(
+      readFileSync(apiSchemaPath, 'utf8')
+        .replace('orders(first: Int = 20,', 'orders(first: Int = 10,')
+        .replace(/\n\s+currency: String!/, ''),
+    );
     expect(changes(contract, broken)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^ARG_DEFAULT_VALUE_CHANGE: Query\.orders arg first/), expect.stringMatching(/^FIELD_REMOVED: Order\.currency/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^ARG_DEFAULT_VALUE_CHANGE: Query\.orders arg first/),
+        expect.stringMatching(/^FIELD_REMOVED: Order\.currency/),
+      ]),
     );
   });
 });

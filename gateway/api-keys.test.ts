@@ -1,14 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient as createSocketClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { openPglite, rowsOf, type Database } from '../db/client.ts';
+import { type Database, openPglite, rowsOf } from '../db/client.ts';
 import { createTokenVerifier, devPolicy, signDevToken } from '../platform/auth.ts';
 import { loadConfig } from '../platform/config.ts';
-import { createLogger } from '../platform/logger.ts';
 import { acceptingAssertions, signAssertion } from '../platform/gateway-identity.ts';
+import { createLogger } from '../platform/logger.ts';
 import { demoCatalog } from '../subgraphs/inventory/seed.ts';
+import { type EmbeddedSystem, startEmbeddedSystem } from '../system/embedded.ts';
 import { createAuthenticator, type KeyRecord } from './api-keys.ts';
-import { startEmbeddedSystem, type EmbeddedSystem } from '../system/embedded.ts';
 
 /**
  * API keys and the audit log through the whole graph in one process (PGlite, in-process transport):
@@ -23,14 +23,30 @@ let database: Database;
 let admin: string;
 const [widget] = demoCatalog;
 
-type Result<T = Record<string, any>> = { status: number; data?: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+// biome-ignore lint/suspicious/noExplicitAny: the tests read answers of many shapes field by field
+type Data = Record<string, any>;
+type Result<T = Data> = {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+};
 
-async function post<T = Record<string, any>>(query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<Result<T>> {
-  const response = await fetch(system.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+async function post<T = Data>(
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string>,
+): Promise<Result<T>> {
+  const response = await fetch(system.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
   return { status: response.status, ...((await response.json()) as Omit<Result<T>, 'status'>) };
 }
-const asAdmin = (query: string, variables: Record<string, unknown> = {}) => post(query, variables, { authorization: `Bearer ${admin}` });
-const withKey = (key: string, query: string, variables: Record<string, unknown> = {}) => post(query, variables, { 'x-api-key': key });
+const asAdmin = (query: string, variables: Record<string, unknown> = {}) =>
+  post(query, variables, { authorization: `Bearer ${admin}` });
+const withKey = (key: string, query: string, variables: Record<string, unknown> = {}) =>
+  post(query, variables, { 'x-api-key': key });
 const codeOf = (r: Result) => r.errors?.[0]?.extensions?.code;
 const rows = async (sql: string) => rowsOf<Record<string, unknown>>(await database.db.execute(sql));
 const count = async (table: string) => Number((await rows(`select count(*)::int as n from ${table}`))[0]!.n);
@@ -55,7 +71,16 @@ const until = async (check: () => Promise<boolean>, what: string, timeoutMs = 50
 };
 
 beforeAll(async () => {
-  const config = loadConfig({ JWT_SECRET, GATEWAY_SECRET, LOG_LEVEL: 'silent', GATEWAY_PORT: '0', ORDER_PORT: '0', INVENTORY_PORT: '0', PAYMENT_PORT: '0', OUTBOX_POLL_MS: '20' });
+  const config = loadConfig({
+    JWT_SECRET,
+    GATEWAY_SECRET,
+    LOG_LEVEL: 'silent',
+    GATEWAY_PORT: '0',
+    ORDER_PORT: '0',
+    INVENTORY_PORT: '0',
+    PAYMENT_PORT: '0',
+    OUTBOX_POLL_MS: '20',
+  });
   database = await openPglite();
   system = await startEmbeddedSystem(config, createLogger('silent'), { database });
   admin = await signDevToken(policy, 'root', { admin: true });
@@ -65,7 +90,11 @@ afterAll(() => system?.stop());
 describe('API keys', () => {
   it('are created by admins only, shown once and stored as a digest', async () => {
     const customer = await signDevToken(policy, 'mallory');
-    const refused = await post(CREATE, { input: { customerId: 'mallory', name: 'mine', scopes: ['READ'] } }, { authorization: `Bearer ${customer}` });
+    const refused = await post(
+      CREATE,
+      { input: { customerId: 'mallory', name: 'mine', scopes: ['READ'] } },
+      { authorization: `Bearer ${customer}` },
+    );
     expect(codeOf(refused)).toBe('FORBIDDEN');
     expect(await count('access.api_keys')).toBe(0);
 
@@ -94,34 +123,62 @@ describe('API keys', () => {
 
   it('let a READ key read its customer’s orders only, and change nothing', async () => {
     const acmeToken = await signDevToken(policy, 'acme-reader');
-    const placed = await post(PLACE, { input: { items: [{ productId: widget!.id, quantity: 1 }], paymentToken: 'tok_visa' } }, { authorization: `Bearer ${acmeToken}` });
-    await post(PLACE, { input: { items: [{ productId: widget!.id, quantity: 1 }], paymentToken: 'tok_visa' } }, { authorization: `Bearer ${await signDevToken(policy, 'someone-else')}` });
+    const placed = await post(
+      PLACE,
+      { input: { items: [{ productId: widget!.id, quantity: 1 }], paymentToken: 'tok_visa' } },
+      { authorization: `Bearer ${acmeToken}` },
+    );
+    await post(
+      PLACE,
+      { input: { items: [{ productId: widget!.id, quantity: 1 }], paymentToken: 'tok_visa' } },
+      { authorization: `Bearer ${await signDevToken(policy, 'someone-else')}` },
+    );
     const { key } = await createKey('acme-reader', ['READ']);
 
     const read = await withKey(key, ORDERS);
     expect(read.errors).toBeUndefined();
-    expect(read.data!.orders.edges.map((e: { node: { id: string; customerId: string } }) => e.node)).toEqual([{ id: placed.data!.placeOrder.order.id, customerId: 'acme-reader' }]);
+    expect(read.data!.orders.edges.map((e: { node: { id: string; customerId: string } }) => e.node)).toEqual([
+      { id: placed.data!.placeOrder.order.id, customerId: 'acme-reader' },
+    ]);
 
     const orders = await count('orders.orders');
-    const refused = await withKey(key, PLACE, { input: { items: [{ productId: widget!.id, quantity: 1 }], paymentToken: 'tok_visa' } });
+    const refused = await withKey(key, PLACE, {
+      input: { items: [{ productId: widget!.id, quantity: 1 }], paymentToken: 'tok_visa' },
+    });
     expect(refused.status).toBe(403);
     expect(codeOf(refused)).toBe('FORBIDDEN');
-    const cancel = await withKey(key, `mutation($id: ID!) { cancelOrder(id: $id) { id } }`, { id: placed.data!.placeOrder.order.id });
+    const cancel = await withKey(key, `mutation($id: ID!) { cancelOrder(id: $id) { id } }`, {
+      id: placed.data!.placeOrder.order.id,
+    });
     expect(codeOf(cancel)).toBe('FORBIDDEN');
     expect(await count('orders.orders')).toBe(orders);
   });
 
   it('let a PLACE_ORDERS key place orders for its customer, each on record with the key', async () => {
     const { key, id } = await createKey('acme-buyer', ['PLACE_ORDERS']);
-    const placed = await withKey(key, PLACE, { input: { items: [{ productId: widget!.id, quantity: 2 }], paymentToken: 'tok_visa', idempotencyKey: 'k1' } });
+    const placed = await withKey(key, PLACE, {
+      input: { items: [{ productId: widget!.id, quantity: 2 }], paymentToken: 'tok_visa', idempotencyKey: 'k1' },
+    });
     expect(placed.errors).toBeUndefined();
     expect(placed.data!.placeOrder.order.customerId).toBe('acme-buyer');
     const audit = await asAdmin(AUDIT, { apiKeyId: id });
     expect(audit.data!.auditLog.edges.map((e: { node: unknown }) => e.node)).toEqual([
-      expect.objectContaining({ actor: 'acme-buyer', actorKind: 'API_KEY', apiKeyId: id, action: 'order.placed', target: `order:${placed.data!.placeOrder.order.id}` }),
+      expect.objectContaining({
+        actor: 'acme-buyer',
+        actorKind: 'API_KEY',
+        apiKeyId: id,
+        action: 'order.placed',
+        target: `order:${placed.data!.placeOrder.order.id}`,
+      }),
     ]);
     // A key is never an admin.
-    expect(codeOf(await withKey(key, `mutation($id: ID!) { restockProduct(productId: $id, quantity: 5) { id } }`, { id: widget!.id }))).toBe('FORBIDDEN');
+    expect(
+      codeOf(
+        await withKey(key, `mutation($id: ID!) { restockProduct(productId: $id, quantity: 5) { id } }`, {
+          id: widget!.id,
+        }),
+      ),
+    ).toBe('FORBIDDEN');
     expect(codeOf(await withKey(key, AUDIT))).toBe('FORBIDDEN');
   });
 
@@ -135,20 +192,34 @@ describe('API keys', () => {
 
   it('stop working on revocation, over HTTP and on an open subscription', async () => {
     const { key, id } = await createKey('acme-revoked', ['PLACE_ORDERS']);
-    const placed = await withKey(key, PLACE, { input: { items: [{ productId: widget!.id, quantity: 1 }], paymentToken: 'tok_timeout' } });
+    const placed = await withKey(key, PLACE, {
+      input: { items: [{ productId: widget!.id, quantity: 1 }], paymentToken: 'tok_timeout' },
+    });
     const orderId = placed.data!.placeOrder.order.id;
     const events: { version: number }[] = [];
     let failure: unknown;
-    const socket = createSocketClient({ url: system.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { apiKey: key }, retryAttempts: 0 });
+    const socket = createSocketClient({
+      url: system.url.replace('http', 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { apiKey: key },
+      retryAttempts: 0,
+    });
     socket.subscribe<{ orderStatusChanged: { version: number } }>(
       { query: `subscription($id: ID!) { orderStatusChanged(orderId: $id) { version } }`, variables: { id: orderId } },
-      { next: (m) => m.data && events.push(m.data.orderStatusChanged), error: (e) => (failure = e), complete: () => {} },
+      {
+        next: (m) => m.data && events.push(m.data.orderStatusChanged),
+        error: (e) => (failure = e),
+        complete: () => {},
+      },
     );
     await until(async () => events.length === 1, 'the snapshot');
 
     const revoked = await asAdmin(`mutation($id: ID!) { revokeApiKey(id: $id) { id revokedAt revokedBy } }`, { id });
     expect(revoked.data!.revokeApiKey).toMatchObject({ id, revokedBy: 'root' });
-    await until(async () => codeOf(await withKey(key, ORDERS)) === 'UNAUTHENTICATED', 'the revocation to reach the gateway');
+    await until(
+      async () => codeOf(await withKey(key, ORDERS)) === 'UNAUTHENTICATED',
+      'the revocation to reach the gateway',
+    );
     // Revoking again changes nothing.
     const again = await asAdmin(`mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { id });
     expect(again.data!.revokeApiKey.revokedAt).toBe(revoked.data!.revokeApiKey.revokedAt);
@@ -164,18 +235,36 @@ describe('API keys', () => {
 
 describe('the audit log', () => {
   it('records who restocked (from inventory, through its outbox), cancelled others’ orders and managed keys', async () => {
-    const restocked = await post(`mutation($id: ID!) { restockProduct(productId: $id, quantity: 7) { id } }`, { id: widget!.id }, { authorization: `Bearer ${admin}`, 'x-correlation-id': 'restock-1' });
+    const restocked = await post(
+      `mutation($id: ID!) { restockProduct(productId: $id, quantity: 7) { id } }`,
+      { id: widget!.id },
+      { authorization: `Bearer ${admin}`, 'x-correlation-id': 'restock-1' },
+    );
     expect(restocked.errors).toBeUndefined();
     let entries: { node: Record<string, unknown> }[] = [];
     await until(async () => {
       entries = (await asAdmin(AUDIT, { action: 'product.restocked' })).data!.auditLog.edges;
       return entries.length === 1;
     }, 'the restock to reach the audit log');
-    expect(entries[0]!.node).toMatchObject({ actor: 'root', actorKind: 'ADMIN', apiKeyId: null, target: `product:${widget!.id}`, correlationId: 'restock-1' });
+    expect(entries[0]!.node).toMatchObject({
+      actor: 'root',
+      actorKind: 'ADMIN',
+      apiKeyId: null,
+      target: `product:${widget!.id}`,
+      correlationId: 'restock-1',
+    });
     expect(JSON.parse(entries[0]!.node.details as string)).toMatchObject({ quantity: 7 });
 
     const all = (await asAdmin(AUDIT)).data!.auditLog.edges.map((e: { node: { action: string } }) => e.node.action);
-    expect(all).toEqual(expect.arrayContaining(['apiKey.created', 'apiKey.revoked', 'order.cancelled', 'order.placed', 'product.restocked']));
+    expect(all).toEqual(
+      expect.arrayContaining([
+        'apiKey.created',
+        'apiKey.revoked',
+        'order.cancelled',
+        'order.placed',
+        'product.restocked',
+      ]),
+    );
   });
 
   it('is for admins only', async () => {
@@ -186,12 +275,24 @@ describe('the audit log', () => {
 
 describe('the authenticator', () => {
   const verifier = createTokenVerifier(policy);
-  const record: KeyRecord = { id: '6f1c1a36-93a4-4f57-9a45-6c1d2f5b8e01', customerId: 'acme', scopes: ['READ'], expiresAt: null };
+  const record: KeyRecord = {
+    id: '6f1c1a36-93a4-4f57-9a45-6c1d2f5b8e01',
+    customerId: 'acme',
+    scopes: ['READ'],
+    expiresAt: null,
+  };
   const key = `sgw_${'k'.repeat(43)}`;
 
   it('asks once per key while it remembers, forgets a revoked key at once, and never looks up a malformed one', async () => {
     let lookups = 0;
-    const auth = createAuthenticator({ verifier, gatewaySecret: GATEWAY_SECRET, lookup: async () => (lookups++, record) });
+    const auth = createAuthenticator({
+      verifier,
+      gatewaySecret: GATEWAY_SECRET,
+      lookup: async () => {
+        lookups++;
+        return record;
+      },
+    });
     const [a, b] = await Promise.all([auth.authenticate({ apiKey: key }), auth.authenticate({ apiKey: key })]);
     await auth.authenticate({ apiKey: key });
     expect(lookups).toBe(1);
@@ -206,7 +307,14 @@ describe('the authenticator', () => {
 
   it('refuses an expired key, and remembers an unknown one briefly', async () => {
     let lookups = 0;
-    const expired = createAuthenticator({ verifier, gatewaySecret: GATEWAY_SECRET, lookup: async () => (lookups++, { ...record, expiresAt: new Date(Date.now() - 1000).toISOString() }) });
+    const expired = createAuthenticator({
+      verifier,
+      gatewaySecret: GATEWAY_SECRET,
+      lookup: async () => {
+        lookups++;
+        return { ...record, expiresAt: new Date(Date.now() - 1000).toISOString() };
+      },
+    });
     await expect(expired.authenticate({ apiKey: key })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     await expect(expired.authenticate({ apiKey: key })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(lookups).toBe(1);
@@ -216,9 +324,18 @@ describe('the authenticator', () => {
     const auth = createAuthenticator({ verifier, gatewaySecret: GATEWAY_SECRET, lookup: async () => record });
     const { authorization } = await auth.authenticate({ apiKey: key });
     const subgraph = acceptingAssertions(verifier, GATEWAY_SECRET);
-    expect(await subgraph.verify(authorization)).toMatchObject({ customerId: 'acme', apiKeyId: record.id, scopes: ['READ'], isAdmin: false });
+    expect(await subgraph.verify(authorization)).toMatchObject({
+      customerId: 'acme',
+      apiKeyId: record.id,
+      scopes: ['READ'],
+      isAdmin: false,
+    });
     // Signed with another secret: refused.
-    const forged = await signAssertion('another-gateway-secret-0123456789abcdef', { customerId: 'acme', roles: ['admin'], isAdmin: true });
+    const forged = await signAssertion('another-gateway-secret-0123456789abcdef', {
+      customerId: 'acme',
+      roles: ['admin'],
+      isAdmin: true,
+    });
     await expect(subgraph.verify(`Bearer ${forged}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     // A person's token cannot claim to be an API key or the gateway: those claims are not read from it.
     const { SignJWT } = await import('jose');

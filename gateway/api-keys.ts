@@ -74,10 +74,20 @@ export function createAuthenticator({
       known.set(digest, { principal: null }, { ttl: missMs });
       return null;
     }
-    const identity: Identity = Object.freeze({ customerId: record.customerId, roles: [], isAdmin: false, apiKeyId: record.id, scopes: Object.freeze([...record.scopes]) });
+    const identity: Identity = Object.freeze({
+      customerId: record.customerId,
+      roles: [],
+      isAdmin: false,
+      apiKeyId: record.id,
+      scopes: Object.freeze([...record.scopes]),
+    });
     const principal = { identity, authorization: `Bearer ${await signAssertion(gatewaySecret, identity)}` };
     // Never past the key's expiry, nor the assertion's reuse: a later request signs anew.
-    known.set(digest, { principal }, { ttl: Math.max(1, Math.min(cacheMs, ASSERTION_REUSE_MS, expiresAt - Date.now())) });
+    known.set(
+      digest,
+      { principal },
+      { ttl: Math.max(1, Math.min(cacheMs, ASSERTION_REUSE_MS, expiresAt - Date.now())) },
+    );
     digestById.set(record.id, digest);
     return principal;
   };
@@ -115,18 +125,31 @@ export function createAuthenticator({
   };
 }
 
-const PRINCIPAL_QUERY = 'query ApiKeyPrincipal($digest: String!) { _apiKeyPrincipal(digest: $digest) { id customerId scopes expiresAt } }';
+const PRINCIPAL_QUERY =
+  'query ApiKeyPrincipal($digest: String!) { _apiKeyPrincipal(digest: $digest) { id customerId scopes expiresAt } }';
 
 /**
  * Looks keys up in the order service's subgraph (a field only the gateway may ask for, outside the
  * public schema), through `fetch` — the same signed, load-balanced, circuit-broken client the
  * gateway uses for that subgraph — as the gateway itself.
  */
-export function orderServiceKeyLookup({ fetch, url, gatewaySecret }: { fetch: typeof globalThis.fetch; url: string; gatewaySecret: string }): KeyLookup {
+export function orderServiceKeyLookup({
+  fetch,
+  url,
+  gatewaySecret,
+}: {
+  fetch: typeof globalThis.fetch;
+  url: string;
+  gatewaySecret: string;
+}): KeyLookup {
   const self: Identity = Object.freeze({ customerId: 'gateway', roles: [], isAdmin: false, service: 'gateway' });
   let assertion: { token: string; until: number } | undefined;
   const authorization = async () => {
-    if (!assertion || assertion.until <= Date.now()) assertion = { token: `Bearer ${await signAssertion(gatewaySecret, self)}`, until: Date.now() + ASSERTION_REUSE_MS };
+    if (!assertion || assertion.until <= Date.now())
+      assertion = {
+        token: `Bearer ${await signAssertion(gatewaySecret, self)}`,
+        until: Date.now() + ASSERTION_REUSE_MS,
+      };
     return assertion.token;
   };
   return async (digest) => {
@@ -135,8 +158,12 @@ export function orderServiceKeyLookup({ fetch, url, gatewaySecret }: { fetch: ty
       headers: { 'content-type': 'application/json', authorization: await authorization() },
       body: JSON.stringify({ query: PRINCIPAL_QUERY, variables: { digest } }),
     });
-    const body = (await response.json().catch(() => ({}))) as { data?: { _apiKeyPrincipal: KeyRecord | null }; errors?: { message: string }[] };
-    if (!body.data) throw new Error(`API key lookup failed: HTTP ${response.status} ${body.errors?.[0]?.message ?? ''}`.trim());
+    const body = (await response.json().catch(() => ({}))) as {
+      data?: { _apiKeyPrincipal: KeyRecord | null };
+      errors?: { message: string }[];
+    };
+    if (!body.data)
+      throw new Error(`API key lookup failed: HTTP ${response.status} ${body.errors?.[0]?.message ?? ''}`.trim());
     return body.data._apiKeyPrincipal;
   };
 }

@@ -65,7 +65,7 @@ export async function startOrderEventHub({
     handleBatch: async (messages) => {
       const events: StatusEvent[] = [];
       for (const message of messages) {
-        let envelope;
+        let envelope: ReturnType<typeof decode>;
         try {
           envelope = decode(message);
         } catch (err) {
@@ -86,7 +86,10 @@ export async function startOrderEventHub({
   return {
     listen(orderId, listener) {
       let set = listeners.get(orderId);
-      if (!set) listeners.set(orderId, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        listeners.set(orderId, set);
+      }
       set.add(listener);
       return () => {
         set.delete(listener);

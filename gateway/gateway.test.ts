@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from '../client/index.ts';
+import { type Client, createClient } from '../client/index.ts';
 import { openPglite } from '../db/client.ts';
 import { devPolicy, signDevToken } from '../platform/auth.ts';
 import { loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
 import { demoCatalog } from '../subgraphs/inventory/seed.ts';
-import { startEmbeddedSystem, type EmbeddedSystem } from '../system/embedded.ts';
+import { type EmbeddedSystem, startEmbeddedSystem } from '../system/embedded.ts';
 
 /**
  * The whole graph in one process on PGlite: what the gateway refuses before asking a subgraph, and
@@ -49,15 +49,29 @@ describe('the gateway', () => {
   it('answers a page of 20 orders × 3 items with products, payments and sagas in a handful of SQL statements', async () => {
     const products = demoCatalog.slice(0, 3);
     for (let i = 0; i < 20; i++) {
-      await alice.placeOrder({ items: products.map((p) => ({ productId: p.id, quantity: 1 })), paymentToken: i % 2 ? 'tok_visa' : 'tok_chargeDeclined' });
+      await alice.placeOrder({
+        items: products.map((p) => ({ productId: p.id, quantity: 1 })),
+        paymentToken: i % 2 ? 'tok_visa' : 'tok_chargeDeclined',
+      });
     }
     await expect
-      .poll(async () => (await alice.orders({ first: 20 })).edges.every((e) => e.node.status === 'COMPLETED' || e.node.status === 'FAILED'), { timeout: 30_000, interval: 200 })
+      .poll(
+        async () =>
+          (await alice.orders({ first: 20 })).edges.every(
+            (e) => e.node.status === 'COMPLETED' || e.node.status === 'FAILED',
+          ),
+        { timeout: 30_000, interval: 200 },
+      )
       .toBe(true);
 
     statements = [];
-    const full = (await post(`{ orders(first: 20) { edges { node { id status items { quantity unitPrice product { sku price available reserved } }
-      payment { status amount } saga { status steps { name status } } } } } }`)) as { data: { orders: { edges: { node: { items: { product: { sku: string } }[]; payment: { status: string } | null } }[] } } };
+    const full =
+      (await post(`{ orders(first: 20) { edges { node { id status items { quantity unitPrice product { sku price available reserved } }
+      payment { status amount } saga { status steps { name status } } } } } }`)) as {
+        data: {
+          orders: { edges: { node: { items: { product: { sku: string } }[]; payment: { status: string } | null } }[] };
+        };
+      };
     const nodes = full.data.orders.edges.map((e) => e.node);
     expect(nodes).toHaveLength(20);
     expect(nodes.every((n) => n.items.length === 3 && n.items.every((i) => i.product.sku))).toBe(true);
@@ -72,21 +86,35 @@ describe('the gateway', () => {
     const big = await fetch(system.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: '{ products { edges { node { id } } } }', variables: { pad: 'x'.repeat(300_000) } }),
+      body: JSON.stringify({
+        query: '{ products { edges { node { id } } } }',
+        variables: { pad: 'x'.repeat(300_000) },
+      }),
     });
     expect(big.status).toBe(413);
-    expect(((await big.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+    expect(((await big.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      'BAD_USER_INPUT',
+    );
   });
 
   it('lets every operation of the SDK through the default limits', async () => {
-    const res = await post('{ orders(first: 100) { edges { node { items { product { sku } } payment { status } saga { steps { name } } } } pageInfo { hasNextPage } } }');
+    const res = await post(
+      '{ orders(first: 100) { edges { node { items { product { sku } } payment { status } saga { steps { name } } } } pageInfo { hasNextPage } } }',
+    );
     expect(res.errors).toBeUndefined();
   });
 
   /** Posts a raw GraphQL-over-HTTP body; answers the status and the errors. */
   const raw = async (body: unknown) => {
-    const res = await fetch(system.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
-    return { status: res.status, errors: ((await res.json()) as { errors?: { message: string; extensions?: Record<string, unknown> }[] }).errors };
+    const res = await fetch(system.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
+    return {
+      status: res.status,
+      errors: ((await res.json()) as { errors?: { message: string; extensions?: Record<string, unknown> }[] }).errors,
+    };
   };
 
   it('tells a client of automatic persisted queries to send the query in full, then answers by hash', async () => {
@@ -99,10 +127,25 @@ describe('the gateway', () => {
   });
 
   it.each([
-    ['a subscription over HTTP', { query: 'subscription { orderStatusChanged(orderId: "x") { status } }' }, 'BAD_REQUEST'],
-    ['two operations without an operation name', { query: 'query A { products(first: 1) { edges { node { id } } } } query B { products(first: 1) { edges { node { sku } } } }' }, 'OPERATION_RESOLUTION_FAILURE'],
-    ['an operation name the document lacks', { query: 'query A { products(first: 1) { edges { node { id } } } }', operationName: 'B' }, 'OPERATION_RESOLUTION_FAILURE'],
-  ])('answers %s as the client\'s mistake, 400 with its code', async (_what, body, code) => {
+    [
+      'a subscription over HTTP',
+      { query: 'subscription { orderStatusChanged(orderId: "x") { status } }' },
+      'BAD_REQUEST',
+    ],
+    [
+      'two operations without an operation name',
+      {
+        query:
+          'query A { products(first: 1) { edges { node { id } } } } query B { products(first: 1) { edges { node { sku } } } }',
+      },
+      'OPERATION_RESOLUTION_FAILURE',
+    ],
+    [
+      'an operation name the document lacks',
+      { query: 'query A { products(first: 1) { edges { node { id } } } }', operationName: 'B' },
+      'OPERATION_RESOLUTION_FAILURE',
+    ],
+  ])("answers %s as the client's mistake, 400 with its code", async (_what, body, code) => {
     const res = await raw(body);
     expect(res.status).toBe(400);
     expect(res.errors?.[0]?.extensions?.code).toBe(code);

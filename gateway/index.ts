@@ -1,7 +1,7 @@
 import { createTokenVerifier } from '../platform/auth.ts';
 import { listen } from '../platform/http.ts';
-import { createDisposer, exitOnSignal } from '../platform/lifecycle.ts';
 import { openCache, openTransport } from '../platform/infrastructure.ts';
+import { createDisposer, exitOnSignal } from '../platform/lifecycle.ts';
 import { createLogger } from '../platform/logger.ts';
 import { configOrExit } from '../platform/main.ts';
 import { servePlayground } from './playground.ts';
@@ -16,7 +16,16 @@ try {
   const cache = await openCache(config, logger, disposer);
   const verifier = createTokenVerifier(config.auth);
   const gateway = await createGateway({ config, verifier, logger, transport, cache });
-  const http = await listen({ graphql: gateway.graphql, extra: config.playground ? servePlayground : undefined, stats: gateway.stats, settings: config.http, opsVerifier: verifier, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+  const http = await listen({
+    graphql: gateway.graphql,
+    extra: config.playground ? servePlayground : undefined,
+    stats: gateway.stats,
+    settings: config.http,
+    opsVerifier: verifier,
+    port: config.ports.gateway,
+    host: config.host,
+    onError: (err) => logger.error({ err }, 'request failed'),
+  });
   gateway.serveSubscriptions(http.server);
   // Subscriptions close before the HTTP server, which waits for open connections.
   disposer.use(http.close);

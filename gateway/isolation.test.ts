@@ -15,7 +15,9 @@ function moduleGraph(entry: string): Set<string> {
     seen.add(file);
     const text = readFileSync(file, 'utf8');
     const specifiers = [
-      ...[...text.matchAll(/^\s*(?:import|export)\s+(?!type\s)([^'";]*?)\s+from\s+['"](\.{1,2}\/[^'"]+)['"]/gm)].map((m) => m[2]!),
+      ...[...text.matchAll(/^\s*(?:import|export)\s+(?!type\s)([^'";]*?)\s+from\s+['"](\.{1,2}\/[^'"]+)['"]/gm)].map(
+        (m) => m[2]!,
+      ),
       ...[...text.matchAll(/^\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/gm)].map((m) => m[1]!),
       ...[...text.matchAll(/\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g)].map((m) => m[1]!),
     ];

@@ -1,23 +1,24 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { createClient, type Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FieldNode, OperationDefinitionNode } from 'graphql';
+import { type Client, createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTokenVerifier, devPolicy, signDevToken as sign } from '../platform/auth.ts';
 import { createLogger } from '../platform/logger.ts';
-import { apiSchemaPath } from './schema.ts';
-import type { OrderEventHub, StatusEvent } from './events.ts';
-import { LiveCloseCode, startLiveSubscriptions, type GraphQuery } from './live.ts';
 import { createAuthenticator } from './api-keys.ts';
+import type { OrderEventHub, StatusEvent } from './events.ts';
+import { type GraphQuery, LiveCloseCode, startLiveSubscriptions } from './live.ts';
+import { apiSchemaPath } from './schema.ts';
 
 /**
  * The subscription endpoint's bounds and checks, over a real WebSocket, with the event hub and the
  * federated graph replaced by in-memory stand-ins this test controls.
  */
 const SECRET = 'live-test-secret-0123456789';
-const signDevToken = (customerId: string, options?: Parameters<typeof sign>[2]) => sign(devPolicy(SECRET), customerId, options);
+const signDevToken = (customerId: string, options?: Parameters<typeof sign>[2]) =>
+  sign(devPolicy(SECRET), customerId, options);
 const listeners = new Map<string, Set<(e: StatusEvent) => void>>();
 const hub: OrderEventHub = {
   listen(orderId, listener) {
@@ -29,14 +30,27 @@ const hub: OrderEventHub = {
   beforeDelivery: () => {},
   close: async () => {},
 };
-const publish = (orderId: string, version: number, status: StatusEvent['status'] = 'INVENTORY_CONFIRMED') =>
-  listeners.get(orderId)?.forEach((l) => l({ orderId, customerId: 'alice', status, version, at: new Date().toISOString(), reason: null }));
+const publish = (orderId: string, version: number, status: StatusEvent['status'] = 'INVENTORY_CONFIRMED') => {
+  const event = { orderId, customerId: 'alice', status, version, at: new Date().toISOString(), reason: null };
+  for (const listener of listeners.get(orderId) ?? []) listener(event);
+};
 let orderDelayMs = 0;
 /** The order reads the endpoint asked the graph for, as of events. */
 let orderReads = 0;
 const query: GraphQuery = async (document, variables) => {
   const operation = document.definitions[0] as OperationDefinitionNode;
-  if (operation.name?.value === 'OrderSnapshot') return { data: { order: { customerId: 'alice', status: 'PENDING', version: 1, failureReason: null, updatedAt: new Date().toISOString() } } };
+  if (operation.name?.value === 'OrderSnapshot')
+    return {
+      data: {
+        order: {
+          customerId: 'alice',
+          status: 'PENDING',
+          version: 1,
+          failureReason: null,
+          updatedAt: new Date().toISOString(),
+        },
+      },
+    };
   orderReads++;
   await new Promise((r) => setTimeout(r, orderDelayMs));
   // One answer per aliased `order` of the query, as the graph would give.
@@ -57,7 +71,11 @@ beforeAll(async () => {
     apiSchemaSdl: readFileSync(apiSchemaPath, 'utf8'),
     hub,
     query,
-    authenticate: createAuthenticator({ verifier: createTokenVerifier(devPolicy(SECRET)), gatewaySecret: 'g'.repeat(40), lookup: async () => null }).authenticate,
+    authenticate: createAuthenticator({
+      verifier: createTokenVerifier(devPolicy(SECRET)),
+      gatewaySecret: 'g'.repeat(40),
+      lookup: async () => null,
+    }).authenticate,
     logger: createLogger('silent'),
     maxQueue: 4,
     maxSubscriptionsPerConnection: 2,
@@ -73,7 +91,13 @@ afterAll(async () => {
 });
 
 const connect = async (token: string, onClose?: (code: number, reason: string) => void) => {
-  const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, on: { closed: (e) => onClose?.((e as { code: number }).code, String((e as { reason?: unknown }).reason ?? '')) } });
+  const client = createClient({
+    url,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+    on: { closed: (e) => onClose?.((e as { code: number }).code, String((e as { reason?: unknown }).reason ?? '')) },
+  });
   clients.push(client);
   return client;
 };
@@ -82,7 +106,10 @@ const watch = (client: Client, orderId: string, selection = 'status version', fr
   const results: Result[] = [];
   const done = new Promise<unknown>((resolve) =>
     client.subscribe(
-      { query: `subscription($id: ID!) { orderStatusChanged(orderId: $id) { ${selection} } } ${fragments}`, variables: { id: orderId } },
+      {
+        query: `subscription($id: ID!) { orderStatusChanged(orderId: $id) { ${selection} } } ${fragments}`,
+        variables: { id: orderId },
+      },
       { next: (r) => void results.push(r as Result), error: resolve, complete: () => resolve(undefined) },
     ),
   );
@@ -152,32 +179,52 @@ describe('the subscription endpoint', () => {
     const { done } = watch(client, 'o-7');
     await done;
     expect(closedWith).toEqual({ code: 4403, reason: 'The token is invalid' });
-    const expired = await connect(await signDevToken('alice', { expiresIn: Math.floor(Date.now() / 1000) - 60 }), (code, reason) => (closedWith = { code, reason }));
+    const expired = await connect(
+      await signDevToken('alice', { expiresIn: Math.floor(Date.now() / 1000) - 60 }),
+      (code, reason) => (closedWith = { code, reason }),
+    );
     await watch(expired, 'o-7').done;
     expect(closedWith).toEqual({ code: 4403, reason: 'The token has expired' });
   });
 
-  it('reads an event\'s order once, however many aliases ask for it', async () => {
+  it("reads an event's order once, however many aliases ask for it", async () => {
     const client = await connect(await signDevToken('alice'));
-    const { results } = watch(client, 'o-8', 'version a: order { id } b: order { id } c: order { ...F }', 'fragment F on Order { id }');
+    const { results } = watch(
+      client,
+      'o-8',
+      'version a: order { id } b: order { id } c: order { ...F }',
+      'fragment F on Order { id }',
+    );
     await until(() => results.length === 1);
     const before = orderReads;
     publish('o-8', 2);
     await until(() => results.length === 2);
     expect(orderReads - before).toBe(1);
-    expect(results[1]!.data).toEqual({ orderStatusChanged: { version: 2, a: { id: 'o-8' }, b: { id: 'o-8' }, c: { id: 'o-8' } } });
+    expect(results[1]!.data).toEqual({
+      orderStatusChanged: { version: 2, a: { id: 'o-8' }, b: { id: 'o-8' }, c: { id: 'o-8' } },
+    });
   });
 
   it.each([
     ['a query', 'query { products(first: 1) { edges { node { id } } } }', /Only subscriptions/],
     ['a mutation', 'mutation { cancelOrder(id: "x") { id } }', /Only subscriptions/],
     ['introspection where it is off', 'query { __schema { types { name } } }', /introspection/i],
-    ['too many aliases, __typename included', `subscription { orderStatusChanged(orderId: "o-9") { ${Array.from({ length: 11 }, (_, i) => `t${i}: __typename`).join(' ')} } }`, /Aliases limit/],
-    ['a document too deep', 'subscription { orderStatusChanged(orderId: "o-9") { order { items { product { id } } } } }', /Depth|depth/],
+    [
+      'too many aliases, __typename included',
+      `subscription { orderStatusChanged(orderId: "o-9") { ${Array.from({ length: 11 }, (_, i) => `t${i}: __typename`).join(' ')} } }`,
+      /Aliases limit/,
+    ],
+    [
+      'a document too deep',
+      'subscription { orderStatusChanged(orderId: "o-9") { order { items { product { id } } } } }',
+      /Depth|depth/,
+    ],
     ['a document that does not parse', 'subscription {', /Syntax Error|Expected/],
   ])('refuses %s with BAD_USER_INPUT, as HTTP would', async (what, document, message) => {
     const client = await connect(await signDevToken(`erin-${what}`));
-    const errors = (await new Promise((resolve) => client.subscribe({ query: document }, { next: () => {}, error: resolve, complete: () => resolve(undefined) }))) as Result['errors'];
+    const errors = (await new Promise((resolve) =>
+      client.subscribe({ query: document }, { next: () => {}, error: resolve, complete: () => resolve(undefined) }),
+    )) as Result['errors'];
     expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(errors?.[0]?.message).toMatch(message);
   });

@@ -1,32 +1,32 @@
-import type { IncomingMessage, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
 import {
   buildSchema,
-  defaultFieldResolver,
-  getOperationAST,
-  GraphQLError,
-  Kind,
-  parse,
-  print,
-  subscribe,
-  visit,
   type DocumentNode,
+  defaultFieldResolver,
   type FieldNode,
   type FragmentDefinitionNode,
-  type GraphQLObjectType,
+  GraphQLError,
   type GraphQLFieldResolver,
+  type GraphQLObjectType,
   type GraphQLResolveInfo,
   type GraphQLSchema,
+  getOperationAST,
+  Kind,
   type OperationDefinitionNode,
+  parse,
+  print,
   type SelectionSetNode,
+  subscribe,
+  visit,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Identity } from '../platform/auth.ts';
-import type { Authenticator, Credentials } from './api-keys.ts';
 import { DomainError, ErrorCode } from '../platform/errors.ts';
-import type { Logger } from '../platform/logger.ts';
 import { limitChecker, type QueryLimits } from '../platform/limits.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { Authenticator, Credentials } from './api-keys.ts';
 import type { OrderEventHub, StatusEvent } from './events.ts';
 
 /** Close codes of the subscription endpoint, beside graphql-ws's own (4403 Forbidden: a bad token). */
@@ -42,7 +42,10 @@ export type GraphQuery = (
   document: DocumentNode,
   variables: Record<string, unknown>,
   caller: { identity: Identity; authorization: string; correlationId: string },
-) => Promise<{ data?: Record<string, unknown> | null; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }>;
+) => Promise<{
+  data?: Record<string, unknown> | null;
+  errors?: readonly { message: string; extensions?: Record<string, unknown> }[];
+}>;
 
 export interface LiveOptions {
   server: Server;
@@ -76,7 +79,8 @@ interface Caller {
 }
 
 /** Errors ws raises for what a client sent (ws's codes start WS_ERR_): too big, malformed, not UTF-8… */
-const isProtocolError = (err: unknown) => typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('WS_ERR_');
+const isProtocolError = (err: unknown) =>
+  typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('WS_ERR_');
 
 const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 const coded = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
@@ -92,7 +96,9 @@ const markResolved = (value: unknown): unknown => {
   return value;
 };
 const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) =>
-  source && typeof source === 'object' && resolved.has(source) ? (source as Record<string, unknown>)[info.path.key as string] : defaultFieldResolver(source, args, context, info);
+  source && typeof source === 'object' && resolved.has(source)
+    ? (source as Record<string, unknown>)[info.path.key as string]
+    : defaultFieldResolver(source, args, context, info);
 
 /** Every `order` selection under the subscription's root field, by response key (aliases kept apart). */
 function orderSelections(info: GraphQLResolveInfo): Map<string, FieldNode[]> {
@@ -105,7 +111,8 @@ function orderSelections(info: GraphQLResolveInfo): Map<string, FieldNode[]> {
         if (seen.has(node.name.value)) continue;
         seen.add(node.name.value);
         walk(info.fragments[node.name.value]?.selectionSet, atEvent);
-      } else if (!atEvent) walk(node.selectionSet, true); // the root field: its selection is the event
+      } else if (!atEvent)
+        walk(node.selectionSet, true); // the root field: its selection is the event
       else if (node.name.value === 'order') {
         const key = node.alias?.value ?? node.name.value;
         byKey.set(key, [...(byKey.get(key) ?? []), node]);
@@ -153,7 +160,13 @@ function orderQuery(info: GraphQLResolveInfo): DocumentNode {
         kind: Kind.OPERATION_DEFINITION,
         operation: 'query' as never,
         name: { kind: Kind.NAME, value: 'OrderAsOfEvent' },
-        variableDefinitions: [{ kind: Kind.VARIABLE_DEFINITION, variable: id, type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } } }],
+        variableDefinitions: [
+          {
+            kind: Kind.VARIABLE_DEFINITION,
+            variable: id,
+            type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
+          },
+        ],
         selectionSet: { kind: Kind.SELECTION_SET, selections: fields },
       },
       ...fragments,
@@ -161,7 +174,9 @@ function orderQuery(info: GraphQLResolveInfo): DocumentNode {
   } as DocumentNode;
 }
 
-const snapshotQuery = parse('query OrderSnapshot($id: ID!) { order(id: $id) { id customerId status version failureReason updatedAt } }');
+const snapshotQuery = parse(
+  'query OrderSnapshot($id: ID!) { order(id: $id) { id customerId status version failureReason updatedAt } }',
+);
 
 /** Raises the first GraphQL error of a gateway answer with its code, or returns its data. */
 function dataOf<T>(result: Awaited<ReturnType<GraphQuery>>, path: string): T | null {
@@ -202,7 +217,11 @@ export function startLiveSubscriptions({
    * Starts listening, then reads the snapshot as the subscriber: an unknown or foreign order fails
    * here, before any event, as an error of this subscription alone.
    */
-  async function statusEvents(orderId: string, caller: Caller, close: (code: number, reason: string) => void): Promise<AsyncGenerator<StatusEvent>> {
+  async function statusEvents(
+    orderId: string,
+    caller: Caller,
+    close: (code: number, reason: string) => void,
+  ): Promise<AsyncGenerator<StatusEvent>> {
     const queue: StatusEvent[] = [];
     let wake: (() => void) | undefined;
     let overflow = false;
@@ -223,12 +242,22 @@ export function startLiveSubscriptions({
     };
     let snapshot: StatusEvent;
     try {
-      const order = dataOf<{ customerId: string; status: StatusEvent['status']; version: number; failureReason: string | null; updatedAt: string }>(
-        await query(snapshotQuery, { id: orderId }, caller),
-        'order',
-      );
+      const order = dataOf<{
+        customerId: string;
+        status: StatusEvent['status'];
+        version: number;
+        failureReason: string | null;
+        updatedAt: string;
+      }>(await query(snapshotQuery, { id: orderId }, caller), 'order');
       if (!order) throw coded(`No order ${orderId}`, ErrorCode.NotFound);
-      snapshot = { orderId, customerId: order.customerId, status: order.status, version: order.version, at: order.updatedAt, reason: order.failureReason };
+      snapshot = {
+        orderId,
+        customerId: order.customerId,
+        status: order.status,
+        version: order.version,
+        at: order.updatedAt,
+        reason: order.failureReason,
+      };
       // This replica may already have delivered a newer event than the (cached) snapshot shows.
       const seen = hub.latest(orderId);
       if (seen && seen.version > snapshot.version) snapshot = seen;
@@ -263,7 +292,8 @@ export function startLiveSubscriptions({
             continue;
           }
           if (next.version <= last.version) continue; // already covered by the snapshot
-          if (next.version !== last.version + 1) logger.warn({ orderId, after: last.version, got: next.version }, 'order event gap');
+          if (next.version !== last.version + 1)
+            logger.warn({ orderId, after: last.version, got: next.version }, 'order event gap');
           // Authorized again for every event: the token may have expired or the key been revoked;
           // the order is checked by owner.
           const { identity, authorization } = await authenticate(caller.credentials).catch((err: unknown) => {
@@ -271,7 +301,8 @@ export function startLiveSubscriptions({
           });
           caller.identity = identity;
           caller.authorization = authorization;
-          if (!identity.isAdmin && identity.customerId !== next.customerId) throw coded('This order belongs to another customer', ErrorCode.Forbidden);
+          if (!identity.isAdmin && identity.customerId !== next.customerId)
+            throw coded('This order belongs to another customer', ErrorCode.Forbidden);
           yield next;
           last = next;
         }
@@ -283,7 +314,11 @@ export function startLiveSubscriptions({
 
   // The event's own fields come from the event; `order` is resolved through the graph as the subscriber.
   const resolvers = {
-    subscribe: (_: unknown, { orderId }: { orderId: string }, ctx: { caller: Caller; close: (code: number, reason: string) => void }) => statusEvents(orderId, ctx.caller, ctx.close),
+    subscribe: (
+      _: unknown,
+      { orderId }: { orderId: string },
+      ctx: { caller: Caller; close: (code: number, reason: string) => void },
+    ) => statusEvents(orderId, ctx.caller, ctx.close),
     resolve: (event: StatusEvent) => event,
   };
   schema.getSubscriptionType()!.getFields().orderStatusChanged!.subscribe = resolvers.subscribe as never;
@@ -298,9 +333,12 @@ export function startLiveSubscriptions({
     let built = queries.get(info.operation);
     if (!built) {
       const document = orderQuery(info);
-      queries.set(info.operation, (built = { document, text: print(document) }));
+      built = { document, text: print(document) };
+      queries.set(info.operation, built);
     }
-    const who = ctx.caller.identity.isAdmin ? `admin:${ctx.caller.identity.customerId}` : ctx.caller.identity.customerId;
+    const who = ctx.caller.identity.isAdmin
+      ? `admin:${ctx.caller.identity.customerId}`
+      : ctx.caller.identity.customerId;
     const key = `${event.orderId}:${event.version}:${who}:${built.text}`;
     let result = shared.get(key);
     if (!result) {
@@ -348,7 +386,10 @@ export function startLiveSubscriptions({
           return false;
         }
         const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-        const credentials: Credentials = { authorization: text(ctx.connectionParams?.authorization), apiKey: text(ctx.connectionParams?.apiKey) };
+        const credentials: Credentials = {
+          authorization: text(ctx.connectionParams?.authorization),
+          apiKey: text(ctx.connectionParams?.apiKey),
+        };
         let identity: Identity;
         let authorization: string;
         try {
@@ -361,7 +402,10 @@ export function startLiveSubscriptions({
         }
         const held = connections.get(identity.customerId) ?? 0;
         if (!identity.isAdmin && held >= maxConnectionsPerCustomer) {
-          ctx.extra.socket.close(LiveCloseCode.TooManyConnections, `At most ${maxConnectionsPerCustomer} connections per customer`);
+          ctx.extra.socket.close(
+            LiveCloseCode.TooManyConnections,
+            `At most ${maxConnectionsPerCustomer} connections per customer`,
+          );
           return false;
         }
         connections.set(identity.customerId, held + 1);
@@ -376,7 +420,12 @@ export function startLiveSubscriptions({
       onSubscribe(ctx, _id, payload) {
         // graphql-ws has already registered the new subscription when it asks.
         if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerConnection) {
-          return [coded(`A connection may hold at most ${maxSubscriptionsPerConnection} subscriptions`, ErrorCode.RateLimited)];
+          return [
+            coded(
+              `A connection may hold at most ${maxSubscriptionsPerConnection} subscriptions`,
+              ErrorCode.RateLimited,
+            ),
+          ];
         }
         // The same rules as HTTP, then: only subscriptions (queries and mutations go over HTTP,
         // where their own limits apply).
@@ -384,14 +433,21 @@ export function startLiveSubscriptions({
         try {
           document = parse(payload.query, { maxTokens: 10_000 });
         } catch (err) {
-          return [coded(err instanceof GraphQLError ? err.message : 'The operation cannot be parsed', ErrorCode.BadUserInput)];
+          return [
+            coded(err instanceof GraphQLError ? err.message : 'The operation cannot be parsed', ErrorCode.BadUserInput),
+          ];
         }
         const variableValues = payload.variables ?? {};
         const invalid = checkDocument(schema, document, variableValues);
         if (invalid) return [invalid];
         const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation !== 'subscription') {
-          return [coded('Only subscriptions are served over the socket; send queries and mutations over HTTP', ErrorCode.BadUserInput)];
+          return [
+            coded(
+              'Only subscriptions are served over the socket; send queries and mutations over HTTP',
+              ErrorCode.BadUserInput,
+            ),
+          ];
         }
         return { schema, document, variableValues, operationName: payload.operationName };
       },

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { rateLimited, retryAfterSeconds } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { GatewayContext } from './server.ts';
@@ -26,12 +26,39 @@ export interface RateLimiter {
  * memory at once, rather than waiting or refusing: the limits loosen by the number of replicas,
  * and nobody is refused because Redis is down. Without Redis (embedded), memory alone.
  */
-export function createRateLimiter({ limits, redisUrl, keyPrefix, logger }: { limits: RateLimits; redisUrl?: string; keyPrefix: string; logger: Logger }): RateLimiter {
-  const redis = redisUrl ? new Redis(redisUrl, { keyPrefix, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: (times) => Math.min(times * 200, 2000) }) : undefined;
+export function createRateLimiter({
+  limits,
+  redisUrl,
+  keyPrefix,
+  logger,
+}: {
+  limits: RateLimits;
+  redisUrl?: string;
+  keyPrefix: string;
+  logger: Logger;
+}): RateLimiter {
+  const redis = redisUrl
+    ? new Redis(redisUrl, {
+        keyPrefix,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        connectTimeout: 2000,
+        retryStrategy: (times) => Math.min(times * 200, 2000),
+      })
+    : undefined;
   redis?.on('error', (err) => logger.debug({ err }, 'rate limits: redis unavailable, limiting in memory'));
   const limiter = (name: string, points: number): RateLimiterAbstract => {
     const memory = new RateLimiterMemory({ keyPrefix: `rl:${name}`, points, duration: 60 });
-    return redis ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `rl:${name}`, points, duration: 60, rejectIfRedisNotReady: true, insuranceLimiter: memory }) : memory;
+    return redis
+      ? new RateLimiterRedis({
+          storeClient: redis,
+          keyPrefix: `rl:${name}`,
+          points,
+          duration: 60,
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: memory,
+        })
+      : memory;
   };
   const perAddress = limiter('address', limits.perAddress);
   const perCustomer = limiter('customer', limits.perCustomer);
@@ -49,7 +76,10 @@ export function createRateLimiter({ limits, redisUrl, keyPrefix, logger }: { lim
   return {
     address: (ip) => consume(perAddress, ip),
     async customer(customerId, mutation) {
-      const waits = await Promise.all([consume(perCustomer, customerId), mutation ? consume(mutations, customerId) : 0]);
+      const waits = await Promise.all([
+        consume(perCustomer, customerId),
+        mutation ? consume(mutations, customerId) : 0,
+      ]);
       return Math.max(...waits);
     },
     async close() {
@@ -58,7 +88,8 @@ export function createRateLimiter({ limits, redisUrl, keyPrefix, logger }: { lim
   };
 }
 
-export const tooMany = (retryAfterMs: number, what: string) => rateLimited(`Too many ${what}; retry in ${retryAfterSeconds(retryAfterMs)} s`, retryAfterMs);
+export const tooMany = (retryAfterMs: number, what: string) =>
+  rateLimited(`Too many ${what}; retry in ${retryAfterSeconds(retryAfterMs)} s`, retryAfterMs);
 
 /** Counts every operation against its customer's limits once the operation is known (admins are not limited). */
 export function customerRateLimitPlugin(limiter: RateLimiter): ApolloServerPlugin<GatewayContext> {

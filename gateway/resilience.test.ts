@@ -3,14 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { CircuitState } from 'cockatiel';
 import { GraphQLError } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../platform/logger.ts';
 import { GATEWAY_SIGNATURE_HEADER, gatewayRequestVerifier } from '../platform/gateway-identity.ts';
+import { createLogger } from '../platform/logger.ts';
 import { subgraphFetcher } from './resilience.ts';
 
 /** A stand-in subgraph on a real socket: each request is answered by the next behaviour in line. */
 type Behaviour = 'ok' | 'reset' | '503';
 const servers: Server[] = [];
-async function subgraph(behaviours: Behaviour[]): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
+async function subgraph(
+  behaviours: Behaviour[],
+): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
   let requests = 0;
   const server = createServer((req, res) => {
     const behaviour = behaviours[Math.min(requests++, behaviours.length - 1)]!;
@@ -40,7 +42,13 @@ async function deadUrl(): Promise<string> {
 const read = { method: 'POST', body: JSON.stringify({ query: 'query { _entities { __typename } }' }) };
 const write = { method: 'POST', body: JSON.stringify({ query: 'mutation { placeOrder { id } }' }) };
 const GATEWAY_SECRET = 'resilience-test-gateway-secret-0123456789';
-const options = { name: 'order', timeoutMs: 2000, breaker: { failures: 3, halfOpenMs: 300 }, logger: createLogger('silent'), gatewaySecret: GATEWAY_SECRET };
+const options = {
+  name: 'order',
+  timeoutMs: 2000,
+  breaker: { failures: 3, halfOpenMs: 300 },
+  logger: createLogger('silent'),
+  gatewaySecret: GATEWAY_SECRET,
+};
 const codeOf = (err: unknown) => (err instanceof GraphQLError ? err.extensions.code : String(err));
 
 describe('calling a subgraph', () => {
@@ -51,14 +59,19 @@ describe('calling a subgraph', () => {
       let body = '';
       req.on('data', (chunk) => (body += chunk));
       req.on('end', () => {
-        verdicts.push(verify(req.headers[GATEWAY_SIGNATURE_HEADER] as string | undefined, body, req.headers.authorization ?? ''));
+        verdicts.push(
+          verify(req.headers[GATEWAY_SIGNATURE_HEADER] as string | undefined, body, req.headers.authorization ?? ''),
+        );
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{"data":{}}');
       });
     });
     servers.push(server);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { fetch } = subgraphFetcher({ ...options, urls: [`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`] });
+    const { fetch } = subgraphFetcher({
+      ...options,
+      urls: [`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`],
+    });
     await fetch('', { ...read, headers: { authorization: 'Bearer t' } });
     await fetch('', read);
     expect(verdicts).toEqual([undefined, undefined]);
@@ -93,7 +106,8 @@ describe('calling a subgraph', () => {
   it('opens the circuit after failures in a row, fails fast without calling, and closes it when a probe gets through', async () => {
     const down = await subgraph(['503', '503', '503', 'ok']);
     const { fetch, policy } = subgraphFetcher({ ...options, urls: [down.url] });
-    for (let i = 0; i < 3; i++) expect(codeOf(await fetch('', write).catch((e: unknown) => e))).toBe('SERVICE_UNAVAILABLE');
+    for (let i = 0; i < 3; i++)
+      expect(codeOf(await fetch('', write).catch((e: unknown) => e))).toBe('SERVICE_UNAVAILABLE');
     expect(policy.state).toBe(CircuitState.Open);
     const failFast = await fetch('', write).catch((e: unknown) => e);
     expect(codeOf(failFast)).toBe('SERVICE_UNAVAILABLE');

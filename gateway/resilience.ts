@@ -1,9 +1,15 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  type CircuitBreakerPolicy,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+} from 'cockatiel';
 import { GraphQLError } from 'graphql';
 import { ErrorCode, hasErrorCode, refusalStatus, retryAfterSeconds } from '../platform/errors.ts';
-import type { Logger } from '../platform/logger.ts';
 import { GATEWAY_SIGNATURE_HEADER, signGatewayRequest } from '../platform/gateway-identity.ts';
+import type { Logger } from '../platform/logger.ts';
 
 /** A subgraph that answered nothing usable: refused, reset, timed out, or a proxy's 502/503/504. */
 class SubgraphUnreachable extends Error {
@@ -18,7 +24,16 @@ class SubgraphUnreachable extends Error {
   }
 }
 
-const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CLOSED']);
+const networkCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
 const refused = (err: unknown) => hasErrorCode(err, (code) => code === 'ECONNREFUSED');
 /** fetch rejects only when no response came: the network or a reset. */
 const unreachable = (err: unknown) => err instanceof TypeError || hasErrorCode(err, (code) => networkCodes.has(code));
@@ -57,7 +72,15 @@ export interface SubgraphFetcherOptions {
  * - whatever is unreachable answers SERVICE_UNAVAILABLE with `retryAfterMs`, not a masked 500.
  * A subgraph that hangs must not hang the client: after `timeoutMs` the call fails.
  */
-export function subgraphFetcher({ name, urls, timeoutMs, breaker, readRetries = 2, logger, gatewaySecret }: SubgraphFetcherOptions): { fetch: typeof fetch; policy: CircuitBreakerPolicy } {
+export function subgraphFetcher({
+  name,
+  urls,
+  timeoutMs,
+  breaker,
+  readRetries = 2,
+  logger,
+  gatewaySecret,
+}: SubgraphFetcherOptions): { fetch: typeof fetch; policy: CircuitBreakerPolicy } {
   const policy = circuitBreaker(
     handleWhen((err) => err instanceof SubgraphUnreachable),
     { halfOpenAfter: breaker.halfOpenMs, breaker: new ConsecutiveBreaker(breaker.failures) },
@@ -74,9 +97,17 @@ export function subgraphFetcher({ name, urls, timeoutMs, breaker, readRetries = 
       try {
         // Signed per attempt: a signature is accepted once.
         const headers = new Headers(init?.headers as ConstructorParameters<typeof Headers>[0]);
-        headers.set(GATEWAY_SIGNATURE_HEADER, signGatewayRequest(gatewaySecret, String(init?.body ?? ''), headers.get('authorization') ?? ''));
-        const response = await fetch(urls[(start + i) % urls.length]!, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
-        if (response.status === 502 || response.status === 503 || response.status === 504) throw new SubgraphUnreachable(`${name} answered HTTP ${response.status}`, false);
+        headers.set(
+          GATEWAY_SIGNATURE_HEADER,
+          signGatewayRequest(gatewaySecret, String(init?.body ?? ''), headers.get('authorization') ?? ''),
+        );
+        const response = await fetch(urls[(start + i) % urls.length]!, {
+          ...init,
+          headers,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        if (response.status === 502 || response.status === 503 || response.status === 504)
+          throw new SubgraphUnreachable(`${name} answered HTTP ${response.status}`, false);
         return response;
       } catch (err) {
         lastError = err;
@@ -84,7 +115,8 @@ export function subgraphFetcher({ name, urls, timeoutMs, breaker, readRetries = 
       }
     }
     if (lastError instanceof SubgraphUnreachable) throw lastError;
-    if ((lastError as Error)?.name === 'TimeoutError') throw new SubgraphUnreachable(`${name} did not answer within ${timeoutMs} ms`, false, { cause: lastError });
+    if ((lastError as Error)?.name === 'TimeoutError')
+      throw new SubgraphUnreachable(`${name} did not answer within ${timeoutMs} ms`, false, { cause: lastError });
     if (unreachable(lastError)) throw new SubgraphUnreachable(`${name} is unreachable`, true, { cause: lastError });
     throw lastError;
   };
@@ -106,7 +138,9 @@ export function subgraphFetcher({ name, urls, timeoutMs, breaker, readRetries = 
 }
 
 const unavailable = (name: string, retryAfterMs: number) =>
-  new GraphQLError(`The ${name} service is unavailable; retry shortly`, { extensions: { code: ErrorCode.ServiceUnavailable, retryAfterMs } });
+  new GraphQLError(`The ${name} service is unavailable; retry shortly`, {
+    extensions: { code: ErrorCode.ServiceUnavailable, retryAfterMs },
+  });
 
 /**
  * A response that failed as a whole because the system refused for now — SERVICE_UNAVAILABLE

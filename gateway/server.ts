@@ -1,26 +1,32 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
-import type { Transport } from '../messaging/transport.ts';
-import type { Cache } from '../cache/cache.ts';
-import { createReadModel } from '../cache/read-model.ts';
+import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
-import { GraphQLError } from 'graphql';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLError } from 'graphql';
+import type { Cache } from '../cache/cache.ts';
+import { createReadModel } from '../cache/read-model.ts';
+import type { Transport } from '../messaging/transport.ts';
 import type { Identity, TokenVerifier } from '../platform/auth.ts';
+import { mayChangeOrders } from '../platform/auth.ts';
 import type { Config, ServiceName } from '../platform/config.ts';
 import { ErrorCode, errorFormatter, logUnexpectedErrors, rethrowAsGraphQL } from '../platform/errors.ts';
-import { clientAddress, CORRELATION_HEADER, correlationIdOf, graphqlHandler, type RequestHandler } from '../platform/http.ts';
-import type { Logger } from '../platform/logger.ts';
-import { apiSchemaPath, supergraphPath } from './schema.ts';
-import { startOrderEventHub } from './events.ts';
-import { startLiveSubscriptions, type GraphQuery } from './live.ts';
+import {
+  CORRELATION_HEADER,
+  clientAddress,
+  correlationIdOf,
+  graphqlHandler,
+  type RequestHandler,
+} from '../platform/http.ts';
 import { queryLimitsPlugin } from '../platform/limits.ts';
-import { retryableStatusPlugin, subgraphFetcher } from './resilience.ts';
-import { createRateLimiter, customerRateLimitPlugin, tooMany } from './rate-limits.ts';
+import type { Logger } from '../platform/logger.ts';
 import { API_KEY_HEADER, createAuthenticator, orderServiceKeyLookup } from './api-keys.ts';
-import { mayChangeOrders } from '../platform/auth.ts';
+import { startOrderEventHub } from './events.ts';
+import { type GraphQuery, startLiveSubscriptions } from './live.ts';
+import { createRateLimiter, customerRateLimitPlugin, tooMany } from './rate-limits.ts';
+import { retryableStatusPlugin, subgraphFetcher } from './resilience.ts';
+import { apiSchemaPath, supergraphPath } from './schema.ts';
 
 export interface GatewayContext extends BaseContext {
   identity: Identity;
@@ -45,7 +51,9 @@ function apiKeyScopePlugin(): ApolloServerPlugin<GatewayContext> {
         async didResolveOperation({ contextValue, operation }) {
           if (operation?.operation === 'mutation' && !mayChangeOrders(contextValue.identity)) {
             // Refused before execution: the whole request is, with its status.
-            throw new GraphQLError('This API key may only read (it lacks the PLACE_ORDERS scope)', { extensions: { code: ErrorCode.Forbidden, http: { status: 403 } } });
+            throw new GraphQLError('This API key may only read (it lacks the PLACE_ORDERS scope)', {
+              extensions: { code: ErrorCode.Forbidden, http: { status: 403 } },
+            });
           }
         },
       };
@@ -53,7 +61,8 @@ function apiKeyScopePlugin(): ApolloServerPlugin<GatewayContext> {
   };
 }
 
-const badRequest = (message: string, code: ApolloServerErrorCode) => new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
+const badRequest = (message: string, code: ApolloServerErrorCode) =>
+  new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
 
 /**
  * Requests HTTP cannot run, refused as the client's mistake (400 with Apollo's code) before the
@@ -66,12 +75,17 @@ function httpOperationPlugin(): ApolloServerPlugin {
         async didResolveOperation({ operation, request }) {
           if (!operation) {
             throw badRequest(
-              request.operationName ? `No operation named "${request.operationName}"` : 'Must provide operation name if query contains multiple operations',
+              request.operationName
+                ? `No operation named "${request.operationName}"`
+                : 'Must provide operation name if query contains multiple operations',
               ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE,
             );
           }
           if (operation.operation === 'subscription') {
-            throw badRequest('Subscriptions are served over WebSocket (graphql-transport-ws) at this same path, not over HTTP', ApolloServerErrorCode.BAD_REQUEST);
+            throw badRequest(
+              'Subscriptions are served over WebSocket (graphql-transport-ws) at this same path, not over HTTP',
+              ApolloServerErrorCode.BAD_REQUEST,
+            );
           }
         },
       };
@@ -92,14 +106,36 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-export async function createGateway({ config, verifier, logger, transport, cache }: { config: Config; verifier: TokenVerifier; logger: Logger; transport: Transport; cache: Cache }): Promise<Gateway> {
+export async function createGateway({
+  config,
+  verifier,
+  logger,
+  transport,
+  cache,
+}: {
+  config: Config;
+  verifier: TokenVerifier;
+  logger: Logger;
+  transport: Transport;
+  cache: Cache;
+}): Promise<Gateway> {
   // One client per subgraph (its replicas, breaker and signing), for the graph and the key lookups alike.
   const fetchers = new Map<ServiceName, { urls: string[]; fetch: typeof fetch }>();
   const fetcherOf = (name: ServiceName) => {
     let fetcher = fetchers.get(name);
     if (!fetcher) {
       const urls = config.subgraphUrls[name].split(',').map((u) => u.trim());
-      fetcher = { urls, ...subgraphFetcher({ name, urls, timeoutMs: config.subgraphTimeoutMs, breaker: config.breaker, gatewaySecret: config.gatewaySecret, logger: logger.child({ service: 'gateway' }) }) };
+      fetcher = {
+        urls,
+        ...subgraphFetcher({
+          name,
+          urls,
+          timeoutMs: config.subgraphTimeoutMs,
+          breaker: config.breaker,
+          gatewaySecret: config.gatewaySecret,
+          logger: logger.child({ service: 'gateway' }),
+        }),
+      };
       fetchers.set(name, fetcher);
     }
     return fetcher;
@@ -113,8 +149,18 @@ export async function createGateway({ config, verifier, logger, transport, cache
     logger: logger.child({ service: 'gateway' }),
   });
   const keys = fetcherOf('order');
-  const authenticator = createAuthenticator({ verifier, gatewaySecret: config.gatewaySecret, cacheMs: config.apiKeyCacheMs, lookup: orderServiceKeyLookup({ fetch: keys.fetch, url: keys.urls[0]!, gatewaySecret: config.gatewaySecret }) });
-  const limiter = createRateLimiter({ limits: config.rateLimits, redisUrl: config.redisUrl, keyPrefix: config.cacheKeyPrefix, logger: logger.child({ service: 'gateway' }) });
+  const authenticator = createAuthenticator({
+    verifier,
+    gatewaySecret: config.gatewaySecret,
+    cacheMs: config.apiKeyCacheMs,
+    lookup: orderServiceKeyLookup({ fetch: keys.fetch, url: keys.urls[0]!, gatewaySecret: config.gatewaySecret }),
+  });
+  const limiter = createRateLimiter({
+    limits: config.rateLimits,
+    redisUrl: config.redisUrl,
+    keyPrefix: config.cacheKeyPrefix,
+    logger: logger.child({ service: 'gateway' }),
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: errorFormatter({ hideInternals: config.mode === 'production' }),
@@ -123,15 +169,32 @@ export async function createGateway({ config, verifier, logger, transport, cache
     // No "Did you mean …?" in production: the schema is not told to whoever guesses at it.
     hideSchemaDetailsFromClientErrors: config.mode === 'production',
     // The playground is served from the gateway's own assets (gateway/playground.ts), not a CDN.
-    plugins: [httpOperationPlugin(), queryLimitsPlugin(config.limits), apiKeyScopePlugin(), customerRateLimitPlugin(limiter), retryableStatusPlugin(), ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors(logger.child({ service: 'gateway' }))],
+    plugins: [
+      httpOperationPlugin(),
+      queryLimitsPlugin(config.limits),
+      apiKeyScopePlugin(),
+      customerRateLimitPlugin(limiter),
+      retryableStatusPlugin(),
+      ApolloServerPluginLandingPageDisabled(),
+      logUnexpectedErrors(logger.child({ service: 'gateway' })),
+    ],
   });
   await apollo.start();
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
     const apiKey = req.headers[API_KEY_HEADER];
-    const principal = await authenticator.authenticate({ authorization: req.headers.authorization, apiKey: typeof apiKey === 'string' ? apiKey : undefined }).catch(rethrowAsGraphQL);
+    const principal = await authenticator
+      .authenticate({
+        authorization: req.headers.authorization,
+        apiKey: typeof apiKey === 'string' ? apiKey : undefined,
+      })
+      .catch(rethrowAsGraphQL);
     return { ...principal, correlationId: correlationIdOf(req) };
   };
-  const hub = await startOrderEventHub({ transport, logger: logger.child({ service: 'gateway' }), onApiKeyRevoked: authenticator.forget });
+  const hub = await startOrderEventHub({
+    transport,
+    logger: logger.child({ service: 'gateway' }),
+    onApiKeyRevoked: authenticator.forget,
+  });
   // Read-your-events: before a subscriber sees version v, cached views older than v are stale.
   const orderViews = createReadModel(cache, 'order', config.cacheTtlSeconds);
   hub.beforeDelivery((event) => orderViews.invalidate(event.orderId, event.version));

@@ -14,7 +14,6 @@ export const topics = {
   inventoryEvents: 'inventory.events',
 } as const;
 
-
 /** Where a message goes that cannot be handled (invalid, unknown type, non-retriable failure). */
 export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
 
@@ -26,10 +25,20 @@ const decimal = z.string().regex(/^\d+\.\d{2}$/, 'must be a decimal with two pla
 const sagaCommand = { sagaId: id, step: z.string().min(1), orderId: id };
 const orderLine = z.object({ productId: id, quantity: z.number().int().min(1).max(1000) });
 
-export const orderStatuses = ['PENDING', 'INVENTORY_CONFIRMED', 'PAYMENT_CONFIRMED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export const orderStatuses = [
+  'PENDING',
+  'INVENTORY_CONFIRMED',
+  'PAYMENT_CONFIRMED',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+] as const;
 
 export const messages = {
-  ReserveInventory: { topic: topics.inventoryCommands, schema: z.object({ ...sagaCommand, lines: z.array(orderLine).min(1).max(50) }) },
+  ReserveInventory: {
+    topic: topics.inventoryCommands,
+    schema: z.object({ ...sagaCommand, lines: z.array(orderLine).min(1).max(50) }),
+  },
   CommitInventory: { topic: topics.inventoryCommands, schema: z.object(sagaCommand) },
   ReleaseInventory: { topic: topics.inventoryCommands, schema: z.object(sagaCommand) },
   ChargePayment: {
@@ -44,7 +53,10 @@ export const messages = {
       idempotencyKey: z.string().min(1),
     }),
   },
-  RefundPayment: { topic: topics.paymentCommands, schema: z.object({ ...sagaCommand, idempotencyKey: z.string().min(1) }) },
+  RefundPayment: {
+    topic: topics.paymentCommands,
+    schema: z.object({ ...sagaCommand, idempotencyKey: z.string().min(1) }),
+  },
   /** A participant's answer to a saga command (action or compensation). */
   SagaStepReplied: {
     topic: topics.sagaReplies,

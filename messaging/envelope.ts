@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { messages, SCHEMA_VERSION, type MessageType, type Payload } from './contract.ts';
+import { type MessageType, messages, type Payload, SCHEMA_VERSION } from './contract.ts';
 import type { IncomingMessage, OutgoingMessage } from './transport.ts';
 
 /** What travels on every topic: the payload plus the metadata to trace, dedupe and evolve it. */
@@ -38,11 +38,23 @@ export function createEnvelope<T extends MessageType>(
   now: Date = new Date(),
 ): Envelope<T> {
   const parsed = messages[type].schema.parse(payload) as Payload<T>;
-  return { id: randomUUID(), type, schemaVersion: SCHEMA_VERSION, correlationId, causationId, occurredAt: now.toISOString(), key, payload: parsed };
+  return {
+    id: randomUUID(),
+    type,
+    schemaVersion: SCHEMA_VERSION,
+    correlationId,
+    causationId,
+    occurredAt: now.toISOString(),
+    key,
+    payload: parsed,
+  };
 }
 
 /** The causation for messages caused by `envelope`. */
-export const causedBy = (envelope: Envelope): Causation => ({ correlationId: envelope.correlationId, causationId: envelope.id });
+export const causedBy = (envelope: Envelope): Causation => ({
+  correlationId: envelope.correlationId,
+  causationId: envelope.id,
+});
 
 export function encode(envelope: Envelope): OutgoingMessage {
   return {
@@ -77,11 +89,18 @@ export function decode(message: Pick<IncomingMessage, 'value'>): AnyEnvelope {
     throw new InvalidMessageError('message is not JSON');
   }
   const shape = envelopeShape.safeParse(raw);
-  if (!shape.success) throw new InvalidMessageError(`invalid envelope: ${shape.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  if (!shape.success)
+    throw new InvalidMessageError(
+      `invalid envelope: ${shape.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+    );
   const { type, schemaVersion } = shape.data;
   if (!(type in messages)) throw new InvalidMessageError(`unknown message type ${type}`);
-  if (schemaVersion !== SCHEMA_VERSION) throw new InvalidMessageError(`unsupported schema version ${schemaVersion} of ${type}`);
+  if (schemaVersion !== SCHEMA_VERSION)
+    throw new InvalidMessageError(`unsupported schema version ${schemaVersion} of ${type}`);
   const payload = messages[type as MessageType].schema.safeParse(shape.data.payload);
-  if (!payload.success) throw new InvalidMessageError(`invalid ${type} payload: ${payload.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  if (!payload.success)
+    throw new InvalidMessageError(
+      `invalid ${type} payload: ${payload.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+    );
   return { ...shape.data, type, payload: payload.data } as AnyEnvelope;
 }

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite, type Database } from '../db/client.ts';
+import { type Database, openPglite } from '../db/client.ts';
 import { createLogger } from '../platform/logger.ts';
 import { inbox, outbox } from '../subgraphs/inventory/tables.ts';
 import { deadLetterTopic, topics } from './contract.ts';
-import { createEnvelope, encode, type Envelope } from './envelope.ts';
-import { inboxConsumer, type Handlers } from './inbox.ts';
+import { createEnvelope, type Envelope, encode } from './envelope.ts';
+import { type Handlers, inboxConsumer } from './inbox.ts';
 import { createMemoryTransport } from './memory.ts';
 import { writeOutbox } from './outbox.ts';
 import type { IncomingMessage, Transport } from './transport.ts';
@@ -17,7 +17,12 @@ beforeAll(async () => {
   database = await openPglite();
   await database.migrate({ name: 'inventory' });
   transport = createMemoryTransport();
-  await transport.subscribe({ groupId: 'dlq-reader', topics: [deadLetterTopic(topics.inventoryCommands)], fromBeginning: true, handle: async (m) => void dead.push(m) });
+  await transport.subscribe({
+    groupId: 'dlq-reader',
+    topics: [deadLetterTopic(topics.inventoryCommands)],
+    fromBeginning: true,
+    handle: async (m) => void dead.push(m),
+  });
 });
 afterAll(async () => {
   await transport.close();
@@ -25,7 +30,13 @@ afterAll(async () => {
 });
 
 const order = () => crypto.randomUUID();
-const command = (orderId: string) => createEnvelope('CommitInventory', orderId, { sagaId: crypto.randomUUID(), step: 'commitInventory', orderId }, { correlationId: orderId, causationId: null });
+const command = (orderId: string) =>
+  createEnvelope(
+    'CommitInventory',
+    orderId,
+    { sagaId: crypto.randomUUID(), step: 'commitInventory', orderId },
+    { correlationId: orderId, causationId: null },
+  );
 const incoming = (envelope: Envelope, offset: number, value = encode(envelope).value): IncomingMessage => ({
   ...encode(envelope),
   value,
@@ -42,16 +53,32 @@ function recording(poison = new Set<string>()) {
     async CommitInventory(envelope, tx) {
       if (poison.has(envelope.payload.orderId)) throw new Error('cannot commit this order');
       handled.push(envelope.payload.orderId);
-      await writeOutbox(tx, outbox, [createEnvelope('SagaStepReplied', envelope.key, { sagaId: envelope.payload.sagaId, step: 'commitInventory', outcome: 'SUCCEEDED' }, { correlationId: envelope.correlationId, causationId: envelope.id })]);
+      await writeOutbox(tx, outbox, [
+        createEnvelope(
+          'SagaStepReplied',
+          envelope.key,
+          { sagaId: envelope.payload.sagaId, step: 'commitInventory', outcome: 'SUCCEEDED' },
+          { correlationId: envelope.correlationId, causationId: envelope.id },
+        ),
+      ]);
     },
   };
   return { handled, handlers };
 }
 
 const consumerWith = (handlers: Handlers, consumer: string) =>
-  inboxConsumer({ db: database.db, inbox, consumer, transport, handlers, logger: createLogger('silent'), maxAttempts: 2 });
+  inboxConsumer({
+    db: database.db,
+    inbox,
+    consumer,
+    transport,
+    handlers,
+    logger: createLogger('silent'),
+    maxAttempts: 2,
+  });
 
-const repliesTo = async (ids: Set<string>) => (await database.db.select().from(outbox)).filter((r) => ids.has(r.key)).length;
+const repliesTo = async (ids: Set<string>) =>
+  (await database.db.select().from(outbox)).filter((r) => ids.has(r.key)).length;
 
 describe('a batch of messages', () => {
   it('is handled in one transaction, in order, each effect once, however often it is delivered', async () => {
@@ -87,7 +114,9 @@ describe('a batch of messages', () => {
     expect(new Set(handled)).toEqual(new Set(good.map((e) => e.payload.orderId)));
     expect(consume.stats().oneByOne).toBeGreaterThanOrEqual(1);
     await expect.poll(() => dead.filter((m) => m.key === poisoned).length).toBe(1);
-    expect(dead.find((m) => m.key === poisoned)!.headers['dlq-reason']).toMatch(/failed 2 times: cannot commit this order/);
+    expect(dead.find((m) => m.key === poisoned)!.headers['dlq-reason']).toMatch(
+      /failed 2 times: cannot commit this order/,
+    );
     expect(await repliesTo(new Set([...good.map((e) => e.key), poisoned]))).toBe(2);
   });
 

@@ -1,26 +1,33 @@
 import type { Db } from '../db/client.ts';
-import { noFaults, type Faults } from '../platform/faults.ts';
-import type { Logger } from '../platform/logger.ts';
 import { isInfrastructureOutage } from '../platform/errors.ts';
+import { type Faults, noFaults } from '../platform/faults.ts';
+import type { Logger } from '../platform/logger.ts';
 import { deadLetterTopic, type MessageType } from './contract.ts';
-import { decode, InvalidMessageError, type Envelope } from './envelope.ts';
+import { decode, type Envelope, InvalidMessageError } from './envelope.ts';
 import { batchingOutbox } from './outbox.ts';
 import type { MessagingTables } from './tables.ts';
 import type { IncomingMessage, Transport } from './transport.ts';
 
 /** Handles one message type inside the transaction that records it in the inbox. */
-export type HandleFn<T extends MessageType, P = undefined> = (envelope: Envelope<T>, tx: Db, prepared: P) => Promise<void>;
+export type HandleFn<T extends MessageType, P = undefined> = (
+  envelope: Envelope<T>,
+  tx: Db,
+  prepared: P,
+) => Promise<void>;
 
 /**
  * A handler is a function run in the inbox transaction, or a pair whose `prepare` runs first,
  * outside any transaction: for calls to the outside world (a payment provider) that must not hold
  * a database transaction open and that are idempotent themselves.
  */
-export type Handler<T extends MessageType> = HandleFn<T> | { prepare: (envelope: Envelope<T>) => Promise<unknown>; handle: HandleFn<T, never> };
+export type Handler<T extends MessageType> =
+  | HandleFn<T>
+  | { prepare: (envelope: Envelope<T>) => Promise<unknown>; handle: HandleFn<T, never> };
 export type Handlers = { [T in MessageType]?: Handler<T> };
 
 /** A failure that no retry can fix (an invalid message, or an error with `retriable: false`): the message goes to the dead-letter topic. */
-const isNonRetriable = (err: unknown) => err instanceof InvalidMessageError || (err as { retriable?: unknown })?.retriable === false;
+const isNonRetriable = (err: unknown) =>
+  err instanceof InvalidMessageError || (err as { retriable?: unknown })?.retriable === false;
 
 /** Runs before the handlers of a batch, in its transaction: a service takes its locks in a fixed order here. */
 export type BeforeBatch = (tx: Db, envelopes: Envelope[]) => Promise<void>;
@@ -33,7 +40,8 @@ interface Decoded {
 }
 
 const prepareOf = (handler: Handler<MessageType>) => (typeof handler === 'function' ? undefined : handler.prepare);
-const handleOf = (handler: Handler<MessageType>) => (typeof handler === 'function' ? handler : handler.handle) as HandleFn<MessageType, unknown>;
+const handleOf = (handler: Handler<MessageType>) =>
+  (typeof handler === 'function' ? handler : handler.handle) as HandleFn<MessageType, unknown>;
 
 /**
  * Wraps handlers into an idempotent consumer of batches: the ids of a batch's messages are inserted
@@ -77,7 +85,12 @@ export function inboxConsumer({
       {
         key: message.key,
         value: message.value,
-        headers: { ...message.headers, 'dlq-reason': reason, 'dlq-consumer': consumer, 'dlq-source': `${message.topic}/${message.partition}/${message.offset}` },
+        headers: {
+          ...message.headers,
+          'dlq-reason': reason,
+          'dlq-consumer': consumer,
+          'dlq-source': `${message.topic}/${message.partition}/${message.offset}`,
+        },
       },
     ]);
   };
@@ -98,7 +111,10 @@ export function inboxConsumer({
       if (fresh.size === 0) return 0;
       const todo = items.filter(({ envelope }) => fresh.delete(envelope.id)); // a repeated id runs once
       await batchingOutbox(tx, async () => {
-        await beforeBatch?.(tx, todo.map((d) => d.envelope));
+        await beforeBatch?.(
+          tx,
+          todo.map((d) => d.envelope),
+        );
         for (const item of todo) await handleOf(item.handler)(item.envelope, tx, item.prepared);
       });
       return todo.length;

@@ -1,6 +1,13 @@
-import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type LogEntry } from 'kafkajs';
-import { batchHandlerOf, retryDelay, type IncomingMessage, type SubscribeOptions, type Subscription, type Transport } from './transport.ts';
+import { type Consumer, Kafka, type KafkaMessage, type LogEntry, logLevel, Partitioners } from 'kafkajs';
 import type { Logger } from '../platform/logger.ts';
+import {
+  batchHandlerOf,
+  type IncomingMessage,
+  retryDelay,
+  type SubscribeOptions,
+  type Subscription,
+  type Transport,
+} from './transport.ts';
 
 export interface KafkaTransportOptions {
   brokers: string[];
@@ -25,7 +32,14 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
  * parallel and hands each partition's messages over in batches, in order; offsets are committed
  * after the handler resolved.
  */
-export function createKafkaTransport({ brokers, clientId, topicPrefix, partitions, logger, sessionTimeoutMs = 10_000 }: KafkaTransportOptions): Transport {
+export function createKafkaTransport({
+  brokers,
+  clientId,
+  topicPrefix,
+  partitions,
+  logger,
+  sessionTimeoutMs = 10_000,
+}: KafkaTransportOptions): Transport {
   const log = logger.child({ component: 'kafka' });
   const kafka = new Kafka({
     clientId,
@@ -41,13 +55,19 @@ export function createKafkaTransport({ brokers, clientId, topicPrefix, partition
       },
   });
   const name = (topic: string) => `${topicPrefix}.${topic}`;
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
   let producerReady: Promise<void> | undefined;
   const consumers = new Set<Consumer>();
   const publishBatch: Transport['publishBatch'] = async (batches) => {
     const topicMessages = batches
       .filter((b) => b.messages.length > 0)
-      .map((b) => ({ topic: name(b.topic), messages: b.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) }));
+      .map((b) => ({
+        topic: name(b.topic),
+        messages: b.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      }));
     if (topicMessages.length === 0) return;
     producerReady ??= producer.connect();
     await producerReady;
@@ -63,7 +83,10 @@ export function createKafkaTransport({ brokers, clientId, topicPrefix, partition
         const existing = new Set(await admin.listTopics());
         const missing = topics.map(name).filter((t) => !existing.has(t));
         if (missing.length > 0) {
-          await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) });
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+          });
         }
       } finally {
         await admin.disconnect();
@@ -79,7 +102,11 @@ export function createKafkaTransport({ brokers, clientId, topicPrefix, partition
     async subscribe(options: SubscribeOptions): Promise<Subscription> {
       const { groupId, topics, fromBeginning = false, awaitAssignment = true } = options;
       const { handleBatch, maxBatch } = batchHandlerOf(options);
-      const consumer = kafka.consumer({ groupId: name(groupId), sessionTimeout: sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 10)) });
+      const consumer = kafka.consumer({
+        groupId: name(groupId),
+        sessionTimeout: sessionTimeoutMs,
+        heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 10)),
+      });
       consumers.add(consumer);
       let closing = false;
       await consumer.connect();
@@ -123,7 +150,12 @@ export function createKafkaTransport({ brokers, clientId, topicPrefix, partition
           for (let i = 0; i < incoming.length; i += maxBatch) {
             if (!isRunning() || isStale()) return;
             const chunk = incoming.slice(i, i + maxBatch);
-            const where = { topic: batch.topic, partition: batch.partition, offset: chunk[0]!.offset, count: chunk.length };
+            const where = {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: chunk[0]!.offset,
+              count: chunk.length,
+            };
             await untilDone(() => handleBatch(chunk), where, heartbeat);
             resolveOffset(chunk.at(-1)!.offset);
             await commitOffsetsIfNecessary();

@@ -1,5 +1,14 @@
-import { batchHandlerOf, partitionOf, retryDelay, type BatchHandler, type IncomingMessage, type OutgoingMessage, type Subscription, type Transport } from './transport.ts';
 import type { Logger } from '../platform/logger.ts';
+import {
+  type BatchHandler,
+  batchHandlerOf,
+  type IncomingMessage,
+  type OutgoingMessage,
+  partitionOf,
+  retryDelay,
+  type Subscription,
+  type Transport,
+} from './transport.ts';
 
 interface Log {
   partitions: IncomingMessage[][];
@@ -24,7 +33,13 @@ interface Group {
  * failing handler gets the same message again after a backoff. Nothing survives the process,
  * which is the embedded mode's trade-off (the database's outbox republishes what was not sent).
  */
-export function createMemoryTransport({ partitions = 4, logger }: { partitions?: number; logger?: Logger } = {}): Transport {
+export function createMemoryTransport({
+  partitions = 4,
+  logger,
+}: {
+  partitions?: number;
+  logger?: Logger;
+} = {}): Transport {
   const logs = new Map<string, Log>();
   const groups = new Map<string, Group>();
   let closed = false;
@@ -57,7 +72,10 @@ export function createMemoryTransport({ partitions = 4, logger }: { partitions?:
           positions[partition]! += batch.length;
           attempt = 0;
         } catch (err) {
-          logger?.warn({ err, groupId, topic, partition, offset: batch[0]!.offset, count: batch.length }, 'handler failed; redelivering');
+          logger?.warn(
+            { err, groupId, topic, partition, offset: batch[0]!.offset, count: batch.length },
+            'handler failed; redelivering',
+          );
           await new Promise((r) => setTimeout(r, retryDelay(attempt++)));
         }
       }
@@ -82,7 +100,7 @@ export function createMemoryTransport({ partitions = 4, logger }: { partitions?:
       part.push({ ...m, headers: { ...m.headers }, topic, partition: p, offset: String(part.length) });
       touched.add(p);
     }
-    touched.forEach((p) => queueMicrotask(() => wake(topic, p)));
+    for (const p of touched) queueMicrotask(() => wake(topic, p));
   };
 
   return {
@@ -107,7 +125,10 @@ export function createMemoryTransport({ partitions = 4, logger }: { partitions?:
       for (const topic of topics) {
         const log = logOf(topic);
         if (!group.positions.has(topic)) {
-          group.positions.set(topic, log.partitions.map((p) => (fromBeginning ? 0 : p.length)));
+          group.positions.set(
+            topic,
+            log.partitions.map((p) => (fromBeginning ? 0 : p.length)),
+          );
         }
         for (let p = 0; p < partitions; p++) pump(groupId, group, topic, p);
       }

@@ -1,15 +1,16 @@
 import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { noFaults, type Faults } from '../platform/faults.ts';
+import { type Faults, noFaults } from '../platform/faults.ts';
 import type { Logger } from '../platform/logger.ts';
 import { messages } from './contract.ts';
-import { encode, type Envelope } from './envelope.ts';
+import { type Envelope, encode } from './envelope.ts';
 import type { MessagingTables } from './tables.ts';
 import type { OutgoingMessage, Transport } from './transport.ts';
 
 type Outbox = MessagingTables['outbox'];
 
-const outboxRows = (envelopes: Envelope[]) => envelopes.map((e) => ({ messageId: e.id, topic: messages[e.type].topic, key: e.key, type: e.type, envelope: e }));
+const outboxRows = (envelopes: Envelope[]) =>
+  envelopes.map((e) => ({ messageId: e.id, topic: messages[e.type].topic, key: e.key, type: e.type, envelope: e }));
 
 /** Appends `items` to the list `map` holds under `key`, starting one if there is none. */
 function append<K, V>(map: Map<K, V[]>, key: K, items: V[]): void {
@@ -105,8 +106,16 @@ export function startOutboxRelay({
         .set({ publishedAt: new Date() })
         .where(
           and(
-            sql`pg_try_advisory_xact_lock(hashtext(${'outbox:' + lockName}))`,
-            inArray(outbox.id, tx.select({ id: outbox.id }).from(outbox).where(isNull(outbox.publishedAt)).orderBy(asc(outbox.id)).limit(batchSize)),
+            sql`pg_try_advisory_xact_lock(hashtext(${`outbox:${lockName}`}))`,
+            inArray(
+              outbox.id,
+              tx
+                .select({ id: outbox.id })
+                .from(outbox)
+                .where(isNull(outbox.publishedAt))
+                .orderBy(asc(outbox.id))
+                .limit(batchSize),
+            ),
           ),
         )
         .returning({ id: outbox.id, topic: outbox.topic, envelope: outbox.envelope });

@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.ts';
-import { createEnvelope, causedBy, type Envelope } from './envelope.ts';
+import { causedBy, createEnvelope, type Envelope } from './envelope.ts';
 import { writeOutbox } from './outbox.ts';
 import type { MessagingTables } from './tables.ts';
 
@@ -8,9 +8,16 @@ type SagaCommandType = 'ReserveInventory' | 'CommitInventory' | 'ReleaseInventor
 export type StepOutcome = { outcome: 'SUCCEEDED' } | { outcome: 'FAILED'; reason: string; retriable?: boolean };
 
 /** A participant's answer to a saga command, stored in its outbox in the command's transaction. */
-export async function replyToSaga(tx: Db, outbox: MessagingTables['outbox'], command: Envelope<SagaCommandType>, result: StepOutcome): Promise<void> {
+export async function replyToSaga(
+  tx: Db,
+  outbox: MessagingTables['outbox'],
+  command: Envelope<SagaCommandType>,
+  result: StepOutcome,
+): Promise<void> {
   const { sagaId, step } = command.payload;
-  await writeOutbox(tx, outbox, [createEnvelope('SagaStepReplied', command.key, { sagaId, step, ...result }, causedBy(command))]);
+  await writeOutbox(tx, outbox, [
+    createEnvelope('SagaStepReplied', command.key, { sagaId, step, ...result }, causedBy(command)),
+  ]);
 }
 
 export const succeeded: StepOutcome = { outcome: 'SUCCEEDED' };

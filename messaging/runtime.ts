@@ -1,10 +1,10 @@
 import type { Db } from '../db/client.ts';
 import type { Faults } from '../platform/faults.ts';
-import type { Logger } from '../platform/logger.ts';
-import { inboxConsumer, type BeforeBatch, type ConsumerStats, type Handlers } from './inbox.ts';
-import { startOutboxRelay, type OutboxRelay, type RelayStats } from './outbox.ts';
-import { pruneMessaging, type MessagingTables } from './tables.ts';
 import { every } from '../platform/interval.ts';
+import type { Logger } from '../platform/logger.ts';
+import { type BeforeBatch, type ConsumerStats, type Handlers, inboxConsumer } from './inbox.ts';
+import { type OutboxRelay, type RelayStats, startOutboxRelay } from './outbox.ts';
+import { type MessagingTables, pruneMessaging } from './tables.ts';
 import type { Subscription, Transport } from './transport.ts';
 
 /**
@@ -75,7 +75,11 @@ export async function startMessaging({
   const stopPruning = retention
     ? every(
         Math.min(retention.outboxMs, 10 * 60_000),
-        () => pruneMessaging(db, tables, { outboxBefore: new Date(Date.now() - retention.outboxMs), inboxBefore: new Date(Date.now() - retention.inboxMs) }),
+        () =>
+          pruneMessaging(db, tables, {
+            outboxBefore: new Date(Date.now() - retention.outboxMs),
+            inboxBefore: new Date(Date.now() - retention.inboxMs),
+          }),
         logger,
         'pruning the outbox and inbox',
       )

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite, type Database } from '../db/client.ts';
+import { type Database, openPglite } from '../db/client.ts';
 import { inbox, outbox } from '../subgraphs/inventory/tables.ts';
 import { pruneMessaging } from './tables.ts';
 
@@ -12,7 +12,14 @@ beforeAll(async () => {
 afterAll(() => database?.close());
 
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
-const row = (publishedAt: Date | null) => ({ messageId: randomUUID(), topic: 't', key: 'k', type: 'X', envelope: {}, publishedAt });
+const row = (publishedAt: Date | null) => ({
+  messageId: randomUUID(),
+  topic: 't',
+  key: 'k',
+  type: 'X',
+  envelope: {},
+  publishedAt,
+});
 
 describe('pruning the outbox and inbox', () => {
   it('deletes only published rows and handled ids older than their retention', async () => {

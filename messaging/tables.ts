@@ -1,6 +1,6 @@
 import { lt, sql } from 'drizzle-orm';
+import { bigserial, index, jsonb, type PgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.ts';
-import { bigserial, index, jsonb, primaryKey, text, timestamp, uuid, type PgSchema } from 'drizzle-orm/pg-core';
 
 /**
  * The outbox and inbox every service keeps in its own schema. Written in the same transaction as
@@ -40,7 +40,11 @@ export type MessagingTables = ReturnType<typeof messagingTables>;
  * Deletes outbox rows published before `outboxBefore` and inbox entries handled before
  * `inboxBefore`. The inbox must outlive any redelivery: keep it longer than Kafka keeps messages.
  */
-export async function pruneMessaging(db: Db, { outbox, inbox }: MessagingTables, { outboxBefore, inboxBefore }: { outboxBefore: Date; inboxBefore: Date }): Promise<void> {
+export async function pruneMessaging(
+  db: Db,
+  { outbox, inbox }: MessagingTables,
+  { outboxBefore, inboxBefore }: { outboxBefore: Date; inboxBefore: Date },
+): Promise<void> {
   await db.delete(outbox).where(lt(outbox.publishedAt, outboxBefore));
   await db.delete(inbox).where(lt(inbox.handledAt, inboxBefore));
 }

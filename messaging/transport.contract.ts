@@ -47,13 +47,18 @@ export function describeTransportContract(name: string, open: () => Promise<Tran
       const batch = messagesFor(keys, 20);
       // Interleave keys, and publish in several calls, as services do.
       for (let i = 0; i < batch.length; i += 10) {
-        await transport.publish(t, batch.slice(i, i + 10).map((m) => ({ ...m, headers: { 'message-id': m.value } })));
+        await transport.publish(
+          t,
+          batch.slice(i, i + 10).map((m) => ({ ...m, headers: { 'message-id': m.value } })),
+        );
       }
       await eventually(() => seen.length >= batch.length, 'all messages');
       expect(seen).toHaveLength(batch.length);
       expect(seen.every((m) => m.topic === t && m.headers['message-id'] === m.value)).toBe(true);
       for (const key of keys) {
-        expect(seen.filter((m) => m.key === key).map((m) => m.value)).toEqual(batch.filter((m) => m.key === key).map((m) => m.value));
+        expect(seen.filter((m) => m.key === key).map((m) => m.value)).toEqual(
+          batch.filter((m) => m.key === key).map((m) => m.value),
+        );
       }
     });
 
@@ -74,7 +79,11 @@ export function describeTransportContract(name: string, open: () => Promise<Tran
           handled.push(m.value);
         },
       });
-      await transport.publish(t, [{ key: 'k', value: 'k:0' }, { key: 'k', value: 'k:1' }, { key: 'k', value: 'k:2' }]);
+      await transport.publish(t, [
+        { key: 'k', value: 'k:0' },
+        { key: 'k', value: 'k:1' },
+        { key: 'k', value: 'k:2' },
+      ]);
       await eventually(() => handled.length >= 3, 'the retried messages');
       expect(failures).toBe(2);
       expect(handled).toEqual(['k:0', 'k:1', 'k:2']);
@@ -85,11 +94,21 @@ export function describeTransportContract(name: string, open: () => Promise<Tran
       await transport.ensureTopics([t]);
       const batch = messagesFor(['x', 'y', 'z'], 5);
       const first: string[] = [];
-      await subscribe({ groupId: `first-${t}`, topics: [t], fromBeginning: true, handle: async (m) => void first.push(m.value) });
+      await subscribe({
+        groupId: `first-${t}`,
+        topics: [t],
+        fromBeginning: true,
+        handle: async (m) => void first.push(m.value),
+      });
       await transport.publish(t, batch);
       await eventually(() => first.length >= batch.length, 'the first group');
       const late: string[] = [];
-      await subscribe({ groupId: `late-${t}`, topics: [t], fromBeginning: true, handle: async (m) => void late.push(m.value) });
+      await subscribe({
+        groupId: `late-${t}`,
+        topics: [t],
+        fromBeginning: true,
+        handle: async (m) => void late.push(m.value),
+      });
       await eventually(() => late.length >= batch.length, 'the late group');
       expect([...first].sort()).toEqual(batch.map((m) => m.value).sort());
       expect([...late].sort()).toEqual(batch.map((m) => m.value).sort());
@@ -100,9 +119,22 @@ export function describeTransportContract(name: string, open: () => Promise<Tran
       await transport.ensureTopics([t]);
       const byMember: string[][] = [[], []];
       const group = `shared-${t}`;
-      await subscribe({ groupId: group, topics: [t], fromBeginning: true, handle: async (m) => void byMember[0]!.push(m.value) });
-      await subscribe({ groupId: group, topics: [t], fromBeginning: true, handle: async (m) => void byMember[1]!.push(m.value) });
-      const batch = messagesFor(Array.from({ length: 24 }, (_, i) => `key-${i}`), 2);
+      await subscribe({
+        groupId: group,
+        topics: [t],
+        fromBeginning: true,
+        handle: async (m) => void byMember[0]!.push(m.value),
+      });
+      await subscribe({
+        groupId: group,
+        topics: [t],
+        fromBeginning: true,
+        handle: async (m) => void byMember[1]!.push(m.value),
+      });
+      const batch = messagesFor(
+        Array.from({ length: 24 }, (_, i) => `key-${i}`),
+        2,
+      );
       await transport.publish(t, batch);
       await eventually(() => byMember[0]!.length + byMember[1]!.length >= batch.length, 'the group’s messages');
       const all = [...byMember[0]!, ...byMember[1]!];
@@ -150,7 +182,11 @@ export function describeTransportContract(name: string, open: () => Promise<Tran
       expect(failed).toBe(true);
       // The failed batch came again whole: nothing was lost, and each key kept its order.
       for (const key of keys) {
-        expect(seen().filter((m) => m.key === key).map((m) => m.value)).toEqual(sent.filter((m) => m.key === key).map((m) => m.value));
+        expect(
+          seen()
+            .filter((m) => m.key === key)
+            .map((m) => m.value),
+        ).toEqual(sent.filter((m) => m.key === key).map((m) => m.value));
       }
     });
 
@@ -158,7 +194,12 @@ export function describeTransportContract(name: string, open: () => Promise<Tran
       const t = topic();
       await transport.ensureTopics([t]);
       const seen: string[] = [];
-      const s = await subscribe({ groupId: `g-${t}`, topics: [t], fromBeginning: true, handle: async (m) => void seen.push(m.value) });
+      const s = await subscribe({
+        groupId: `g-${t}`,
+        topics: [t],
+        fromBeginning: true,
+        handle: async (m) => void seen.push(m.value),
+      });
       await transport.publish(t, [{ key: 'a', value: 'before' }]);
       await eventually(() => seen.length === 1, 'the first message');
       await s.close();

@@ -25,8 +25,26 @@ export interface AuditEntry {
   correlationId: string;
 }
 
-export const actorKindOf = (identity: Identity): ActorKind => (identity.apiKeyId ? 'API_KEY' : identity.isAdmin ? 'ADMIN' : 'CUSTOMER');
+export const actorKindOf = (identity: Identity): ActorKind =>
+  identity.apiKeyId ? 'API_KEY' : identity.isAdmin ? 'ADMIN' : 'CUSTOMER';
 
-export function auditEntry(identity: Identity, action: string, target: string, details: Record<string, unknown>, correlationId: string, now = new Date()): AuditEntry {
-  return { id: randomUUID(), at: now.toISOString(), actor: identity.customerId, actorKind: actorKindOf(identity), apiKeyId: identity.apiKeyId ?? null, action, target, details, correlationId };
+export function auditEntry(
+  identity: Identity,
+  action: string,
+  target: string,
+  details: Record<string, unknown>,
+  correlationId: string,
+  now = new Date(),
+): AuditEntry {
+  return {
+    id: randomUUID(),
+    at: now.toISOString(),
+    actor: identity.customerId,
+    actorKind: actorKindOf(identity),
+    apiKeyId: identity.apiKeyId ?? null,
+    action,
+    target,
+    details,
+    correlationId,
+  };
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenVerifier, devPolicy, signDevToken, type TokenPolicy } from './auth.ts';
 import { DomainError } from './errors.ts';
@@ -17,7 +17,8 @@ const outcome = (verifier: ReturnType<typeof createTokenVerifier>, token: string
   );
 
 /** An HS256 token with exactly the claims given (none added). */
-const rawToken = (claims: Record<string, unknown>, key: Uint8Array = secretKey) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(key);
+const rawToken = (claims: Record<string, unknown>, key: Uint8Array = secretKey) =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(key);
 const now = () => Math.floor(Date.now() / 1000);
 const valid = () => ({ sub: 'alice', iss: policy.issuer, aud: policy.audience, iat: now(), exp: now() + 600 });
 
@@ -50,9 +51,15 @@ describe('the token verifier', () => {
     expect(await outcome(verifier, await rawToken(valid()))).toBe('accepted alice');
     expect(await outcome(verifier, await rawToken(noExpiry))).toBe('The token has no "exp" claim');
     expect(await outcome(verifier, await rawToken(noIssuedAt))).toBe('The token has no "iat" claim');
-    expect(await outcome(verifier, await rawToken({ ...valid(), exp: now() + 100 * 365 * 86_400 }))).toMatch(/lives longer than 86400 s/);
-    expect(await outcome(verifier, await rawToken({ ...valid(), iss: 'https://elsewhere.example' }))).toBe('The token was not issued for this API');
-    expect(await outcome(verifier, await rawToken({ ...valid(), aud: 'another-api' }))).toBe('The token was not issued for this API');
+    expect(await outcome(verifier, await rawToken({ ...valid(), exp: now() + 100 * 365 * 86_400 }))).toMatch(
+      /lives longer than 86400 s/,
+    );
+    expect(await outcome(verifier, await rawToken({ ...valid(), iss: 'https://elsewhere.example' }))).toBe(
+      'The token was not issued for this API',
+    );
+    expect(await outcome(verifier, await rawToken({ ...valid(), aud: 'another-api' }))).toBe(
+      'The token was not issued for this API',
+    );
     // alg "none": an unsigned token.
     const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify(valid())).toString('base64url')}.`;
     expect(await outcome(verifier, unsigned)).toMatch(/algorithm this API does not accept|The token is invalid/);
@@ -71,7 +78,12 @@ describe('tokens from an identity provider (JWKS)', () => {
       res.end(JSON.stringify({ keys }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    jwksPolicy = { jwksUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`, issuer: 'https://idp.example', audience: 'sagaway-api', maxLifetimeSeconds: 3600 };
+    jwksPolicy = {
+      jwksUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,
+      issuer: 'https://idp.example',
+      audience: 'sagaway-api',
+      maxLifetimeSeconds: 3600,
+    };
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
@@ -80,7 +92,14 @@ describe('tokens from an identity provider (JWKS)', () => {
     return { ...pair, jwk: { ...(await exportJWK(pair.publicKey)), kid, alg, use: 'sig' } };
   };
   const issue = (privateKey: Parameters<SignJWT['sign']>[0], alg: string, kid: string, sub: string) =>
-    new SignJWT({ roles: [] }).setProtectedHeader({ alg, kid }).setSubject(sub).setIssuer('https://idp.example').setAudience('sagaway-api').setIssuedAt().setExpirationTime('10m').sign(privateKey);
+    new SignJWT({ roles: [] })
+      .setProtectedHeader({ alg, kid })
+      .setSubject(sub)
+      .setIssuer('https://idp.example')
+      .setAudience('sagaway-api')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(privateKey);
 
   it('verifies RS256 and ES256 tokens with the published keys, and follows a key rotation', async () => {
     const rsa = await keyPair('RS256', 'rsa-1');
@@ -102,13 +121,26 @@ describe('tokens from an identity provider (JWKS)', () => {
   it('refuses a token signed by a key the provider never published', async () => {
     const stranger = await keyPair('RS256', 'rsa-unknown');
     keys = [(await keyPair('RS256', 'rsa-1')).jwk];
-    expect(await outcome(createTokenVerifier(jwksPolicy), await issue(stranger.privateKey, 'RS256', 'rsa-1', 'mallory'))).toBe('The token is invalid');
+    expect(
+      await outcome(createTokenVerifier(jwksPolicy), await issue(stranger.privateKey, 'RS256', 'rsa-1', 'mallory')),
+    ).toBe('The token is invalid');
   });
 
   it('refuses HS256 when only a JWKS is configured, and RS256 when only a secret is', async () => {
-    expect(await outcome(createTokenVerifier(jwksPolicy), await rawToken({ ...valid(), iss: 'https://idp.example' }))).toBe('The token is signed with an algorithm this API does not accept');
+    expect(
+      await outcome(createTokenVerifier(jwksPolicy), await rawToken({ ...valid(), iss: 'https://idp.example' })),
+    ).toBe('The token is signed with an algorithm this API does not accept');
     const rsa = await keyPair('RS256', 'rsa-3');
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'rsa-3' }).setSubject('x').setIssuer(policy.issuer).setAudience(policy.audience).setIssuedAt().setExpirationTime('10m').sign(rsa.privateKey);
-    expect(await outcome(createTokenVerifier(policy), token)).toBe('The token is signed with an algorithm this API does not accept');
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', kid: 'rsa-3' })
+      .setSubject('x')
+      .setIssuer(policy.issuer)
+      .setAudience(policy.audience)
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(rsa.privateKey);
+    expect(await outcome(createTokenVerifier(policy), token)).toBe(
+      'The token is signed with an algorithm this API does not accept',
+    );
   });
 });

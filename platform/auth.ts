@@ -1,4 +1,4 @@
-import { SignJWT, createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, type JWTVerifyGetKey, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { unauthenticated } from './errors.ts';
 
@@ -22,7 +22,8 @@ export interface Identity {
 }
 
 /** Whether the caller may place and cancel orders (an API key needs the PLACE_ORDERS scope). */
-export const mayChangeOrders = (identity: Identity): boolean => !identity.scopes || identity.scopes.includes('PLACE_ORDERS');
+export const mayChangeOrders = (identity: Identity): boolean =>
+  !identity.scopes || identity.scopes.includes('PLACE_ORDERS');
 
 export interface TokenVerifier {
   verify(authorization: string | undefined): Promise<Identity>;
@@ -46,7 +47,10 @@ const encoder = new TextEncoder();
 const ASYMMETRIC = ['RS256', 'ES256'];
 
 /** The algorithms a policy accepts: HS256 only with a secret, RS256/ES256 only with a JWKS. */
-export const algorithmsOf = (policy: TokenPolicy): string[] => [...(policy.secret ? ['HS256'] : []), ...(policy.jwksUrl ? ASYMMETRIC : [])];
+export const algorithmsOf = (policy: TokenPolicy): string[] => [
+  ...(policy.secret ? ['HS256'] : []),
+  ...(policy.jwksUrl ? ASYMMETRIC : []),
+];
 
 /** Why a token was refused, in words a client can act on. */
 function refusal(err: unknown): Error {
@@ -56,7 +60,8 @@ function refusal(err: unknown): Error {
     if (err.reason === 'missing') return unauthenticated(`The token has no "${err.claim}" claim`);
     return unauthenticated('The token is invalid');
   }
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return unauthenticated('The token is signed with an algorithm this API does not accept');
+  if (err instanceof joseErrors.JOSEAlgNotAllowed)
+    return unauthenticated('The token is signed with an algorithm this API does not accept');
   if (err instanceof joseErrors.JOSEError) return unauthenticated('The token is invalid');
   return err as Error;
 }
@@ -89,7 +94,9 @@ export function createTokenVerifier(
   const algorithms = algorithmsOf(policy);
   if (algorithms.length === 0) throw new Error('a token policy needs a secret or a JWKS URL');
   const secret = policy.secret ? encoder.encode(policy.secret) : undefined;
-  const jwks = policy.jwksUrl ? createRemoteJWKSet(new URL(policy.jwksUrl), { cooldownDuration: jwksCooldownMs, cacheMaxAge: 600_000 }) : undefined;
+  const jwks = policy.jwksUrl
+    ? createRemoteJWKSet(new URL(policy.jwksUrl), { cooldownDuration: jwksCooldownMs, cacheMaxAge: 600_000 })
+    : undefined;
   const key: JWTVerifyGetKey = async (header, token) => {
     if (header.alg === 'HS256' && secret) return secret;
     if (jwks && header.alg && ASYMMETRIC.includes(header.alg)) return jwks(header, token);
@@ -111,11 +118,23 @@ export function createTokenVerifier(
           requiredClaims: ['sub', 'iat', 'exp'],
         });
         if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthenticated('The token has no subject');
-        if (payload.exp! - payload.iat! > policy.maxLifetimeSeconds || payload.exp! - Date.now() / 1000 > policy.maxLifetimeSeconds) {
-          throw unauthenticated(`The token lives longer than ${policy.maxLifetimeSeconds} s; ask for a shorter-lived one`);
+        if (
+          payload.exp! - payload.iat! > policy.maxLifetimeSeconds ||
+          payload.exp! - Date.now() / 1000 > policy.maxLifetimeSeconds
+        ) {
+          throw unauthenticated(
+            `The token lives longer than ${policy.maxLifetimeSeconds} s; ask for a shorter-lived one`,
+          );
         }
-        const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-        const identity: Identity = Object.freeze({ customerId: payload.sub, roles, isAdmin: roles.includes('admin'), ...(delegated ? delegation(payload) : {}) });
+        const roles = Array.isArray(payload.roles)
+          ? payload.roles.filter((r): r is string => typeof r === 'string')
+          : [];
+        const identity: Identity = Object.freeze({
+          customerId: payload.sub,
+          roles,
+          isAdmin: roles.includes('admin'),
+          ...(delegated ? delegation(payload) : {}),
+        });
         const ttl = Math.min(cacheSeconds * 1000, payload.exp! * 1000 - Date.now());
         if (ttl > 0) verified.set(token, identity, { ttl });
         return identity;
@@ -130,7 +149,8 @@ export function createTokenVerifier(
 function delegation(payload: Record<string, unknown>): Partial<Identity> {
   const out: { apiKeyId?: string; scopes?: ApiKeyScope[]; service?: 'gateway' } = {};
   if (typeof payload.akid === 'string') out.apiKeyId = payload.akid;
-  if (Array.isArray(payload.scopes)) out.scopes = payload.scopes.filter((s): s is ApiKeyScope => (API_KEY_SCOPES as readonly unknown[]).includes(s));
+  if (Array.isArray(payload.scopes))
+    out.scopes = payload.scopes.filter((s): s is ApiKeyScope => (API_KEY_SCOPES as readonly unknown[]).includes(s));
   if (payload.svc === 'gateway') out.service = 'gateway';
   return out;
 }
@@ -140,7 +160,12 @@ export const DEFAULT_ISSUER = 'sagaway';
 export const DEFAULT_AUDIENCE = 'sagaway-api';
 
 /** A development policy around one secret, with the default issuer, audience and a 24 h lifetime. */
-export const devPolicy = (secret: string): TokenPolicy => ({ secret, issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, maxLifetimeSeconds: 86_400 });
+export const devPolicy = (secret: string): TokenPolicy => ({
+  secret,
+  issuer: DEFAULT_ISSUER,
+  audience: DEFAULT_AUDIENCE,
+  maxLifetimeSeconds: 86_400,
+});
 
 /** Signs a development token (HS256) that `policy` accepts. */
 export async function signDevToken(

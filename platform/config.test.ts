@@ -25,7 +25,15 @@ describe('configuration', () => {
   });
 
   it('reads the real services and derives subgraph URLs from ports', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', KAFKA_BROKERS: 'a:9092, b:9093', REDIS_URL: 'redis://127.0.0.1:6379', INVENTORY_PORT: '5002', JWT_SECRET: PRODUCTION_SECRET, PAYMENT_TOKEN_KEY: PRODUCTION_SECRET.toUpperCase(), GATEWAY_SECRET: PRODUCTION_SECRET.replaceAll('a', 'g') });
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      KAFKA_BROKERS: 'a:9092, b:9093',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      INVENTORY_PORT: '5002',
+      JWT_SECRET: PRODUCTION_SECRET,
+      PAYMENT_TOKEN_KEY: PRODUCTION_SECRET.toUpperCase(),
+      GATEWAY_SECRET: PRODUCTION_SECRET.replaceAll('a', 'g'),
+    });
     expect(config.kafka.brokers).toEqual(['a:9092', 'b:9093']);
     expect(config.subgraphUrls.inventory).toBe('http://127.0.0.1:5002/graphql');
   });
@@ -47,26 +55,69 @@ describe('configuration', () => {
     const dev = loadConfig({});
     expect(dev.strict).toBe(false);
     expect(dev.auth.secret).toBe(DEVELOPMENT_JWT_SECRET);
-    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', JWT_SECRET: 'test-secret-0123456789' }).strict).toBe(false);
+    expect(
+      loadConfig({
+        NODE_ENV: 'test',
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+        JWT_SECRET: 'test-secret-0123456789',
+      }).strict,
+    ).toBe(false);
   });
 
   it('refuses production, or real infrastructure, without a secret of its own', () => {
     const real = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' };
-    for (const env of [{ NODE_ENV: 'production' }, real, { REDIS_URL: 'redis://127.0.0.1:6379' }, { KAFKA_BROKERS: '127.0.0.1:9092' }]) {
+    for (const env of [
+      { NODE_ENV: 'production' },
+      real,
+      { REDIS_URL: 'redis://127.0.0.1:6379' },
+      { KAFKA_BROKERS: '127.0.0.1:9092' },
+    ]) {
       expect(problem(env)).toMatch(/JWT_SECRET: is required in production/);
     }
-    expect(problem({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toMatch(/JWT_SECRET: is a public development value/);
-    expect(problem({ ...real, JWT_SECRET: 'only-twenty-characters' })).toMatch(/JWT_SECRET: must be at least 32 characters in production/);
+    expect(problem({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toMatch(
+      /JWT_SECRET: is a public development value/,
+    );
+    expect(problem({ ...real, JWT_SECRET: 'only-twenty-characters' })).toMatch(
+      /JWT_SECRET: must be at least 32 characters in production/,
+    );
     // The secret itself is never echoed.
     expect(problem({ ...real, JWT_SECRET: 'only-twenty-characters' })).not.toContain('only-twenty');
-    expect(problem({ NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET })).toMatch(/PAYMENT_TOKEN_KEY: is required in production/);
-    expect(problem({ NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET, PAYMENT_TOKEN_KEY: PRODUCTION_SECRET.toUpperCase() })).toMatch(/GATEWAY_SECRET: is required in production/);
-    expect(problem({ NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET, GATEWAY_SECRET: PRODUCTION_SECRET })).toMatch(/GATEWAY_SECRET: must differ from JWT_SECRET/);
-    expect(problem({ NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET, PAYMENT_TOKEN_KEY: PRODUCTION_SECRET.toUpperCase(), GATEWAY_SECRET: PRODUCTION_SECRET.replaceAll('a', 'g') })).toBe('');
+    expect(problem({ NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET })).toMatch(
+      /PAYMENT_TOKEN_KEY: is required in production/,
+    );
+    expect(
+      problem({
+        NODE_ENV: 'production',
+        JWT_SECRET: PRODUCTION_SECRET,
+        PAYMENT_TOKEN_KEY: PRODUCTION_SECRET.toUpperCase(),
+      }),
+    ).toMatch(/GATEWAY_SECRET: is required in production/);
+    expect(
+      problem({ NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET, GATEWAY_SECRET: PRODUCTION_SECRET }),
+    ).toMatch(/GATEWAY_SECRET: must differ from JWT_SECRET/);
+    expect(
+      problem({
+        NODE_ENV: 'production',
+        JWT_SECRET: PRODUCTION_SECRET,
+        PAYMENT_TOKEN_KEY: PRODUCTION_SECRET.toUpperCase(),
+        GATEWAY_SECRET: PRODUCTION_SECRET.replaceAll('a', 'g'),
+      }),
+    ).toBe('');
   });
 
-  it('accepts an identity provider\'s JWKS instead of a secret in production', () => {
-    const config = loadConfig({ NODE_ENV: 'production', PAYMENT_TOKEN_KEY: PRODUCTION_SECRET, GATEWAY_SECRET: PRODUCTION_SECRET.toUpperCase(), JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json', JWT_ISSUER: 'https://idp.example/' });
-    expect(config.auth).toMatchObject({ secret: undefined, jwksUrl: 'https://idp.example/.well-known/jwks.json', issuer: 'https://idp.example/', audience: 'sagaway-api' });
+  it("accepts an identity provider's JWKS instead of a secret in production", () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PAYMENT_TOKEN_KEY: PRODUCTION_SECRET,
+      GATEWAY_SECRET: PRODUCTION_SECRET.toUpperCase(),
+      JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
+      JWT_ISSUER: 'https://idp.example/',
+    });
+    expect(config.auth).toMatchObject({
+      secret: undefined,
+      jwksUrl: 'https://idp.example/.well-known/jwks.json',
+      issuer: 'https://idp.example/',
+      audience: 'sagaway-api',
+    });
   });
 });

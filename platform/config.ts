@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { parseFaults, type Faults } from './faults.ts';
 import type { TokenPolicy } from './auth.ts';
-import type { QueryLimits } from './limits.ts';
+import { type Faults, parseFaults } from './faults.ts';
 import type { HttpSettings } from './http.ts';
+import type { QueryLimits } from './limits.ts';
 
 /** The secret `npm start` signs its demo tokens with: public, so never accepted outside development and tests. */
 export const DEVELOPMENT_JWT_SECRET = 'sagaway-development-secret-change-me';
@@ -11,7 +11,14 @@ export const DEVELOPMENT_PAYMENT_TOKEN_KEY = 'sagaway-development-payment-token-
 /** The development secret the gateway signs its subgraph requests with: public too. */
 export const DEVELOPMENT_GATEWAY_SECRET = 'sagaway-development-gateway-secret';
 /** Secrets that are public (in this repository's history or docs) and so refused where it matters. */
-const KNOWN_SECRETS = new Set([DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PAYMENT_TOKEN_KEY, DEVELOPMENT_GATEWAY_SECRET, 'change-me', 'secret', 'changeme']);
+const KNOWN_SECRETS = new Set([
+  DEVELOPMENT_JWT_SECRET,
+  DEVELOPMENT_PAYMENT_TOKEN_KEY,
+  DEVELOPMENT_GATEWAY_SECRET,
+  'change-me',
+  'secret',
+  'changeme',
+]);
 /** The shortest secret accepted in production. */
 export const MIN_PRODUCTION_SECRET = 32;
 
@@ -35,7 +42,9 @@ const urlList = z
   .trim()
   .optional()
   .transform((v) => (v === '' ? undefined : v))
-  .refine((v) => v === undefined || v.split(',').every((u) => /^https?:\/\/\S+$/.test(u.trim())), { message: 'must be http(s) URLs separated by commas' });
+  .refine((v) => v === undefined || v.split(',').every((u) => /^https?:\/\/\S+$/.test(u.trim())), {
+    message: 'must be http(s) URLs separated by commas',
+  });
 /** A value that may be absent; set but empty counts as absent. */
 const optionalText = () =>
   z
@@ -83,7 +92,14 @@ const envSchema = z.object({
     .string()
     .trim()
     .optional()
-    .transform((v) => (v ? v.split(',').map((b) => b.trim()).filter(Boolean) : undefined))
+    .transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((b) => b.trim())
+            .filter(Boolean)
+        : undefined,
+    )
     .refine((v) => v === undefined || v.every((b) => /^[^\s:]+:\d+$/.test(b)), {
       message: 'must be a comma-separated list of host:port',
     }),
@@ -101,10 +117,22 @@ const envSchema = z.object({
   PAYMENT_TOKEN_PREVIOUS_KEYS: z
     .string()
     .optional()
-    .transform((v) => (v ? v.split(',').map((k) => k.trim()).filter(Boolean) : [])),
+    .transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((k) => k.trim())
+            .filter(Boolean)
+        : [],
+    ),
   JWT_ISSUER: z.string().min(1).default('sagaway'),
   JWT_AUDIENCE: z.string().min(1).default('sagaway-api'),
-  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(86_400),
+  JWT_MAX_LIFETIME_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(86_400),
   DATA_DIR: z.string().default('.data'),
   OUTBOX_POLL_MS: millis(250),
   OUTBOX_RETENTION_HOURS: z.coerce.number().positive().default(24),
@@ -148,8 +176,14 @@ const isStrict = (e: { NODE_ENV: string; DATABASE_URL?: string; KAFKA_BROKERS?: 
   e.NODE_ENV === 'production' || (e.NODE_ENV !== 'test' && Boolean(e.DATABASE_URL || e.KAFKA_BROKERS || e.REDIS_URL));
 
 /** Checks a secret the strict modes require; returns what is wrong with it, if anything. */
-function secretProblem(value: string | undefined, { required = true }: { required?: boolean } = {}): string | undefined {
-  if (value === undefined) return required ? 'is required in production and with real infrastructure (NODE_ENV=production, DATABASE_URL, KAFKA_BROKERS or REDIS_URL set)' : undefined;
+function secretProblem(
+  value: string | undefined,
+  { required = true }: { required?: boolean } = {},
+): string | undefined {
+  if (value === undefined)
+    return required
+      ? 'is required in production and with real infrastructure (NODE_ENV=production, DATABASE_URL, KAFKA_BROKERS or REDIS_URL set)'
+      : undefined;
   if (KNOWN_SECRETS.has(value)) return 'is a public development value; generate one, e.g. `openssl rand -hex 32`';
   if (value.length < MIN_PRODUCTION_SECRET) return `must be at least ${MIN_PRODUCTION_SECRET} characters in production`;
   return undefined;
@@ -159,8 +193,14 @@ const checkedSchema = envSchema.superRefine((e, ctx) => {
   if (!isStrict(e)) return;
   // A JWKS URL alone is enough for user tokens; a secret, if given, must still be a real one.
   const jwt = secretProblem(e.JWT_SECRET, { required: e.JWT_JWKS_URL === undefined });
-  if (jwt) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: e.JWT_JWKS_URL === undefined ? `${jwt} (or set JWT_JWKS_URL)` : jwt });
-  const gateway = secretProblem(e.GATEWAY_SECRET) ?? (e.GATEWAY_SECRET === e.JWT_SECRET ? 'must differ from JWT_SECRET' : undefined);
+  if (jwt)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['JWT_SECRET'],
+      message: e.JWT_JWKS_URL === undefined ? `${jwt} (or set JWT_JWKS_URL)` : jwt,
+    });
+  const gateway =
+    secretProblem(e.GATEWAY_SECRET) ?? (e.GATEWAY_SECRET === e.JWT_SECRET ? 'must differ from JWT_SECRET' : undefined);
   if (gateway) ctx.addIssue({ code: 'custom', path: ['GATEWAY_SECRET'], message: gateway });
   const sealing = secretProblem(e.PAYMENT_TOKEN_KEY);
   if (sealing) ctx.addIssue({ code: 'custom', path: ['PAYMENT_TOKEN_KEY'], message: sealing });
@@ -195,7 +235,12 @@ export interface Config {
   /** What the gateway refuses before asking any subgraph. */
   limits: QueryLimits & { maxBodyBytes: number };
   /** Bounds of the subscription endpoint. */
-  live: { maxQueue: number; maxSubscriptionsPerConnection: number; maxConnectionsPerCustomer: number; connectionInitTimeoutMs: number };
+  live: {
+    maxQueue: number;
+    maxSubscriptionsPerConnection: number;
+    maxConnectionsPerCustomer: number;
+    connectionInitTimeoutMs: number;
+  };
   /** Absent: the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
   databasePoolSize: number;
@@ -282,7 +327,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       payment: e.PAYMENT_URL ?? local(ports.payment),
     },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
-    http: { requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS, maxConnections: e.HTTP_MAX_CONNECTIONS },
+    http: {
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
     rateLimits: {
       perAddress: e.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
       perCustomer: e.RATE_LIMIT_PER_CUSTOMER_PER_MINUTE,
@@ -304,7 +354,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBodyBytes: e.GATEWAY_MAX_BODY_BYTES,
       maxCost: e.GATEWAY_MAX_COST,
       // Introspection serves the playground and codegen in development; production answers none.
-      introspection: e.GATEWAY_INTROSPECTION === undefined ? e.NODE_ENV !== 'production' : e.GATEWAY_INTROSPECTION === 'true',
+      introspection:
+        e.GATEWAY_INTROSPECTION === undefined ? e.NODE_ENV !== 'production' : e.GATEWAY_INTROSPECTION === 'true',
     },
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
@@ -333,7 +384,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sagaDeadlineMs: e.SAGA_DEADLINE_MS,
     sagaSweepMs: e.SAGA_SWEEP_MS,
     sagaRetryBackoffMs: e.SAGA_RETRY_BACKOFF_MS,
-    admission: { waitMs: e.SAGA_ADMISSION_WAIT_MS, minInFlight: e.SAGA_ADMISSION_MIN_IN_FLIGHT, maxInFlight: e.SAGA_ADMISSION_MAX_IN_FLIGHT, sampleMs: e.SAGA_ADMISSION_SAMPLE_MS },
+    admission: {
+      waitMs: e.SAGA_ADMISSION_WAIT_MS,
+      minInFlight: e.SAGA_ADMISSION_MIN_IN_FLIGHT,
+      maxInFlight: e.SAGA_ADMISSION_MAX_IN_FLIGHT,
+      sampleMs: e.SAGA_ADMISSION_SAMPLE_MS,
+    },
     openOrders: { maxOpenOrders: e.ORDER_MAX_OPEN_PER_CUSTOMER, maxOpenUnits: e.ORDER_MAX_OPEN_UNITS_PER_CUSTOMER },
     breaker: { failures: e.SUBGRAPH_BREAKER_FAILURES, halfOpenMs: e.SUBGRAPH_BREAKER_HALF_OPEN_MS },
     consumerMaxAttempts: e.CONSUMER_MAX_ATTEMPTS,

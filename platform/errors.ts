@@ -1,5 +1,5 @@
-import { ApolloServerErrorCode } from '@apollo/server/errors';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 /** The error codes of the public contract (`extensions.code`). */
@@ -29,7 +29,8 @@ export class DomainError extends Error {
 export const badInput = (message: string, details?: Record<string, unknown>) =>
   new DomainError(ErrorCode.BadUserInput, message, details);
 export const notFound = (message: string) => new DomainError(ErrorCode.NotFound, message);
-export const forbidden = (message = 'You may not access this resource') => new DomainError(ErrorCode.Forbidden, message);
+export const forbidden = (message = 'You may not access this resource') =>
+  new DomainError(ErrorCode.Forbidden, message);
 export const unauthenticated = (message = 'A valid bearer token is required') =>
   new DomainError(ErrorCode.Unauthenticated, message);
 /** A refusal for now: the same request may succeed after `retryAfterMs`. */
@@ -69,13 +70,23 @@ export const rethrowAsGraphQL = (err: unknown): never => {
   throw err instanceof DomainError ? toGraphQLError(err) : err;
 };
 
-const infrastructureCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+const infrastructureCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+]);
 
 /**
  * The database (or network) is unavailable: the request or message is fine and must wait.
  * PostgreSQL classes 08 (connection), 53 (resources) and 57P (shutdown) say so too.
  */
-export const isInfrastructureOutage = (err: unknown): boolean => hasErrorCode(err, (code) => infrastructureCodes.has(code) || /^(08|53|57P)/.test(code));
+export const isInfrastructureOutage = (err: unknown): boolean =>
+  hasErrorCode(err, (code) => infrastructureCodes.has(code) || /^(08|53|57P)/.test(code));
 
 /** Whether the error, or any error in its `cause` chain, carries a `code` that `matches`. */
 export function hasErrorCode(err: unknown, matches: (code: string) => boolean): boolean {
@@ -94,8 +105,11 @@ const knownCodes = new Set<string>(Object.values(ErrorCode));
  * must see them as they are, or it cannot react (Apollo Client re-sends a query in full only on
  * PERSISTED_QUERY_NOT_FOUND).
  */
-const clientCodes = new Set<string>(Object.values(ApolloServerErrorCode).filter((c) => c !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR));
-export const isClientErrorCode = (code: unknown): boolean => typeof code === 'string' && (clientCodes.has(code) || code.startsWith('GRAPHQL_'));
+const clientCodes = new Set<string>(
+  Object.values(ApolloServerErrorCode).filter((c) => c !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR),
+);
+export const isClientErrorCode = (code: unknown): boolean =>
+  typeof code === 'string' && (clientCodes.has(code) || code.startsWith('GRAPHQL_'));
 
 /**
  * `formatError` for every Apollo server here: domain errors keep their code; errors that already
@@ -114,7 +128,9 @@ export const errorFormatter =
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const thrown = error instanceof GraphQLError ? error.originalError : error;
   // The database is down or restarting: the caller may retry (a mutation with its idempotency key).
-  const original = isInfrastructureOutage(thrown) ? serviceUnavailable('The service is unavailable for a moment; retry shortly', 1000) : thrown;
+  const original = isInfrastructureOutage(thrown)
+    ? serviceUnavailable('The service is unavailable for a moment; retry shortly', 1000)
+    : thrown;
   if (original instanceof DomainError) {
     const { extensions } = toGraphQLError(original);
     return { ...formatted, message: original.message, extensions: { ...extensions, http: undefined } };
@@ -122,7 +138,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && (knownCodes.has(code) || isClientErrorCode(code))) {
     if (code === ErrorCode.Internal && !(original === undefined || original instanceof GraphQLError)) {
-      return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code } };
+      return {
+        message: 'Internal server error',
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code },
+      };
     }
     const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
@@ -139,7 +160,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
  * An Apollo plugin that logs every error the client will see masked (no contract code): the
  * response says "Internal server error", the log says why.
  */
-export function logUnexpectedErrors(logger: { error(obj: object, msg: string): void; info(obj: object, msg: string): void }): ApolloServerPlugin {
+export function logUnexpectedErrors(logger: {
+  error(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
@@ -154,7 +178,10 @@ export function logUnexpectedErrors(logger: { error(obj: object, msg: string): v
               logger.info({ code, message: error.message, operationName }, 'request refused');
               continue;
             }
-            logger.error({ err: original ?? error, path: error.path, operationName, code }, 'request failed with an unexpected error');
+            logger.error(
+              { err: original ?? error, path: error.path, operationName, code },
+              'request failed with an unexpected error',
+            );
           }
         },
       };

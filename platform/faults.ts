@@ -20,13 +20,22 @@ export interface Faults {
   crashAt(point: FaultPoint): void;
 }
 
-const points: FaultPoint[] = ['outbox.crashBeforePublish', 'outbox.crashAfterPublish', 'inbox.crashAfterCommit', 'payment.refund.fail'];
+const points: FaultPoint[] = [
+  'outbox.crashBeforePublish',
+  'outbox.crashAfterPublish',
+  'inbox.crashAfterCommit',
+  'payment.refund.fail',
+];
 
 export function parseFaults(spec: string): Faults {
   const remaining = new Map<FaultPoint, number>();
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, count = '1'] = part.split(':');
-    if (!points.includes(name as FaultPoint) || !/^\d+$/.test(count)) throw new Error(`unknown fault ${JSON.stringify(part)}; known: ${points.join(', ')}`);
+    if (!points.includes(name as FaultPoint) || !/^\d+$/.test(count))
+      throw new Error(`unknown fault ${JSON.stringify(part)}; known: ${points.join(', ')}`);
     remaining.set(name as FaultPoint, Number(count));
   }
   const fire = (point: FaultPoint) => {

@@ -21,10 +21,34 @@ describe("the gateway's signature", () => {
 
   it.each([
     ['no signature', () => undefined, BODY, 'Bearer alice', 'This service answers the gateway only'],
-    ['a signature made with another secret', () => signGatewayRequest('another-secret-0123456789abcdef0', BODY, 'Bearer alice'), BODY, 'Bearer alice', 'This service answers the gateway only'],
-    ['another body', () => signGatewayRequest(SECRET, BODY, 'Bearer alice'), '{"query":"{ orders { id } }"}', 'Bearer alice', 'This service answers the gateway only'],
-    ['another bearer token', () => signGatewayRequest(SECRET, BODY, 'Bearer alice'), BODY, 'Bearer mallory', 'This service answers the gateway only'],
-    ['an old signature', () => signGatewayRequest(SECRET, BODY, 'Bearer alice', Date.now() - 60_000), BODY, 'Bearer alice', 'The gateway signature has expired'],
+    [
+      'a signature made with another secret',
+      () => signGatewayRequest('another-secret-0123456789abcdef0', BODY, 'Bearer alice'),
+      BODY,
+      'Bearer alice',
+      'This service answers the gateway only',
+    ],
+    [
+      'another body',
+      () => signGatewayRequest(SECRET, BODY, 'Bearer alice'),
+      '{"query":"{ orders { id } }"}',
+      'Bearer alice',
+      'This service answers the gateway only',
+    ],
+    [
+      'another bearer token',
+      () => signGatewayRequest(SECRET, BODY, 'Bearer alice'),
+      BODY,
+      'Bearer mallory',
+      'This service answers the gateway only',
+    ],
+    [
+      'an old signature',
+      () => signGatewayRequest(SECRET, BODY, 'Bearer alice', Date.now() - 60_000),
+      BODY,
+      'Bearer alice',
+      'The gateway signature has expired',
+    ],
   ])('refuses %s', (_what, header, body, authorization, reason) => {
     expect(gatewayRequestVerifier(SECRET)(header(), body, authorization)).toBe(reason);
   });

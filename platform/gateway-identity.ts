@@ -15,13 +15,16 @@ import { createTokenVerifier, type Identity, type TokenVerifier } from './auth.t
 export const GATEWAY_SIGNATURE_HEADER = 'x-gateway-signature';
 
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
-const material = (t: string, nonce: string, body: string, authorization: string) => `${t}\n${nonce}\n${digest(body)}\n${digest(authorization)}`;
+const material = (t: string, nonce: string, body: string, authorization: string) =>
+  `${t}\n${nonce}\n${digest(body)}\n${digest(authorization)}`;
 
 /** Signs one request's body and bearer token as the gateway. */
 export function signGatewayRequest(secret: string, body: string, authorization: string, now = Date.now()): string {
   const t = String(now);
   const nonce = randomBytes(12).toString('base64url');
-  return `t=${t},n=${nonce},v1=${createHmac('sha256', secret).update(material(t, nonce, body, authorization)).digest('base64url')}`;
+  return `t=${t},n=${nonce},v1=${createHmac('sha256', secret)
+    .update(material(t, nonce, body, authorization))
+    .digest('base64url')}`;
 }
 
 /** Checks that a request came from the gateway; answers why not, or undefined when it did. */
@@ -32,9 +35,12 @@ export function gatewayRequestVerifier(secret: string, { windowMs = 30_000 }: { 
     if (!match) return 'This service answers the gateway only';
     const [, t, nonce, signature] = match;
     if (Math.abs(now - Number(t)) > windowMs) return 'The gateway signature has expired';
-    const expected = createHmac('sha256', secret).update(material(t!, nonce!, body, authorization)).digest();
+    const expected = createHmac('sha256', secret)
+      .update(material(t!, nonce!, body, authorization))
+      .digest();
     const given = Buffer.from(signature!, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'This service answers the gateway only';
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return 'This service answers the gateway only';
     if (seen.has(signature!)) return 'The gateway signature was already used';
     seen.set(signature!, true);
     return undefined;
@@ -51,11 +57,17 @@ export function gatewayRequestVerifier(secret: string, { windowMs = 30_000 }: { 
 const ASSERTION_ISSUER = 'sagaway-gateway';
 const ASSERTION_AUDIENCE = 'sagaway-subgraphs';
 const ASSERTION_SECONDS = 300;
-const assertionKey = (gatewaySecret: string) => createHmac('sha256', gatewaySecret).update('sagaway identity assertion v1').digest('base64url');
+const assertionKey = (gatewaySecret: string) =>
+  createHmac('sha256', gatewaySecret).update('sagaway identity assertion v1').digest('base64url');
 
 /** Signs an assertion of `identity` (its customer, roles, API key and scopes) for the subgraphs. */
 export async function signAssertion(gatewaySecret: string, identity: Identity): Promise<string> {
-  return new SignJWT({ roles: identity.roles, ...(identity.apiKeyId ? { akid: identity.apiKeyId } : {}), ...(identity.scopes ? { scopes: identity.scopes } : {}), ...(identity.service ? { svc: identity.service } : {}) })
+  return new SignJWT({
+    roles: identity.roles,
+    ...(identity.apiKeyId ? { akid: identity.apiKeyId } : {}),
+    ...(identity.scopes ? { scopes: identity.scopes } : {}),
+    ...(identity.service ? { svc: identity.service } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(identity.customerId)
     .setIssuer(ASSERTION_ISSUER)
@@ -71,7 +83,12 @@ export const ASSERTION_REUSE_MS = (ASSERTION_SECONDS / 2) * 1000;
 /** A subgraph's verifier: the gateway's assertions, and every token `users` accepts. */
 export function acceptingAssertions(users: TokenVerifier, gatewaySecret: string): TokenVerifier {
   const assertions = createTokenVerifier(
-    { secret: assertionKey(gatewaySecret), issuer: ASSERTION_ISSUER, audience: ASSERTION_AUDIENCE, maxLifetimeSeconds: ASSERTION_SECONDS },
+    {
+      secret: assertionKey(gatewaySecret),
+      issuer: ASSERTION_ISSUER,
+      audience: ASSERTION_AUDIENCE,
+      maxLifetimeSeconds: ASSERTION_SECONDS,
+    },
     { delegated: true },
   );
   const issuerOf = (authorization: string | undefined) => {
@@ -82,5 +99,8 @@ export function acceptingAssertions(users: TokenVerifier, gatewaySecret: string)
     }
   };
   // Choosing by the unverified issuer is safe: each verifier checks its own signature.
-  return { verify: (authorization) => (issuerOf(authorization) === ASSERTION_ISSUER ? assertions : users).verify(authorization) };
+  return {
+    verify: (authorization) =>
+      (issuerOf(authorization) === ASSERTION_ISSUER ? assertions : users).verify(authorization),
+  };
 }

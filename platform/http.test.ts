@@ -1,6 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createTokenVerifier, devPolicy, signDevToken } from './auth.ts';
-import type { IncomingMessage } from 'node:http';
 import { clientAddress, mayOperate } from './http.ts';
 
 const policy = devPolicy('http-test-secret-0123456789');
@@ -8,19 +8,28 @@ const verifier = createTokenVerifier(policy);
 
 describe('who may read /stats', () => {
   it('the machine itself, over loopback, without a token', async () => {
-    for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) expect(await mayOperate(address, undefined, verifier)).toBe(true);
+    for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
+      expect(await mayOperate(address, undefined, verifier)).toBe(true);
   });
 
   it('from elsewhere, an admin token only', async () => {
     expect(await mayOperate('10.0.0.7', undefined, verifier)).toBe(false);
     expect(await mayOperate('10.0.0.7', `Bearer ${await signDevToken(policy, 'alice')}`, verifier)).toBe(false);
-    expect(await mayOperate('10.0.0.7', `Bearer ${await signDevToken(policy, 'root', { admin: true })}`, verifier)).toBe(true);
-    expect(await mayOperate('10.0.0.7', `Bearer ${await signDevToken(policy, 'root', { admin: true })}`, undefined)).toBe(false);
+    expect(
+      await mayOperate('10.0.0.7', `Bearer ${await signDevToken(policy, 'root', { admin: true })}`, verifier),
+    ).toBe(true);
+    expect(
+      await mayOperate('10.0.0.7', `Bearer ${await signDevToken(policy, 'root', { admin: true })}`, undefined),
+    ).toBe(false);
   });
 });
 
 describe('the client address behind proxies', () => {
-  const request = (peer: string, forwarded?: string) => ({ socket: { remoteAddress: peer }, headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded } }) as unknown as IncomingMessage;
+  const request = (peer: string, forwarded?: string) =>
+    ({
+      socket: { remoteAddress: peer },
+      headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded },
+    }) as unknown as IncomingMessage;
 
   it('ignores X-Forwarded-For unless proxies are trusted: a client cannot pick its own address', () => {
     expect(clientAddress(request('203.0.113.9', '1.2.3.4'), 0)).toBe('203.0.113.9');

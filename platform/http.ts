@@ -1,9 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import type { TokenVerifier } from './auth.ts';
-import { refusalStatus, retryAfterSeconds, toGraphQLError, type DomainError } from './errors.ts';
+import { type DomainError, refusalStatus, retryAfterSeconds, toGraphQLError } from './errors.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -52,7 +52,9 @@ export function graphqlHandler<C extends BaseContext>(
       text = await readBody(req, maxBodyBytes);
     } catch (err) {
       if (!(err instanceof BodyTooLargeError)) throw err;
-      sendJson(res, 413, { errors: [{ message: `Request body exceeds ${maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] });
+      sendJson(res, 413, {
+        errors: [{ message: `Request body exceeds ${maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }],
+      });
       return;
     }
     const refusal = await admit?.(req, text);
@@ -60,7 +62,9 @@ export function graphqlHandler<C extends BaseContext>(
       const { message, extensions } = toGraphQLError(refusal);
       const retryAfterMs = Number(refusal.details?.retryAfterMs);
       if (retryAfterMs > 0) res.setHeader('retry-after', retryAfterSeconds(retryAfterMs));
-      sendJson(res, refusalStatus[refusal.code] ?? 400, { errors: [{ message, extensions: { ...extensions, http: undefined } }] });
+      sendJson(res, refusalStatus[refusal.code] ?? 400, {
+        errors: [{ message, extensions: { ...extensions, http: undefined } }],
+      });
       return;
     }
     const headers = new HeaderMap();
@@ -72,7 +76,9 @@ export function graphqlHandler<C extends BaseContext>(
       try {
         body = JSON.parse(text);
       } catch {
-        sendJson(res, 400, { errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_USER_INPUT' } }] });
+        sendJson(res, 400, {
+          errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_USER_INPUT' } }],
+        });
         return;
       }
     }
@@ -111,14 +117,21 @@ export function clientAddress(req: IncomingMessage, trustedProxies: number): str
   const peer = req.socket.remoteAddress ?? 'unknown';
   if (trustedProxies <= 0) return peer;
   const header = req.headers['x-forwarded-for'];
-  const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((h) => h.trim()).filter(Boolean);
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   return hops[hops.length - trustedProxies] ?? hops[0] ?? peer;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 /** Operational endpoints answer the machine itself, or an admin's token. */
-export async function mayOperate(remoteAddress: string | undefined, authorization: string | undefined, verifier: TokenVerifier | undefined): Promise<boolean> {
+export async function mayOperate(
+  remoteAddress: string | undefined,
+  authorization: string | undefined,
+  verifier: TokenVerifier | undefined,
+): Promise<boolean> {
   if (LOOPBACK.has(remoteAddress ?? '')) return true;
   if (!verifier) return false;
   return verifier.verify(authorization).then(
@@ -161,20 +174,31 @@ export async function listen({
 }): Promise<HttpService> {
   const route = (req: IncomingMessage, res: ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === '/health') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/health') {
+      sendJson(res, 200, { status: 'ok' });
+      return;
+    }
     if (path === '/stats') {
       void mayOperate(req.socket.remoteAddress, req.headers.authorization, opsVerifier).then((allowed) =>
-        allowed ? sendJson(res, 200, stats?.() ?? {}) : sendJson(res, 403, { error: '/stats answers the local machine or an admin token' }),
+        allowed
+          ? sendJson(res, 200, stats?.() ?? {})
+          : sendJson(res, 403, { error: '/stats answers the local machine or an admin token' }),
       );
       return;
     }
     if (extra?.(req, res, path)) return;
-    if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
+    if (path !== '/graphql') {
+      sendJson(res, 404, { error: 'not found' });
+      return;
+    }
     graphql(req, res).catch((err) => {
       // The client went away, or its request timed out (answered 408 already): nothing to report.
       if (req.destroyed && (err as { code?: unknown }).code === 'ECONNRESET') return;
       onError(err);
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+        });
       else res.end();
     });
   };
@@ -184,7 +208,10 @@ export async function listen({
       headersTimeout: settings.headersTimeoutMs,
       keepAliveTimeout: settings.keepAliveTimeoutMs,
       // How often timed-out requests are looked for: a tenth of the shortest timeout, at most a second.
-      connectionsCheckingInterval: Math.min(1000, Math.ceil(Math.min(settings.requestTimeoutMs, settings.headersTimeoutMs) / 10)),
+      connectionsCheckingInterval: Math.min(
+        1000,
+        Math.ceil(Math.min(settings.requestTimeoutMs, settings.headersTimeoutMs) / 10),
+      ),
     },
     route,
   );

@@ -1,5 +1,5 @@
-import { createMemoryCache, createRedisCache, type Cache } from '../cache/cache.ts';
-import { openDatabase, type Database } from '../db/client.ts';
+import { type Cache, createMemoryCache, createRedisCache } from '../cache/cache.ts';
+import { type Database, openDatabase } from '../db/client.ts';
 import { allTopics } from '../messaging/contract.ts';
 import { createKafkaTransport } from '../messaging/kafka.ts';
 import { createMemoryTransport } from '../messaging/memory.ts';
@@ -20,7 +20,9 @@ export interface Infrastructure {
 
 /** Kafka when KAFKA_BROKERS is set, else the in-process transport; every topic of the contract exists after. */
 export async function openTransport(config: Config, logger: Logger, disposer: Disposer): Promise<Transport> {
-  const transport = config.kafka.brokers ? createKafkaTransport({ ...config.kafka, brokers: config.kafka.brokers, logger }) : createMemoryTransport({ logger });
+  const transport = config.kafka.brokers
+    ? createKafkaTransport({ ...config.kafka, brokers: config.kafka.brokers, logger })
+    : createMemoryTransport({ logger });
   disposer.use(() => transport.close());
   await transport.ensureTopics(allTopics);
   return transport;
@@ -28,7 +30,9 @@ export async function openTransport(config: Config, logger: Logger, disposer: Di
 
 /** Redis when REDIS_URL is set, else an in-process cache. */
 export async function openCache(config: Config, logger: Logger, disposer: Disposer): Promise<Cache> {
-  const cache = config.redisUrl ? await createRedisCache(config.redisUrl, logger, config.cacheKeyPrefix) : createMemoryCache();
+  const cache = config.redisUrl
+    ? await createRedisCache(config.redisUrl, logger, config.cacheKeyPrefix)
+    : createMemoryCache();
   disposer.use(() => cache.close());
   return cache;
 }
@@ -37,7 +41,12 @@ export async function openCache(config: Config, logger: Logger, disposer: Dispos
  * Opens the database, message transport and cache the configuration names: the real services
  * when their variables are set, the embedded ones otherwise. Each is registered for disposal.
  */
-export async function openInfrastructure(config: Config, logger: Logger, disposer: Disposer, given: { database?: Database } = {}): Promise<Infrastructure> {
+export async function openInfrastructure(
+  config: Config,
+  logger: Logger,
+  disposer: Disposer,
+  given: { database?: Database } = {},
+): Promise<Infrastructure> {
   const database = given.database ?? (await openDatabase(config));
   disposer.use(() => database.close());
   const transport = await openTransport(config, logger, disposer);
@@ -48,8 +57,12 @@ export async function openInfrastructure(config: Config, logger: Logger, dispose
     cache,
     verifier: createTokenVerifier(config.auth),
     describe: {
-      database: config.databaseUrl ? `postgres ${new URL(config.databaseUrl).host}${new URL(config.databaseUrl).pathname}` : `pglite ${config.dataDir}`,
-      transport: config.kafka.brokers ? `kafka ${config.kafka.brokers.join(',')} (topics ${config.kafka.topicPrefix}.*)` : 'in-process',
+      database: config.databaseUrl
+        ? `postgres ${new URL(config.databaseUrl).host}${new URL(config.databaseUrl).pathname}`
+        : `pglite ${config.dataDir}`,
+      transport: config.kafka.brokers
+        ? `kafka ${config.kafka.brokers.join(',')} (topics ${config.kafka.topicPrefix}.*)`
+        : 'in-process',
       cache: config.redisUrl ? `redis ${new URL(config.redisUrl).host}` : 'in-process',
     },
   };

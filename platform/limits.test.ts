@@ -22,13 +22,28 @@ describe('query limits', () => {
 
   it.each([
     ['deeper than allowed', '{ node { child { child { child { id } } } } }', {}, 'maxDepth'],
-    ['deeper through a fragment', '{ node { ...F } } fragment F on Node { child { child { child { id } } } }', {}, 'maxDepth'],
+    [
+      'deeper through a fragment',
+      '{ node { ...F } } fragment F on Node { child { child { child { id } } } }',
+      {},
+      'maxDepth',
+    ],
     ['with too many aliases', '{ a: node { id } b: node { id } c: node { id } }', {}, 'maxAliases'],
     ['with too many aliases of __typename', '{ a: __typename b: __typename c: __typename }', {}, 'maxAliases'],
-    ['costing more than allowed', '{ node { id child { id child { id } } } n2: node { id child { id child { id } } } }', {}, 'maxCost'],
+    [
+      'costing more than allowed',
+      '{ node { id child { id child { id } } } n2: node { id child { id child { id } } } }',
+      {},
+      'maxCost',
+    ],
     ['asking for the schema where introspection is off', '{ __schema { types { name } } }', {}, 'introspection'],
     ['asking for a page too large', '{ node { children(first: 11) { id } } }', {}, 'maxListSize'],
-    ['asking for a page too large through a variable', 'query($n: Int) { node { children(first: $n) { id } } }', { n: 1000 }, 'maxListSize'],
+    [
+      'asking for a page too large through a variable',
+      'query($n: Int) { node { children(first: $n) { id } } }',
+      { n: 1000 },
+      'maxListSize',
+    ],
   ])('refuses an operation %s with BAD_USER_INPUT naming the limit', async (_what, query, variables, limit) => {
     const result = await run(query, variables);
     expect(result.data).toBeUndefined();

@@ -2,7 +2,17 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { GraphQLError, Kind, NoSchemaIntrospectionCustomRule, specifiedRules, validate, visit, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  Kind,
+  NoSchemaIntrospectionCustomRule,
+  specifiedRules,
+  type ValidationRule,
+  validate,
+  visit,
+} from 'graphql';
 import { ErrorCode } from './errors.ts';
 
 export interface QueryLimits {
@@ -19,7 +29,9 @@ export interface QueryLimits {
 }
 
 const rejected = (message: string, limit: string | undefined) =>
-  new GraphQLError(message, { extensions: { code: ErrorCode.BadUserInput, ...(limit ? { limit } : {}), http: { status: 400 } } });
+  new GraphQLError(message, {
+    extensions: { code: ErrorCode.BadUserInput, ...(limit ? { limit } : {}), http: { status: 400 } },
+  });
 
 /** The largest `first` the document asks for, with variables resolved. */
 function largestPage(document: DocumentNode, variables: Record<string, unknown>): number {
@@ -27,7 +39,12 @@ function largestPage(document: DocumentNode, variables: Record<string, unknown>)
   visit(document, {
     Argument(node) {
       if (node.name.value !== 'first') return;
-      const value = node.value.kind === Kind.INT ? Number(node.value.value) : node.value.kind === Kind.VARIABLE ? Number(variables[node.value.name.value] ?? 0) : 0;
+      const value =
+        node.value.kind === Kind.INT
+          ? Number(node.value.value)
+          : node.value.kind === Kind.VARIABLE
+            ? Number(variables[node.value.name.value] ?? 0)
+            : 0;
       if (Number.isFinite(value)) largest = Math.max(largest, value);
     },
   });
@@ -36,7 +53,15 @@ function largestPage(document: DocumentNode, variables: Record<string, unknown>)
 
 /** Which limit a rule's message speaks of; none for GraphQL's own validation. */
 const limitOf = (message: string) =>
-  /alias/i.test(message) ? 'maxAliases' : /cost/i.test(message) ? 'maxCost' : /introspection/i.test(message) ? 'introspection' : /depth/i.test(message) ? 'maxDepth' : undefined;
+  /alias/i.test(message)
+    ? 'maxAliases'
+    : /cost/i.test(message)
+      ? 'maxCost'
+      : /introspection/i.test(message)
+        ? 'introspection'
+        : /depth/i.test(message)
+          ? 'maxDepth'
+          : undefined;
 
 /**
  * Checks an operation against every limit: depth, aliases and cost by GraphQL Armor's rules,
@@ -52,7 +77,12 @@ export function limitChecker(
     ...(standard ? specifiedRules : []),
     maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, propagateOnRejection: true }),
     maxAliasesRule({ n: limits.maxAliases, allowList: [], propagateOnRejection: true }),
-    costLimitRule({ maxCost: limits.maxCost, ignoreIntrospection: true, flattenFragments: true, propagateOnRejection: true }),
+    costLimitRule({
+      maxCost: limits.maxCost,
+      ignoreIntrospection: true,
+      flattenFragments: true,
+      propagateOnRejection: true,
+    }),
     ...(limits.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
   ];
   return (schema, document, variables) => {
@@ -69,7 +99,8 @@ export function limitChecker(
       return rejected(message, limitOf(message));
     }
     const page = largestPage(document, variables);
-    if (page > limits.maxListSize) return rejected(`A page may hold at most ${limits.maxListSize} items; ${page} were asked for`, 'maxListSize');
+    if (page > limits.maxListSize)
+      return rejected(`A page may hold at most ${limits.maxListSize} items; ${page} were asked for`, 'maxListSize');
     return undefined;
   };
 }

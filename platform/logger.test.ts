@@ -18,8 +18,17 @@ describe('the logger', () => {
   it('logs why a query failed, never the values bound to it', () => {
     const { logger, text } = capture();
     // As drizzle reports a failed query, wrapping the driver's error and its parameters.
-    const driver = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021', severity: 'ERROR', parameters: ['tok_secret_4242'], query: 'insert …', detail: 'Key (token)=(tok_secret_4242)' });
-    const failed = Object.assign(new Error('Failed query: insert into "payments" ("token") values ($1)\nparams: tok_secret_4242'), { name: 'DrizzleQueryError', params: ['tok_secret_4242'], cause: driver });
+    const driver = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), {
+      code: '22021',
+      severity: 'ERROR',
+      parameters: ['tok_secret_4242'],
+      query: 'insert …',
+      detail: 'Key (token)=(tok_secret_4242)',
+    });
+    const failed = Object.assign(
+      new Error('Failed query: insert into "payments" ("token") values ($1)\nparams: tok_secret_4242'),
+      { name: 'DrizzleQueryError', params: ['tok_secret_4242'], cause: driver },
+    );
     logger.error({ err: failed }, 'request failed');
     const out = text();
     expect(out).not.toContain('tok_secret_4242');
@@ -30,7 +39,14 @@ describe('the logger', () => {
 
   it('redacts payment tokens, request variables and bearer tokens wherever they are logged', () => {
     const { logger, text } = capture();
-    logger.info({ paymentToken: 'tok_a', request: { variables: { input: { paymentToken: 'tok_b' } }, headers: { authorization: 'Bearer eyJ.secret' } }, payload: { paymentToken: 'tok_c' } }, 'seen');
+    logger.info(
+      {
+        paymentToken: 'tok_a',
+        request: { variables: { input: { paymentToken: 'tok_b' } }, headers: { authorization: 'Bearer eyJ.secret' } },
+        payload: { paymentToken: 'tok_c' },
+      },
+      'seen',
+    );
     const out = text();
     for (const secret of ['tok_a', 'tok_b', 'tok_c', 'eyJ.secret']) expect(out).not.toContain(secret);
     expect(out).toContain('[redacted]');

@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -20,7 +20,23 @@ const REDACTED = [
 ];
 
 /** The fields of an error that say what went wrong without repeating the data it went wrong on. */
-const SAFE_FIELDS = ['code', 'severity', 'constraint_name', 'table_name', 'column_name', 'routine', 'errno', 'syscall', 'address', 'port', 'retriable', 'claim', 'reason', 'limit', 'status'];
+const SAFE_FIELDS = [
+  'code',
+  'severity',
+  'constraint_name',
+  'table_name',
+  'column_name',
+  'routine',
+  'errno',
+  'syscall',
+  'address',
+  'port',
+  'retriable',
+  'claim',
+  'reason',
+  'limit',
+  'status',
+];
 
 /** A failed query's message repeats its bound parameters (`params: …`): they are data, not diagnosis. */
 const scrub = (text: string) => text.replace(/\nparams: [\s\S]*?(?=\n\s+at |$)/, '\nparams: [redacted]');
@@ -31,7 +47,8 @@ const scrub = (text: string) => text.replace(/\nparams: [\s\S]*?(?=\n\s+at |$)/,
  * parameters and detail, a GraphQL error's variables — is left out.
  */
 export function safeError(err: unknown, depth = 0): unknown {
-  if (!(err instanceof Error) || depth > 5) return err instanceof Error ? { type: err.name, message: scrub(err.message) } : err;
+  if (!(err instanceof Error) || depth > 5)
+    return err instanceof Error ? { type: err.name, message: scrub(err.message) } : err;
   const fields = err as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = { type: err.name, message: scrub(err.message), stack: scrub(err.stack ?? '') };
   for (const key of SAFE_FIELDS) if (key in fields && typeof fields[key] !== 'object') out[key] = fields[key];

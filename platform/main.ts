@@ -1,10 +1,10 @@
-import { ConfigError, loadConfig, type Config, type ServiceName } from './config.ts';
+import type { MigrationSet } from '../db/client.ts';
+import { type Config, ConfigError, loadConfig, type ServiceName } from './config.ts';
 import { listen } from './http.ts';
 import { openInfrastructure } from './infrastructure.ts';
 import { createDisposer, exitOnSignal } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
 import type { ServiceFactory } from './service.ts';
-import type { MigrationSet } from '../db/client.ts';
 
 /** Reads the configuration or exits with a message that names the bad variable. */
 export function configOrExit(): Config {
@@ -20,7 +20,11 @@ export function configOrExit(): Config {
 }
 
 /** The `index.ts` of a subgraph service: migrate, build, listen, and stop cleanly on SIGTERM. */
-export async function runServiceProcess(name: ServiceName, migrations: MigrationSet[], create: ServiceFactory): Promise<void> {
+export async function runServiceProcess(
+  name: ServiceName,
+  migrations: MigrationSet[],
+  create: ServiceFactory,
+): Promise<void> {
   const config = configOrExit();
   const logger = createLogger(config.logLevel, name);
   const disposer = createDisposer(logger);
@@ -30,7 +34,15 @@ export async function runServiceProcess(name: ServiceName, migrations: Migration
     for (const set of migrations) await infra.database.migrate(set);
     const service = await create({ config, logger, db: infra.database.db, ...infra });
     disposer.use(() => service.stop());
-    const http = await listen({ graphql: service.graphql, stats: service.stats, settings: config.http, opsVerifier: infra.verifier, port: config.ports[name], host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+    const http = await listen({
+      graphql: service.graphql,
+      stats: service.stats,
+      settings: config.http,
+      opsVerifier: infra.verifier,
+      port: config.ports[name],
+      host: config.host,
+      onError: (err) => logger.error({ err }, 'request failed'),
+    });
     disposer.use(() => http.close());
     logger.info({ port: http.port, ...infra.describe }, `${name} service ready`);
   } catch (err) {

@@ -3,9 +3,14 @@ import { badInput } from './errors.ts';
 export const MAX_PAGE_SIZE = 100;
 
 /** Validates `first` (0..100) and decodes `after`, an opaque cursor over the sort key. */
-export function pageArgs<K>(first: number | null | undefined, after: string | null | undefined, isKey: (v: unknown) => v is K): { limit: number; after: K | undefined } {
+export function pageArgs<K>(
+  first: number | null | undefined,
+  after: string | null | undefined,
+  isKey: (v: unknown) => v is K,
+): { limit: number; after: K | undefined } {
   const limit = first ?? 20;
-  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE_SIZE) throw badInput(`first must be between 0 and ${MAX_PAGE_SIZE}`, { field: 'first' });
+  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE_SIZE)
+    throw badInput(`first must be between 0 and ${MAX_PAGE_SIZE}`, { field: 'first' });
   if (after === null || after === undefined) return { limit, after: undefined };
   let key: unknown;
   try {
@@ -40,5 +45,11 @@ export const timeAndIdKey =
   <F extends string>(field: F) =>
   (v: unknown): v is { [K in F]: string } & { id: string } => {
     const c = v as Record<string, unknown> | null;
-    return typeof c === 'object' && c !== null && isUuid(c.id) && typeof c[field] === 'string' && !Number.isNaN(Date.parse(c[field] as string));
+    return (
+      typeof c === 'object' &&
+      c !== null &&
+      isUuid(c.id) &&
+      typeof c[field] === 'string' &&
+      !Number.isNaN(Date.parse(c[field] as string))
+    );
   };

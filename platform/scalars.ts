@@ -16,7 +16,8 @@ export const DateTime = new GraphQLScalarType<Date, string>({
     return date;
   },
   parseLiteral: (ast) => {
-    if (ast.kind !== Kind.STRING || Number.isNaN(new Date(ast.value).getTime())) throw invalid('DateTime must be an ISO-8601 string');
+    if (ast.kind !== Kind.STRING || Number.isNaN(new Date(ast.value).getTime()))
+      throw invalid('DateTime must be an ISO-8601 string');
     return new Date(ast.value);
   },
 });
@@ -27,15 +28,18 @@ const decimalPattern = /^-?\d+(\.\d+)?$/;
 export const Decimal = new GraphQLScalarType<string, string>({
   name: 'Decimal',
   serialize: (value) => {
-    if (typeof value !== 'string' || !decimalPattern.test(value)) throw new GraphQLError('Decimal must be a decimal string');
+    if (typeof value !== 'string' || !decimalPattern.test(value))
+      throw new GraphQLError('Decimal must be a decimal string');
     return value;
   },
   parseValue: (value) => {
-    if (typeof value !== 'string' || !decimalPattern.test(value)) throw invalid('Decimal must be a decimal string such as "59.97"');
+    if (typeof value !== 'string' || !decimalPattern.test(value))
+      throw invalid('Decimal must be a decimal string such as "59.97"');
     return value;
   },
   parseLiteral: (ast) => {
-    if (ast.kind !== Kind.STRING || !decimalPattern.test(ast.value)) throw invalid('Decimal must be a decimal string such as "59.97"');
+    if (ast.kind !== Kind.STRING || !decimalPattern.test(ast.value))
+      throw invalid('Decimal must be a decimal string such as "59.97"');
     return ast.value;
   },
 });

@@ -46,12 +46,15 @@ export function createSealer(secrets: string[]): Sealer {
       if (!isSealed(sealed)) throw new SealError('the value is not sealed');
       const [id, iv, ciphertext, tag] = sealed.slice(PREFIX.length).split('.');
       const key = id === undefined ? undefined : byId.get(id);
-      if (!key || !iv || ciphertext === undefined || !tag) throw new SealError(key ? 'the sealed value is malformed' : `no key ${id} to open the sealed value`);
+      if (!key || !iv || ciphertext === undefined || !tag)
+        throw new SealError(key ? 'the sealed value is malformed' : `no key ${id} to open the sealed value`);
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
         decipher.setAAD(Buffer.from(boundTo, 'utf8'));
         decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-        return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+        return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString(
+          'utf8',
+        );
       } catch {
         throw new SealError('the sealed value does not open with this key for this order');
       }

@@ -1,10 +1,10 @@
-import type { ServiceName } from './config.ts';
 import type { BeforeBatch, Handlers } from '../messaging/inbox.ts';
 import type { OutboxRelay } from '../messaging/outbox.ts';
 import { startMessaging } from '../messaging/runtime.ts';
 import type { MessagingTables } from '../messaging/tables.ts';
-import type { Service, ServiceDeps } from './service.ts';
+import type { ServiceName } from './config.ts';
 import { acceptingAssertions } from './gateway-identity.ts';
+import type { Service, ServiceDeps } from './service.ts';
 import { createSubgraph, type SubgraphContext } from './subgraph.ts';
 
 /**

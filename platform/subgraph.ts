@@ -8,9 +8,9 @@ import { parse } from 'graphql';
 import type { Identity, TokenVerifier } from './auth.ts';
 import { forbidden, formatError, logUnexpectedErrors, rethrowAsGraphQL } from './errors.ts';
 import { GATEWAY_SIGNATURE_HEADER, gatewayRequestVerifier } from './gateway-identity.ts';
-import { queryLimitsPlugin, type QueryLimits } from './limits.ts';
-import type { Logger } from './logger.ts';
 import { correlationIdOf, graphqlHandler, type RequestHandler } from './http.ts';
+import { type QueryLimits, queryLimitsPlugin } from './limits.ts';
+import type { Logger } from './logger.ts';
 import { DateTime, Decimal } from './scalars.ts';
 
 /** What every subgraph resolver knows about the request. */
@@ -53,7 +53,10 @@ export async function createSubgraph<C extends SubgraphContext>({
   extendContext: (base: SubgraphContext) => C;
 }): Promise<{ apollo: ApolloServer<C>; handler: RequestHandler }> {
   const apollo = new ApolloServer<C>({
-    schema: buildSubgraphSchema({ typeDefs: parse(typeDefs), resolvers: { DateTime, Decimal, ...resolvers } as GraphQLResolverMap<unknown> }),
+    schema: buildSubgraphSchema({
+      typeDefs: parse(typeDefs),
+      resolvers: { DateTime, Decimal, ...resolvers } as GraphQLResolverMap<unknown>,
+    }),
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: guard.limits.introspection,
@@ -75,4 +78,3 @@ export async function createSubgraph<C extends SubgraphContext>({
   };
   return { apollo, handler: graphqlHandler(apollo, context, { maxBodyBytes: guard.limits.maxBodyBytes, admit }) };
 }
-

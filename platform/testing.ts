@@ -1,11 +1,11 @@
 import { createMemoryCache } from '../cache/cache.ts';
-import { openPglite, type MigrationSet } from '../db/client.ts';
+import { type MigrationSet, openPglite } from '../db/client.ts';
 import { createMemoryTransport } from '../messaging/memory.ts';
 import { createTokenVerifier, devPolicy, signDevToken } from './auth.ts';
 import { loadConfig } from './config.ts';
+import { GATEWAY_SIGNATURE_HEADER, signGatewayRequest } from './gateway-identity.ts';
 import { listen } from './http.ts';
 import { createLogger } from './logger.ts';
-import { GATEWAY_SIGNATURE_HEADER, signGatewayRequest } from './gateway-identity.ts';
 import type { Service, ServiceDeps } from './service.ts';
 
 const JWT_SECRET = 'resolver-test-secret-0123456789';
@@ -21,29 +21,60 @@ export interface GraphQLResult<T> {
  * HTTP on a free port, for resolver tests: requests go through the same authentication, resolvers
  * and SQL as in production.
  */
-export async function startSubgraphForTest(migrations: MigrationSet[], create: (deps: ServiceDeps) => Promise<Service>, env: Record<string, string> = {}) {
+export async function startSubgraphForTest(
+  migrations: MigrationSet[],
+  create: (deps: ServiceDeps) => Promise<Service>,
+  env: Record<string, string> = {},
+) {
   const config = loadConfig({ LOG_LEVEL: 'silent', JWT_SECRET, OUTBOX_POLL_MS: '50', ...env });
   const logger = createLogger('silent');
   const database = await openPglite();
   for (const set of migrations) await database.migrate(set);
   const transport = createMemoryTransport();
-  const deps: ServiceDeps = { config, logger, database, db: database.db, transport, cache: createMemoryCache(), verifier: createTokenVerifier(policy) };
+  const deps: ServiceDeps = {
+    config,
+    logger,
+    database,
+    db: database.db,
+    transport,
+    cache: createMemoryCache(),
+    verifier: createTokenVerifier(policy),
+  };
   const service = await create(deps);
-  const http = await listen({ graphql: service.graphql, settings: config.http, port: 0, host: '127.0.0.1', onError: () => {} });
+  const http = await listen({
+    graphql: service.graphql,
+    settings: config.http,
+    port: 0,
+    host: '127.0.0.1',
+    onError: () => {},
+  });
   const url = `http://127.0.0.1:${http.port}/graphql`;
   return {
     url,
     deps,
     token: (customerId: string, { admin = false } = {}) => signDevToken(policy, customerId, { admin }),
     /** Sends one operation as `as` (a customer id, or `{ admin }`); no `as`: no token. */
-    async request<T>(query: string, variables: Record<string, unknown> = {}, as?: string | { admin: string }): Promise<GraphQLResult<T>> {
-      const token = as === undefined ? undefined : typeof as === 'string' ? await signDevToken(policy, as) : await signDevToken(policy, as.admin, { admin: true });
+    async request<T>(
+      query: string,
+      variables: Record<string, unknown> = {},
+      as?: string | { admin: string },
+    ): Promise<GraphQLResult<T>> {
+      const token =
+        as === undefined
+          ? undefined
+          : typeof as === 'string'
+            ? await signDevToken(policy, as)
+            : await signDevToken(policy, as.admin, { admin: true });
       const body = JSON.stringify({ query, variables });
       const authorization = token ? `Bearer ${token}` : '';
       // Sent as the gateway sends it: signed.
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [GATEWAY_SIGNATURE_HEADER]: signGatewayRequest(config.gatewaySecret, body, authorization), ...(token ? { authorization } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          [GATEWAY_SIGNATURE_HEADER]: signGatewayRequest(config.gatewaySecret, body, authorization),
+          ...(token ? { authorization } : {}),
+        },
         body,
       });
       return (await response.json()) as GraphQLResult<T>;

@@ -17,8 +17,14 @@ export interface AdmissionLimits {
 export type AdmissionVerdict = { admit: true } | { admit: false; limit: number; retryAfterMs: number };
 
 /** The pure rule: admit while fewer than `rate × wait` sagas are in flight, within the bounds. */
-export function decideAdmission({ inFlight, finishedPerSecond }: { inFlight: number; finishedPerSecond: number }, limits: AdmissionLimits): AdmissionVerdict {
-  const limit = Math.min(limits.maxInFlight, Math.max(limits.minInFlight, Math.floor((finishedPerSecond * limits.waitMs) / 1000)));
+export function decideAdmission(
+  { inFlight, finishedPerSecond }: { inFlight: number; finishedPerSecond: number },
+  limits: AdmissionLimits,
+): AdmissionVerdict {
+  const limit = Math.min(
+    limits.maxInFlight,
+    Math.max(limits.minInFlight, Math.floor((finishedPerSecond * limits.waitMs) / 1000)),
+  );
   if (inFlight < limit) return { admit: true };
   // Long enough for the excess to drain at the current rate, never beyond the wait budget.
   const drainMs = finishedPerSecond > 0 ? ((inFlight - limit + 1) / finishedPerSecond) * 1000 : limits.waitMs / 4;
@@ -47,7 +53,10 @@ export interface Admission {
  * The admission state of one replica: the latest sample of the shared backlog, the sagas this
  * replica admitted since (so a burst between samples is counted), and a smoothed finishing rate.
  */
-export function createAdmission(limits: AdmissionLimits, { smoothingMs = 5000 }: { smoothingMs?: number } = {}): Admission {
+export function createAdmission(
+  limits: AdmissionLimits,
+  { smoothingMs = 5000 }: { smoothingMs?: number } = {},
+): Admission {
   let inFlight = 0;
   let admittedSince = 0;
   let rate = 0;

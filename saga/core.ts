@@ -1,8 +1,8 @@
 import {
   backoff,
+  type Command,
   defaultCompensationRetry,
   defaultRetry,
-  type Command,
   type RetryPolicy,
   type SagaDefinition,
   type SagaState,
@@ -14,7 +14,13 @@ import {
 export type SagaEvent =
   | { kind: 'started' }
   /** A participant (or the host, for a local step) answered the running step. */
-  | { kind: 'replied'; step: string; outcome: 'SUCCEEDED' | 'FAILED'; reason?: string | undefined; retriable?: boolean | undefined }
+  | {
+      kind: 'replied';
+      step: string;
+      outcome: 'SUCCEEDED' | 'FAILED';
+      reason?: string | undefined;
+      retriable?: boolean | undefined;
+    }
   /** The running step's retry is due. */
   | { kind: 'retryDue' }
   /** The saga's deadline passed while a forward step was running. */
@@ -36,22 +42,37 @@ export interface Decision<D> {
   changed: boolean;
 }
 
-const ctx = (state: SagaState<unknown>, step: string) => ({ sagaId: state.id, step, idempotencyKey: `${state.id}:${step}` });
+const ctx = (state: SagaState<unknown>, step: string) => ({
+  sagaId: state.id,
+  step,
+  idempotencyKey: `${state.id}:${step}`,
+});
 const unchanged = <D>(state: SagaState<D>): Decision<D> => ({ state, effects: [], changed: false });
 
 const stepOf = <D>(def: SagaDefinition<D>, name: string) => def.steps.find((s) => s.name === name);
-const compensationOf = <D>(def: SagaDefinition<D>, name: string) => def.steps.find((s) => s.compensation?.name === name);
+const compensationOf = <D>(def: SagaDefinition<D>, name: string) =>
+  def.steps.find((s) => s.compensation?.name === name);
 
 /** The command that (re)runs a record's step. */
 function commandFor<D>(def: SagaDefinition<D>, state: SagaState<D>, record: StepRecord): SagaEffect {
   if (record.isCompensation) {
     const comp = compensationOf(def, record.name)!.compensation!;
-    return { kind: 'send', step: comp.name, compensation: true, command: comp.command(state.data, ctx(state, comp.name)) };
+    return {
+      kind: 'send',
+      step: comp.name,
+      compensation: true,
+      command: comp.command(state.data, ctx(state, comp.name)),
+    };
   }
   const step = stepOf(def, record.name)!;
   return step.action.kind === 'local'
     ? { kind: 'local', step: step.name }
-    : { kind: 'send', step: step.name, compensation: false, command: step.action.command(state.data, ctx(state, step.name)) };
+    : {
+        kind: 'send',
+        step: step.name,
+        compensation: false,
+        command: step.action.command(state.data, ctx(state, step.name)),
+      };
 }
 
 function begin<D>(def: SagaDefinition<D>, state: SagaState<D>, index: number, now: string): Decision<D> {
@@ -63,8 +84,22 @@ function begin<D>(def: SagaDefinition<D>, state: SagaState<D>, index: number, no
       changed: true,
     };
   }
-  const record: StepRecord = { name: step.name, status: 'RUNNING', attempts: 1, isCompensation: false, startedAt: now, finishedAt: null, error: null };
-  const next: SagaState<D> = { ...state, status: 'RUNNING', currentStep: step.name, steps: [...state.steps, record], retryAt: null };
+  const record: StepRecord = {
+    name: step.name,
+    status: 'RUNNING',
+    attempts: 1,
+    isCompensation: false,
+    startedAt: now,
+    finishedAt: null,
+    error: null,
+  };
+  const next: SagaState<D> = {
+    ...state,
+    status: 'RUNNING',
+    currentStep: step.name,
+    steps: [...state.steps, record],
+    retryAt: null,
+  };
   return { state: next, effects: [commandFor(def, next, record)], changed: true };
 }
 
@@ -89,13 +124,33 @@ function compensate<D>(def: SagaDefinition<D>, state: SagaState<D>, now: string)
       changed: true,
     };
   }
-  const record: StepRecord = { name: step.compensation!.name, status: 'RUNNING', attempts: 1, isCompensation: true, startedAt: now, finishedAt: null, error: null };
-  const next: SagaState<D> = { ...state, status: 'COMPENSATING', currentStep: record.name, steps: [...state.steps, record], retryAt: null };
+  const record: StepRecord = {
+    name: step.compensation!.name,
+    status: 'RUNNING',
+    attempts: 1,
+    isCompensation: true,
+    startedAt: now,
+    finishedAt: null,
+    error: null,
+  };
+  const next: SagaState<D> = {
+    ...state,
+    status: 'COMPENSATING',
+    currentStep: record.name,
+    steps: [...state.steps, record],
+    retryAt: null,
+  };
   return { state: next, effects: [commandFor(def, next, record)], changed: true };
 }
 
 /** Abandons the running forward step (its outcome unknown) and compensates. */
-function abandon<D>(def: SagaDefinition<D>, state: SagaState<D>, reason: string, now: string, cancelled: boolean): Decision<D> {
+function abandon<D>(
+  def: SagaDefinition<D>,
+  state: SagaState<D>,
+  reason: string,
+  now: string,
+  cancelled: boolean,
+): Decision<D> {
   const steps = [...state.steps];
   const last = steps.length - 1;
   const running = steps[last];
@@ -106,7 +161,9 @@ function abandon<D>(def: SagaDefinition<D>, state: SagaState<D>, reason: string,
 }
 
 const policyOf = <D>(def: SagaDefinition<D>, record: StepRecord): RetryPolicy =>
-  record.isCompensation ? (def.compensationRetry ?? defaultCompensationRetry) : (stepOf(def, record.name)?.retry ?? defaultRetry);
+  record.isCompensation
+    ? (def.compensationRetry ?? defaultCompensationRetry)
+    : (stepOf(def, record.name)?.retry ?? defaultRetry);
 
 /**
  * The saga's state machine, free of I/O: given the definition, the state and what happened, it
@@ -131,13 +188,15 @@ export function decide<D>(def: SagaDefinition<D>, state: SagaState<D>, event: Sa
 
     case 'deadlineExceeded': {
       if (state.status !== 'RUNNING') return unchanged(state);
-      const reason = (running && stepOf(def, running.name)?.timeoutReason) ?? `The ${running?.name ?? 'saga'} step timed out`;
+      const reason =
+        (running && stepOf(def, running.name)?.timeoutReason) ?? `The ${running?.name ?? 'saga'} step timed out`;
       return abandon(def, state, reason, at, false);
     }
 
     case 'cancelRequested':
       if (state.status === 'RUNNING') return abandon(def, state, event.reason, at, true);
-      if ((state.status === 'COMPENSATING' || state.status === 'STUCK') && !state.cancelled) return { state: { ...state, cancelled: true }, effects: [], changed: true };
+      if ((state.status === 'COMPENSATING' || state.status === 'STUCK') && !state.cancelled)
+        return { state: { ...state, cancelled: true }, effects: [], changed: true };
       return unchanged(state);
 
     case 'resumeRequested': {
@@ -166,7 +225,12 @@ export function decide<D>(def: SagaDefinition<D>, state: SagaState<D>, event: Sa
         return { state: { ...state, steps, retryAt }, effects: [], changed: true };
       }
       const ok = event.outcome === 'SUCCEEDED';
-      steps[last] = { ...running, status: ok ? 'SUCCEEDED' : 'FAILED', finishedAt: at, error: ok ? null : (event.reason ?? 'failed') };
+      steps[last] = {
+        ...running,
+        status: ok ? 'SUCCEEDED' : 'FAILED',
+        finishedAt: at,
+        error: ok ? null : (event.reason ?? 'failed'),
+      };
 
       if (!running.isCompensation) {
         const after = { ...state, steps };
@@ -177,7 +241,14 @@ export function decide<D>(def: SagaDefinition<D>, state: SagaState<D>, event: Sa
         // A compensation that cannot finish needs a person; the saga stops where it is.
         return {
           state: { ...state, steps, status: 'STUCK', retryAt: null },
-          effects: [{ kind: 'finished', status: 'STUCK', reason: event.reason ?? `${event.step} failed`, cancelled: state.cancelled }],
+          effects: [
+            {
+              kind: 'finished',
+              status: 'STUCK',
+              reason: event.reason ?? `${event.step} failed`,
+              cancelled: state.cancelled,
+            },
+          ],
           changed: true,
         };
       }

@@ -79,6 +79,6 @@ export interface SagaState<D> {
   retryAt: string | null;
 }
 
-
 /** Exponential backoff for the n-th attempt (n ≥ 1) under a policy. */
-export const backoff = (policy: RetryPolicy, attempt: number) => Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** Math.max(0, attempt - 1));
+export const backoff = (policy: RetryPolicy, attempt: number) =>
+  Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** Math.max(0, attempt - 1));

@@ -1,13 +1,13 @@
 import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
-import { rowsOf } from '../db/client.ts';
-import type { BacklogSample } from './admission.ts';
 import type { Db } from '../db/client.ts';
-import { createEnvelope, type Causation, type Envelope } from '../messaging/envelope.ts';
+import { rowsOf } from '../db/client.ts';
+import { type Causation, createEnvelope, type Envelope } from '../messaging/envelope.ts';
 import { writeOutbox } from '../messaging/outbox.ts';
 import type { MessagingTables } from '../messaging/tables.ts';
+import type { BacklogSample } from './admission.ts';
 import { decide, type SagaEffect, type SagaEvent } from './core.ts';
 import type { SagaDefinition, SagaState } from './definition.ts';
-import { sagaInstances, type SagaRow } from './tables.ts';
+import { type SagaRow, sagaInstances } from './tables.ts';
 
 /** The saga row changed under us (another replica handled a message first); retrying is safe. */
 export class SagaConcurrencyError extends Error {
@@ -30,7 +30,12 @@ export interface SagaEngine<D> {
   /** Applies a participant's reply; a reply for another saga type or a stale step does nothing. */
   handleReply(tx: Db, reply: Envelope<'SagaStepReplied'>): Promise<void>;
   /** Cancels or resumes the saga of a business key, inside the caller's transaction. Returns the saga after, or undefined. */
-  signal(tx: Db, correlationId: string, event: Extract<SagaEvent, { kind: 'cancelRequested' | 'resumeRequested' }>, causation: Causation): Promise<{ saga: SagaState<D>; changed: boolean } | undefined>;
+  signal(
+    tx: Db,
+    correlationId: string,
+    event: Extract<SagaEvent, { kind: 'cancelRequested' | 'resumeRequested' }>,
+    causation: Causation,
+  ): Promise<{ saga: SagaState<D>; changed: boolean } | undefined>;
   /** Compensates sagas past their deadline and sends due retries; safe on many replicas. Returns how many it moved. */
   sweep(db: Db, limit?: number): Promise<number>;
   /** The sagas in flight (running or compensating) and how many started after `since`. */
@@ -85,7 +90,13 @@ export function createSagaEngine<D>({
    * known before they run), then runs the local steps, the host's hook and `store` together: the
    * statements are independent, so they go to the database in one round trip.
    */
-  async function apply(tx: Db, state: SagaState<D>, event: SagaEvent, causation: Causation, store: (next: SagaState<D>) => Promise<void>): Promise<{ state: SagaState<D>; changed: boolean }> {
+  async function apply(
+    tx: Db,
+    state: SagaState<D>,
+    event: SagaEvent,
+    causation: Causation,
+    store: (next: SagaState<D>) => Promise<void>,
+  ): Promise<{ state: SagaState<D>; changed: boolean }> {
     let decision = decide(definition, state, event, clock());
     if (!decision.changed) return { state, changed: false };
     const effects: SagaEffect[] = [];
@@ -95,10 +106,17 @@ export function createSagaEngine<D>({
       const local = decision.effects.find((e) => e.kind === 'local');
       if (!local) break;
       locals.push({ step: local.step, state: decision.state });
-      decision = decide(definition, decision.state, { kind: 'replied', step: local.step, outcome: 'SUCCEEDED' }, clock());
+      decision = decide(
+        definition,
+        decision.state,
+        { kind: 'replied', step: local.step, outcome: 'SUCCEEDED' },
+        clock(),
+      );
     }
     const sends = effects.flatMap((e) =>
-      e.kind === 'send' ? [createEnvelope(e.command.type, state.correlationId, e.command.payload as never, causation, clock())] : [],
+      e.kind === 'send'
+        ? [createEnvelope(e.command.type, state.correlationId, e.command.payload as never, causation, clock())]
+        : [],
     );
     await Promise.all([
       writeOutbox(tx, outbox, sends),
@@ -142,7 +160,8 @@ export function createSagaEngine<D>({
         .limit(1)
         .for('update', { skipLocked: true });
       if (!row) return false;
-      const event: SagaEvent = row.status === 'RUNNING' && row.deadlineAt < now ? { kind: 'deadlineExceeded' } : { kind: 'retryDue' };
+      const event: SagaEvent =
+        row.status === 'RUNNING' && row.deadlineAt < now ? { kind: 'deadlineExceeded' } : { kind: 'retryDue' };
       const { changed } = await transition(tx, row, event, traceOf(row));
       if (!changed) {
         // Nothing to do any more (a stale retry mark): clear it so the sweeper does not return.
@@ -155,7 +174,17 @@ export function createSagaEngine<D>({
   return {
     async start(tx, { id, correlationId, data }, causation) {
       const now = clock();
-      const initial: SagaState<D> = { id, correlationId, status: 'RUNNING', currentStep: null, data, steps: [], failureReason: null, cancelled: false, retryAt: null };
+      const initial: SagaState<D> = {
+        id,
+        correlationId,
+        status: 'RUNNING',
+        currentStep: null,
+        data,
+        steps: [],
+        failureReason: null,
+        cancelled: false,
+        retryAt: null,
+      };
       const rowOf = (state: SagaState<D>): SagaRow => ({
         id,
         type: definition.type,
@@ -175,14 +204,26 @@ export function createSagaEngine<D>({
     },
 
     async handleReply(tx, reply) {
-      const [row] = await tx.select().from(sagaInstances).where(and(eq(sagaInstances.id, reply.payload.sagaId), ofType));
+      const [row] = await tx
+        .select()
+        .from(sagaInstances)
+        .where(and(eq(sagaInstances.id, reply.payload.sagaId), ofType));
       if (!row) return;
       const { step, outcome, reason, retriable } = reply.payload;
-      await transition(tx, row, { kind: 'replied', step, outcome, reason, retriable }, { correlationId: reply.correlationId, causationId: reply.id });
+      await transition(
+        tx,
+        row,
+        { kind: 'replied', step, outcome, reason, retriable },
+        { correlationId: reply.correlationId, causationId: reply.id },
+      );
     },
 
     async signal(tx, correlationId, event, causation) {
-      const [row] = await tx.select().from(sagaInstances).where(and(ofType, eq(sagaInstances.correlationId, correlationId))).for('update');
+      const [row] = await tx
+        .select()
+        .from(sagaInstances)
+        .where(and(ofType, eq(sagaInstances.correlationId, correlationId)))
+        .for('update');
       if (!row) return undefined;
       const { state, changed } = await transition(tx, row, event, causation);
       return { saga: state, changed };
@@ -205,13 +246,19 @@ export function createSagaEngine<D>({
     },
 
     async findByCorrelation(db, correlationId) {
-      const [row] = await db.select().from(sagaInstances).where(and(ofType, eq(sagaInstances.correlationId, correlationId)));
+      const [row] = await db
+        .select()
+        .from(sagaInstances)
+        .where(and(ofType, eq(sagaInstances.correlationId, correlationId)));
       return row ? sagaView<D>(row) : undefined;
     },
 
     async findManyByCorrelation(db, correlationIds) {
       if (correlationIds.length === 0) return [];
-      const rows = await db.select().from(sagaInstances).where(and(ofType, inArray(sagaInstances.correlationId, correlationIds)));
+      const rows = await db
+        .select()
+        .from(sagaInstances)
+        .where(and(ofType, inArray(sagaInstances.correlationId, correlationIds)));
       return rows.map((row) => sagaView<D>(row));
     },
   };

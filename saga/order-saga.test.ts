@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide, type SagaEvent } from './core.ts';
 import type { SagaState } from './definition.ts';
-import { orderSaga, orderStatusAfter, type OrderSagaData } from './order-saga.ts';
+import { type OrderSagaData, orderSaga, orderStatusAfter } from './order-saga.ts';
 
 const definition = orderSaga({ deadlineMs: 30_000 });
 const now = new Date('2026-11-25T12:00:00.000Z');
@@ -39,21 +39,32 @@ function given(...events: SagaEvent[]) {
   return last;
 }
 
-const sentTypes = (d: ReturnType<typeof given>) => d.effects.flatMap((e) => (e.kind === 'send' ? [e.command.type] : []));
+const sentTypes = (d: ReturnType<typeof given>) =>
+  d.effects.flatMap((e) => (e.kind === 'send' ? [e.command.type] : []));
 
 describe('the order saga', () => {
   it('starts by asking inventory to reserve every line', () => {
     const d = given();
     expect(d.state.currentStep).toBe('reserveInventory');
     expect(d.effects).toEqual([
-      { kind: 'send', step: 'reserveInventory', compensation: false, command: { type: 'ReserveInventory', payload: { sagaId: fresh.id, step: 'reserveInventory', orderId: data.orderId, lines: data.lines } } },
+      {
+        kind: 'send',
+        step: 'reserveInventory',
+        compensation: false,
+        command: {
+          type: 'ReserveInventory',
+          payload: { sagaId: fresh.id, step: 'reserveInventory', orderId: data.orderId, lines: data.lines },
+        },
+      },
     ]);
   });
 
   it('charges the payment with a key derived from the saga and step once the stock is reserved', () => {
     const d = given(ok('reserveInventory'));
     const send = d.effects[0];
-    expect(send?.kind === 'send' && send.command.type === 'ChargePayment' && send.command.payload.idempotencyKey).toBe(`${fresh.id}:chargePayment`);
+    expect(send?.kind === 'send' && send.command.type === 'ChargePayment' && send.command.payload.idempotencyKey).toBe(
+      `${fresh.id}:chargePayment`,
+    );
     expect(orderStatusAfter(d.effects)).toEqual({ status: 'INVENTORY_CONFIRMED', reason: null });
   });
 
@@ -109,13 +120,24 @@ describe('the order saga', () => {
 const at = (ms: number) => new Date(now.getTime() + ms);
 
 describe('the order saga under retries, deadlines and cancellation', () => {
-  const retriable = (step: string, reason = 'provider unavailable'): SagaEvent => ({ kind: 'replied', step, outcome: 'FAILED', reason, retriable: true });
+  const retriable = (step: string, reason = 'provider unavailable'): SagaEvent => ({
+    kind: 'replied',
+    step,
+    outcome: 'FAILED',
+    reason,
+    retriable: true,
+  });
 
   it('retries a retriable failure after a backoff, with one more attempt, then goes on', () => {
     const waiting = given(ok('reserveInventory'), retriable('chargePayment'));
     expect(waiting.effects).toEqual([]);
     expect(waiting.state.retryAt).not.toBeNull();
-    expect(waiting.state.steps.at(-1)).toMatchObject({ name: 'chargePayment', status: 'RUNNING', attempts: 1, error: 'provider unavailable' });
+    expect(waiting.state.steps.at(-1)).toMatchObject({
+      name: 'chargePayment',
+      status: 'RUNNING',
+      attempts: 1,
+      error: 'provider unavailable',
+    });
     const resent = decide(definition, waiting.state, { kind: 'retryDue' }, at(1000));
     expect(sentTypes(resent)).toEqual(['ChargePayment']);
     expect(resent.state.steps.at(-1)).toMatchObject({ attempts: 2 });
@@ -159,21 +181,33 @@ describe('the order saga under retries, deadlines and cancellation', () => {
   it.each([
     ['while the stock is being reserved', [], ['ReleaseInventory']],
     ['while the payment is being charged', [ok('reserveInventory')], ['RefundPayment', 'ReleaseInventory']],
-    ['while the stock is being committed', [ok('reserveInventory'), ok('chargePayment')], ['ReleaseInventory', 'RefundPayment', 'ReleaseInventory']],
-  ])('cancels %s by undoing every step that took or may take effect, in reverse, and ends CANCELLED', (_when, before, undo) => {
-    let d = given(...(before as SagaEvent[]), { kind: 'cancelRequested', reason: 'Cancelled by the customer' });
-    const sent: string[] = [];
-    while (d.state.status === 'COMPENSATING') {
-      sent.push(...sentTypes(d));
-      d = decide(definition, d.state, ok(d.state.currentStep!), now);
-    }
-    expect(sent).toEqual(undo);
-    expect(d.state.status).toBe('COMPENSATED');
-    expect(orderStatusAfter(d.effects)).toEqual({ status: 'CANCELLED', reason: 'Cancelled by the customer' });
-  });
+    [
+      'while the stock is being committed',
+      [ok('reserveInventory'), ok('chargePayment')],
+      ['ReleaseInventory', 'RefundPayment', 'ReleaseInventory'],
+    ],
+  ])(
+    'cancels %s by undoing every step that took or may take effect, in reverse, and ends CANCELLED',
+    (_when, before, undo) => {
+      let d = given(...(before as SagaEvent[]), { kind: 'cancelRequested', reason: 'Cancelled by the customer' });
+      const sent: string[] = [];
+      while (d.state.status === 'COMPENSATING') {
+        sent.push(...sentTypes(d));
+        d = decide(definition, d.state, ok(d.state.currentStep!), now);
+      }
+      expect(sent).toEqual(undo);
+      expect(d.state.status).toBe('COMPENSATED');
+      expect(orderStatusAfter(d.effects)).toEqual({ status: 'CANCELLED', reason: 'Cancelled by the customer' });
+    },
+  );
 
   it('does not cancel a completed saga', () => {
-    const done = decide(definition, given(ok('reserveInventory'), ok('chargePayment'), ok('commitInventory')).state, ok('completeOrder'), now);
+    const done = decide(
+      definition,
+      given(ok('reserveInventory'), ok('chargePayment'), ok('commitInventory')).state,
+      ok('completeOrder'),
+      now,
+    );
     expect(decide(definition, done.state, { kind: 'cancelRequested', reason: 'x' }, now).changed).toBe(false);
   });
 
@@ -185,11 +219,18 @@ describe('the order saga under retries, deadlines and cancellation', () => {
     }
     d = decide(definition, d.state, retriable('releaseInventory', 'database unavailable'), now);
     expect(d.state.status).toBe('STUCK');
-    expect(d.effects).toEqual([{ kind: 'finished', status: 'STUCK', reason: 'database unavailable', cancelled: false }]);
+    expect(d.effects).toEqual([
+      { kind: 'finished', status: 'STUCK', reason: 'database unavailable', cancelled: false },
+    ]);
     const resumed = decide(definition, d.state, { kind: 'resumeRequested' }, now);
     expect(resumed.state.status).toBe('COMPENSATING');
     expect(sentTypes(resumed)).toEqual(['ReleaseInventory']);
-    expect(resumed.state.steps.at(-1)).toMatchObject({ name: 'releaseInventory', status: 'RUNNING', attempts: 6, isCompensation: true });
+    expect(resumed.state.steps.at(-1)).toMatchObject({
+      name: 'releaseInventory',
+      status: 'RUNNING',
+      attempts: 6,
+      isCompensation: true,
+    });
     const finished = decide(definition, resumed.state, ok('releaseInventory'), now);
     expect(orderStatusAfter(finished.effects)).toEqual({ status: 'FAILED', reason: 'declined' });
   });

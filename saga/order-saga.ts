@@ -18,7 +18,13 @@ export const ORDER_SAGA = 'order';
  * stock, complete the order. When a step fails, times out or the customer cancels, what was done
  * is undone in reverse: return committed stock, refund, release reserved stock.
  */
-export function orderSaga({ deadlineMs, backoffMs }: { deadlineMs: number; backoffMs?: number }): SagaDefinition<OrderSagaData> {
+export function orderSaga({
+  deadlineMs,
+  backoffMs,
+}: {
+  deadlineMs: number;
+  backoffMs?: number;
+}): SagaDefinition<OrderSagaData> {
   const retry: RetryPolicy = { ...defaultRetry, ...(backoffMs ? { backoffMs } : {}) };
   return {
     type: ORDER_SAGA,
@@ -30,11 +36,17 @@ export function orderSaga({ deadlineMs, backoffMs }: { deadlineMs: number; backo
         name: 'reserveInventory',
         action: {
           kind: 'remote',
-          command: (d, { sagaId, step }) => ({ type: 'ReserveInventory', payload: { sagaId, step, orderId: d.orderId, lines: d.lines } }),
+          command: (d, { sagaId, step }) => ({
+            type: 'ReserveInventory',
+            payload: { sagaId, step, orderId: d.orderId, lines: d.lines },
+          }),
         },
         compensation: {
           name: 'releaseInventory',
-          command: (d, { sagaId, step }) => ({ type: 'ReleaseInventory', payload: { sagaId, step, orderId: d.orderId } }),
+          command: (d, { sagaId, step }) => ({
+            type: 'ReleaseInventory',
+            payload: { sagaId, step, orderId: d.orderId },
+          }),
         },
         retry,
         timeoutReason: 'The stock could not be reserved in time',
@@ -45,12 +57,24 @@ export function orderSaga({ deadlineMs, backoffMs }: { deadlineMs: number; backo
           kind: 'remote',
           command: (d, { sagaId, step, idempotencyKey }) => ({
             type: 'ChargePayment',
-            payload: { sagaId, step, orderId: d.orderId, customerId: d.customerId, amount: d.amount, currency: d.currency, paymentToken: d.paymentToken, idempotencyKey },
+            payload: {
+              sagaId,
+              step,
+              orderId: d.orderId,
+              customerId: d.customerId,
+              amount: d.amount,
+              currency: d.currency,
+              paymentToken: d.paymentToken,
+              idempotencyKey,
+            },
           }),
         },
         compensation: {
           name: 'refundPayment',
-          command: (d, { sagaId, step, idempotencyKey }) => ({ type: 'RefundPayment', payload: { sagaId, step, orderId: d.orderId, idempotencyKey } }),
+          command: (d, { sagaId, step, idempotencyKey }) => ({
+            type: 'RefundPayment',
+            payload: { sagaId, step, orderId: d.orderId, idempotencyKey },
+          }),
         },
         retry,
         timeoutReason: 'The payment timed out: the payment provider did not answer in time',
@@ -59,12 +83,18 @@ export function orderSaga({ deadlineMs, backoffMs }: { deadlineMs: number; backo
         name: 'commitInventory',
         action: {
           kind: 'remote',
-          command: (d, { sagaId, step }) => ({ type: 'CommitInventory', payload: { sagaId, step, orderId: d.orderId } }),
+          command: (d, { sagaId, step }) => ({
+            type: 'CommitInventory',
+            payload: { sagaId, step, orderId: d.orderId },
+          }),
         },
         // Only a cancellation can reach back past this step: the sold stock goes back on the shelf.
         compensation: {
           name: 'returnInventory',
-          command: (d, { sagaId, step }) => ({ type: 'ReleaseInventory', payload: { sagaId, step, orderId: d.orderId } }),
+          command: (d, { sagaId, step }) => ({
+            type: 'ReleaseInventory',
+            payload: { sagaId, step, orderId: d.orderId },
+          }),
         },
         retry,
         timeoutReason: 'The stock could not be committed in time',
@@ -74,7 +104,10 @@ export function orderSaga({ deadlineMs, backoffMs }: { deadlineMs: number; backo
   };
 }
 
-export type OrderStatusChange = { status: 'INVENTORY_CONFIRMED' | 'PAYMENT_CONFIRMED' | 'FAILED' | 'CANCELLED'; reason: string | null };
+export type OrderStatusChange = {
+  status: 'INVENTORY_CONFIRMED' | 'PAYMENT_CONFIRMED' | 'FAILED' | 'CANCELLED';
+  reason: string | null;
+};
 
 /**
  * The order status a saga change leads to, besides COMPLETED, which the local `completeOrder`
@@ -86,7 +119,8 @@ export function orderStatusAfter(effects: SagaEffect[]): OrderStatusChange | nul
       if (effect.step === 'chargePayment') return { status: 'INVENTORY_CONFIRMED', reason: null };
       if (effect.step === 'commitInventory') return { status: 'PAYMENT_CONFIRMED', reason: null };
     }
-    if (effect.kind === 'finished' && effect.status === 'COMPENSATED') return { status: effect.cancelled ? 'CANCELLED' : 'FAILED', reason: effect.reason };
+    if (effect.kind === 'finished' && effect.status === 'COMPENSATED')
+      return { status: effect.cancelled ? 'CANCELLED' : 'FAILED', reason: effect.reason };
   }
   return null;
 }

@@ -1,5 +1,5 @@
 import type { Client } from '../client/index.ts';
-import { startSystem, type RunningSystem } from '../tests/support/system.ts';
+import { type RunningSystem, startSystem } from '../tests/support/system.ts';
 import { startKafka } from './kafka.ts';
 
 /**
@@ -13,14 +13,31 @@ import { startKafka } from './kafka.ts';
  */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const NOTEBOOK = '7a1c0e52-0009-4000-8000-000000000009';
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-async function delays(system: RunningSystem, customers: Client[], subscribers: Client[], federated: boolean): Promise<number[]> {
+async function delays(
+  system: RunningSystem,
+  customers: Client[],
+  subscribers: Client[],
+  federated: boolean,
+): Promise<number[]> {
   const samples: number[] = [];
   await system.signal('inventory', 'SIGSTOP');
   let watching: Promise<void>[];
   try {
-    const orders = await Promise.all(Array.from({ length: 50 }, async (_, i) => (await customers[i % 10]!.placeOrder({ items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken: 'tok_visa' })).id));
+    const orders = await Promise.all(
+      Array.from(
+        { length: 50 },
+        async (_, i) =>
+          (
+            await customers[i % 10]!.placeOrder({
+              items: [{ productId: NOTEBOOK, quantity: 1 }],
+              paymentToken: 'tok_visa',
+            })
+          ).id,
+      ),
+    );
     watching = subscribers.map(async (client, i) => {
       const orderId = orders[(i % 10) + 10 * (Math.floor(i / 10) % 5)]!;
       let first = true;
@@ -39,7 +56,10 @@ async function delays(system: RunningSystem, customers: Client[], subscribers: C
 }
 
 const gatewayStats = async (system: RunningSystem) =>
-  (await fetch(`${system.serviceUrl('gateway')}/stats`).then((r) => r.json())) as { memory: NodeJS.MemoryUsage; subscriptions: number };
+  (await fetch(`${system.serviceUrl('gateway')}/stats`).then((r) => r.json())) as {
+    memory: NodeJS.MemoryUsage;
+    subscriptions: number;
+  };
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 async function main() {
@@ -62,7 +82,17 @@ async function main() {
     all.length = 0;
     await sleep(1000);
     const before = await gatewayStats(system);
-    const ids = await Promise.all(Array.from({ length: 250 }, async (_, i) => (await (await system.client(`buyer-${i % 10}`)).placeOrder({ items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken: 'tok_timeout' })).id));
+    const ids = await Promise.all(
+      Array.from(
+        { length: 250 },
+        async (_, i) =>
+          (
+            await (
+              await system.client(`buyer-${i % 10}`)
+            ).placeOrder({ items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken: 'tok_timeout' })
+          ).id,
+      ),
+    );
     const watchers = await Promise.all(Array.from({ length: 100 }, (_, i) => system.client(`buyer-${i % 10}`)));
     all.push(...watchers);
     let snapshots = 0;

@@ -3,17 +3,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { print } from 'graphql';
 import autocannon from 'autocannon';
+import { print } from 'graphql';
 import { Kafka, logLevel } from 'kafkajs';
-import { infraEnv } from '../tests/support/infrastructure.ts';
-import { GraphQLClientError, placeWithRetry, type Client } from '../client/index.ts';
 import { OrdersDocument } from '../client/generated/graphql.ts';
-import { demoCatalog } from '../subgraphs/inventory/seed.ts';
-import { startSystem, type RunningSystem } from '../tests/support/system.ts';
-import { startKafka, stopKafka } from './kafka.ts';
+import { type Client, GraphQLClientError, placeWithRetry } from '../client/index.ts';
 import type { ConsumerStats } from '../messaging/inbox.ts';
 import type { RelayStats } from '../messaging/outbox.ts';
+import { demoCatalog } from '../subgraphs/inventory/seed.ts';
+import { infraEnv } from '../tests/support/infrastructure.ts';
+import { type RunningSystem, startSystem } from '../tests/support/system.ts';
+import { startKafka, stopKafka } from './kafka.ts';
 
 /**
  * `npm run bench:saga [-- --mode burst|steady|idle|mixed]`: a benchmark, not a test. It starts the
@@ -58,7 +58,8 @@ const UNCAPPED = {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const out = (line = '') => process.stdout.write(`${line}\n`);
-const pct = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
+const pct = (sorted: number[], p: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const ms = (n: number) => `${Math.round(n)} ms`;
 
 /** CPU seconds (user + system) a process has used, from /proc. */
@@ -88,7 +89,9 @@ function cpuOf(pattern: string): number {
 }
 
 async function commits(system: RunningSystem): Promise<number> {
-  const [row] = await system.sql<{ n: string }>(`select xact_commit::text as n from pg_stat_database where datname = current_database()`);
+  const [row] = await system.sql<{ n: string }>(
+    `select xact_commit::text as n from pg_stat_database where datname = current_database()`,
+  );
   return Number(row!.n);
 }
 
@@ -102,7 +105,11 @@ function pgbenchStep(databaseUrl: string, seconds: number): number {
     create table if not exists pgbench_saga.instances (id int primary key, version int not null, steps jsonb not null, updated_at timestamptz);
     create table if not exists pgbench_saga.outbox (id bigserial primary key, message_id uuid unique, topic text, key text, type text, envelope jsonb, created_at timestamptz default now(), published_at timestamptz);
     insert into pgbench_saga.instances select g, 1, '[]', now() from generate_series(1, 10000) g on conflict do nothing;`;
-  const psql = spawnSync('psql', ['-q', '-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', '-d', db, '-c', setup], { encoding: 'utf8' });
+  const psql = spawnSync(
+    'psql',
+    ['-q', '-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', '-d', db, '-c', setup],
+    { encoding: 'utf8' },
+  );
   if (psql.status !== 0) throw new Error(`pgbench setup failed: ${psql.stderr}`);
   const script = path.join(tmpdir(), `sagaway-step-${process.pid}.sql`);
   writeFileSync(
@@ -115,11 +122,36 @@ INSERT INTO pgbench_saga.outbox (message_id, topic, key, type, envelope) VALUES 
 COMMIT;
 `,
   );
-  const run = spawnSync('pgbench', ['-n', '-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', '-c', '8', '-j', '2', '-T', String(seconds), '-f', script, db], { encoding: 'utf8' });
+  const run = spawnSync(
+    'pgbench',
+    [
+      '-n',
+      '-h',
+      url.hostname,
+      '-p',
+      url.port || '5432',
+      '-U',
+      url.username || 'postgres',
+      '-c',
+      '8',
+      '-j',
+      '2',
+      '-T',
+      String(seconds),
+      '-f',
+      script,
+      db,
+    ],
+    { encoding: 'utf8' },
+  );
   if (run.status !== 0) throw new Error(`pgbench failed: ${run.stderr}`);
   const tps = /tps = ([\d.]+)/.exec(run.stdout);
   if (!tps) throw new Error(`pgbench printed no tps: ${run.stdout}`);
-  spawnSync('psql', ['-q', '-h', url.hostname, '-U', url.username || 'postgres', '-d', db, '-c', 'drop schema pgbench_saga cascade'], { encoding: 'utf8' });
+  spawnSync(
+    'psql',
+    ['-q', '-h', url.hostname, '-U', url.username || 'postgres', '-d', db, '-c', 'drop schema pgbench_saga cascade'],
+    { encoding: 'utf8' },
+  );
   return Number(tps[1]);
 }
 
@@ -128,7 +160,12 @@ const services = ['order', 'inventory', 'payment'] as const;
 
 /** Each service's consumer and relay counters, from its /stats. */
 async function statsOf(system: RunningSystem): Promise<Record<(typeof services)[number], ServiceStats>> {
-  const entries = await Promise.all(services.map(async (name) => [name, (await fetch(`${system.serviceUrl(name)}/stats`).then((r) => r.json())) as ServiceStats] as const));
+  const entries = await Promise.all(
+    services.map(
+      async (name) =>
+        [name, (await fetch(`${system.serviceUrl(name)}/stats`).then((r) => r.json())) as ServiceStats] as const,
+    ),
+  );
   return Object.fromEntries(entries) as Record<(typeof services)[number], ServiceStats>;
 }
 
@@ -142,10 +179,18 @@ interface Placement {
 async function placeOne(client: Client, i: number, stats: Placement, runId: string): Promise<void> {
   const product = demoCatalog[i % demoCatalog.length]!;
   try {
-    await placeWithRetry(client, { items: [{ productId: product.id, quantity: 1 }], paymentToken: 'tok_visa', idempotencyKey: `bench-${runId}-${i}` }, {
-      onRefused: () => void stats.refusals++,
-      maxAttempts: 100,
-    });
+    await placeWithRetry(
+      client,
+      {
+        items: [{ productId: product.id, quantity: 1 }],
+        paymentToken: 'tok_visa',
+        idempotencyKey: `bench-${runId}-${i}`,
+      },
+      {
+        onRefused: () => void stats.refusals++,
+        maxAttempts: 100,
+      },
+    );
     stats.accepted++;
   } catch (err) {
     const code = err instanceof GraphQLClientError ? err.code : String(err);
@@ -156,7 +201,9 @@ async function placeOne(client: Client, i: number, stats: Placement, runId: stri
 async function waitUntilFinal(system: RunningSystem, expected: number, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [row] = await system.sql<{ n: number }>(`select count(*)::int as n from orders.orders where status in ${FINAL_STATUSES}`);
+    const [row] = await system.sql<{ n: number }>(
+      `select count(*)::int as n from orders.orders where status in ${FINAL_STATUSES}`,
+    );
     if (row!.n >= expected || Date.now() > deadline) return row!.n;
     await sleep(200);
   }
@@ -164,7 +211,11 @@ async function waitUntilFinal(system: RunningSystem, expected: number, timeoutMs
 
 /** Every run makes its own topics; a long-lived broker would otherwise carry them all, and slow down. */
 async function deleteTopics(prefix: string): Promise<void> {
-  const admin = new Kafka({ clientId: 'bench-cleanup', brokers: infraEnv.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: 'bench-cleanup',
+    brokers: infraEnv.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   try {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
@@ -180,20 +231,33 @@ async function main(): Promise<void> {
   // Production defaults, not the e2e suites' short intervals.
   const system = await startSystem('bench', {
     nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [],
-    env: { LOG_LEVEL: 'warn', KAFKA_PARTITIONS: '6', DATABASE_POOL_SIZE: '10', OUTBOX_POLL_MS: '250', SAGA_SWEEP_MS: '1000', SAGA_RETRY_BACKOFF_MS: '500', KAFKA_SESSION_TIMEOUT_MS: '10000', ...UNCAPPED },
+    env: {
+      LOG_LEVEL: 'warn',
+      KAFKA_PARTITIONS: '6',
+      DATABASE_POOL_SIZE: '10',
+      OUTBOX_POLL_MS: '250',
+      SAGA_SWEEP_MS: '1000',
+      SAGA_RETRY_BACKOFF_MS: '500',
+      KAFKA_SESSION_TIMEOUT_MS: '10000',
+      ...UNCAPPED,
+    },
   });
   try {
     await run(system);
   } finally {
     await system.stop();
-    await deleteTopics(system.topicPrefix).catch((err: unknown) => out(`could not delete the run's topics: ${String(err)}`));
+    await deleteTopics(system.topicPrefix).catch((err: unknown) =>
+      out(`could not delete the run's topics: ${String(err)}`),
+    );
     if (startedBroker) await stopKafka();
   }
 }
 
 async function run(system: RunningSystem): Promise<void> {
   const runId = Date.now().toString(36);
-  out(`bench:saga ${mode} on ${availableParallelism()} cores, every process on this machine; database ${new URL(system.databaseUrl).pathname.slice(1)}`);
+  out(
+    `bench:saga ${mode} on ${availableParallelism()} cores, every process on this machine; database ${new URL(system.databaseUrl).pathname.slice(1)}`,
+  );
   const pgbenchTps = pgbenchStep(system.databaseUrl, Number(values['pgbench-seconds']));
 
   const admin = await system.client('bench-admin', { admin: true });
@@ -222,7 +286,8 @@ async function run(system: RunningSystem): Promise<void> {
     let next = 0;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async (_, worker) => {
-        for (let i = next++; i < ORDERS; i = next++) await placeOne(customers[worker % customers.length]!, i + 1, stats, runId);
+        for (let i = next++; i < ORDERS; i = next++)
+          await placeOne(customers[worker % customers.length]!, i + 1, stats, runId);
       }),
     );
   } else if (mode === 'idle') {
@@ -278,25 +343,44 @@ async function run(system: RunningSystem): Promise<void> {
   out();
   if (mode === 'burst') out(`placed ${ORDERS} orders at concurrency ${CONCURRENCY}`);
   else if (mode === 'idle') out(`placed ${expected} orders one at a time, each after the previous one finished`);
-  else out(`offered ${RATE} orders/s for ${DURATION_S} s${mode === 'mixed' ? ` while ${values.readers} connections read order pages` : ''}`);
-  out(`placement        ${stats.accepted} accepted in ${(placedMs / 1000).toFixed(1)} s (${(stats.accepted / (placedMs / 1000)).toFixed(1)}/s); refusals SERVICE_UNAVAILABLE ${stats.refusals}; errors ${JSON.stringify(Object.fromEntries(stats.errors))}`);
-  out(`completion       ${final.length} final (${finalCount - 1} seen) in ${(finishedMs / 1000).toFixed(1)} s: ${completionRate.toFixed(1)} sagas/s from first acceptance to last final`);
-  out(`placement → COMPLETED  p50 ${ms(pct(latencies, 50))}  p90 ${ms(pct(latencies, 90))}  p99 ${ms(pct(latencies, 99))}  max ${ms(latencies.at(-1) ?? NaN)}`);
-  out(`final statuses   ${JSON.stringify(Object.fromEntries(byStatus))}; failed paid orders: ${byStatus.get('FAILED') ?? 0}`);
+  else
+    out(
+      `offered ${RATE} orders/s for ${DURATION_S} s${mode === 'mixed' ? ` while ${values.readers} connections read order pages` : ''}`,
+    );
+  out(
+    `placement        ${stats.accepted} accepted in ${(placedMs / 1000).toFixed(1)} s (${(stats.accepted / (placedMs / 1000)).toFixed(1)}/s); refusals SERVICE_UNAVAILABLE ${stats.refusals}; errors ${JSON.stringify(Object.fromEntries(stats.errors))}`,
+  );
+  out(
+    `completion       ${final.length} final (${finalCount - 1} seen) in ${(finishedMs / 1000).toFixed(1)} s: ${completionRate.toFixed(1)} sagas/s from first acceptance to last final`,
+  );
+  out(
+    `placement → COMPLETED  p50 ${ms(pct(latencies, 50))}  p90 ${ms(pct(latencies, 90))}  p99 ${ms(pct(latencies, 99))}  max ${ms(latencies.at(-1) ?? NaN)}`,
+  );
+  out(
+    `final statuses   ${JSON.stringify(Object.fromEntries(byStatus))}; failed paid orders: ${byStatus.get('FAILED') ?? 0}`,
+  );
   const commitCount = commitsAfter - commitsBefore;
-  out(`commits          ${commitCount} in the run: ${(commitCount / sagas).toFixed(1)} per saga (every transaction on the database, polling included)`);
+  out(
+    `commits          ${commitCount} in the run: ${(commitCount / sagas).toFixed(1)} per saga (every transaction on the database, polling included)`,
+  );
   out(
     `messages         ${services
       .map((name) => {
-        const d = (k: 'messages' | 'batches' | 'transactions') => statsAfter[name].consumer[k] - statsBefore[name].consumer[k];
+        const d = (k: 'messages' | 'batches' | 'transactions') =>
+          statsAfter[name].consumer[k] - statsBefore[name].consumer[k];
         const rounds = statsAfter[name].relay.rounds - statsBefore[name].relay.rounds;
         const published = statsAfter[name].relay.published - statsBefore[name].relay.published;
         return `${name} ${d('messages')} in ${d('batches')} batches, ${d('transactions')} transactions, relay ${published} in ${rounds} rounds`;
       })
       .join('; ')}`,
   );
-  const cpu = processes.map((p, i) => ({ name: `${p.name}${p.replica ? `-${p.replica}` : ''}`, ms: ((cpuAfter[i]! - cpuBefore[i]!) * 1000) / sagas }));
-  out(`CPU per saga     ${cpu.map((c) => `${c.name} ${c.ms.toFixed(1)} ms`).join(', ')}; total ${cpu.reduce((a, c) => a + c.ms, 0).toFixed(1)} ms`);
+  const cpu = processes.map((p, i) => ({
+    name: `${p.name}${p.replica ? `-${p.replica}` : ''}`,
+    ms: ((cpuAfter[i]! - cpuBefore[i]!) * 1000) / sagas,
+  }));
+  out(
+    `CPU per saga     ${cpu.map((c) => `${c.name} ${c.ms.toFixed(1)} ms`).join(', ')}; total ${cpu.reduce((a, c) => a + c.ms, 0).toFixed(1)} ms`,
+  );
   const steps = await system.sql<{ step: string; p50: number; p99: number }>(
     `select s->>'name' as step,
             percentile_cont(0.5) within group (order by extract(epoch from (s->>'finishedAt')::timestamptz - (s->>'startedAt')::timestamptz) * 1000) as p50,
@@ -306,14 +390,26 @@ async function run(system: RunningSystem): Promise<void> {
       group by 1 order by min(s->>'startedAt')`,
   );
   out(`step, sent → reply handled  ${steps.map((r) => `${r.step} p50 ${ms(r.p50)} p99 ${ms(r.p99)}`).join('; ')}`);
-  const infra = (Object.keys(infraAfter) as (keyof typeof infraAfter)[]).map((k) => `${k} ${(((infraAfter[k] - infraBefore[k]) * 1000) / sagas).toFixed(1)} ms`);
+  const infra = (Object.keys(infraAfter) as (keyof typeof infraAfter)[]).map(
+    (k) => `${k} ${(((infraAfter[k] - infraBefore[k]) * 1000) / sagas).toFixed(1)} ms`,
+  );
   out(`                 idle before the run, CPU ms per second: ${idle.join(', ')}`);
   out(`                 infrastructure: ${infra.join(', ')} (processes alive at both ends of the run)`);
-  out(`machine          ${(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100).toFixed(0)}% of ${availableParallelism()} cores busy during the run`);
-  if (reads) out(`reads            ${reads.requests.average.toFixed(0)} req/s average, p99 ${reads.latency.p99} ms, ${reads.non2xx} non-2xx, ${reads.errors} errors`);
+  out(
+    `machine          ${(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100).toFixed(0)}% of ${availableParallelism()} cores busy during the run`,
+  );
+  if (reads)
+    out(
+      `reads            ${reads.requests.average.toFixed(0)} req/s average, p99 ${reads.latency.p99} ms, ${reads.non2xx} non-2xx, ${reads.errors} errors`,
+    );
   const capacity = pgbenchTps / 4;
-  out(`pgbench          ${pgbenchTps.toFixed(0)} tps of one saga step (inbox insert + versioned update + outbox insert, 8 clients): ~${capacity.toFixed(0)} sagas/s at 4 steps`);
-  if (mode === 'burst') out(`ratio            pipeline at ${((completionRate / capacity) * 100).toFixed(1)}% of the database's saga capacity`);
+  out(
+    `pgbench          ${pgbenchTps.toFixed(0)} tps of one saga step (inbox insert + versioned update + outbox insert, 8 clients): ~${capacity.toFixed(0)} sagas/s at 4 steps`,
+  );
+  if (mode === 'burst')
+    out(
+      `ratio            pipeline at ${((completionRate / capacity) * 100).toFixed(1)}% of the database's saga capacity`,
+    );
 }
 
 await main();

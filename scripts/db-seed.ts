@@ -1,7 +1,7 @@
 import { openDatabase } from '../db/client.ts';
 import { configOrExit } from '../platform/main.ts';
-import { inventoryMigrations } from '../subgraphs/inventory/server.ts';
 import { demoCatalog, seedDemoCatalog } from '../subgraphs/inventory/seed.ts';
+import { inventoryMigrations } from '../subgraphs/inventory/server.ts';
 
 /** Inserts the demo catalog into the inventory schema (existing products keep their stock). */
 const config = configOrExit();

@@ -27,7 +27,13 @@ const log = (message: string) => process.stdout.write(`[kafka] ${message}\n`);
 /** True when a broker answers a metadata request, not merely accepts a connection. */
 async function answers(): Promise<boolean> {
   if (!(await tcpReachable(host, port, 1000))) return false;
-  const admin = new Kafka({ clientId: 'sagaway-kafka-script', brokers: [`${host}:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2000 }).admin();
+  const admin = new Kafka({
+    clientId: 'sagaway-kafka-script',
+    brokers: [`${host}:${port}`],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 2000,
+  }).admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
@@ -51,7 +57,19 @@ function resolveJars(version: string): void {
   log(`resolving Apache Kafka ${version} from Maven Central into .kafka/libs`);
   rmSync(libs, { recursive: true, force: true });
   mkdirSync(libs, { recursive: true });
-  execFileSync('mvn', ['-q', '-B', '-f', path.join(import.meta.dirname, 'kafka', 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'], { stdio: 'inherit' });
+  execFileSync(
+    'mvn',
+    [
+      '-q',
+      '-B',
+      '-f',
+      path.join(import.meta.dirname, 'kafka', 'pom.xml'),
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${libs}`,
+      '-DincludeScope=runtime',
+    ],
+    { stdio: 'inherit' },
+  );
   writeFileSync(marker, new Date().toISOString());
 }
 
@@ -85,17 +103,41 @@ function writeConfig(): string {
   );
   writeFileSync(
     path.join(home, 'log4j2.yaml'),
-    ['Configuration:', '  Appenders:', '    Console:', '      name: STDOUT', '      PatternLayout:', '        Pattern: "[%d] %p %m (%c)%n"', '  Loggers:', '    Root:', '      level: INFO', '      AppenderRef:', '        - ref: STDOUT', ''].join('\n'),
+    [
+      'Configuration:',
+      '  Appenders:',
+      '    Console:',
+      '      name: STDOUT',
+      '      PatternLayout:',
+      '        Pattern: "[%d] %p %m (%c)%n"',
+      '  Loggers:',
+      '    Root:',
+      '      level: INFO',
+      '      AppenderRef:',
+      '        - ref: STDOUT',
+      '',
+    ].join('\n'),
   );
   return properties;
 }
 
-const java = (...args: string[]) => ['-Xms256m', '-Xmx768m', `-Dlog4j2.configurationFile=${path.join(home, 'log4j2.yaml')}`, '-cp', `${libs}/*`, ...args];
+const java = (...args: string[]) => [
+  '-Xms256m',
+  '-Xmx768m',
+  `-Dlog4j2.configurationFile=${path.join(home, 'log4j2.yaml')}`,
+  '-cp',
+  `${libs}/*`,
+  ...args,
+];
 
 function formatStorage(properties: string): void {
   if (existsSync(path.join(dataDir, 'meta.properties'))) return;
   log('formatting KRaft storage');
-  execFileSync('java', java('kafka.tools.StorageTool', 'format', '-t', randomUUID(), '-c', properties, '--standalone'), { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    'java',
+    java('kafka.tools.StorageTool', 'format', '-t', randomUUID(), '-c', properties, '--standalone'),
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 }
 
 const pidAlive = (pid: number) => {

@@ -14,7 +14,10 @@ describe('the prerequisites npm test checks first', () => {
     expect(missing).toEqual(
       expect.arrayContaining([
         { what: 'Redis at 127.0.0.1:1', fix: expect.stringContaining('apt-get install -y redis-server') },
-        { what: 'Chromium at /nowhere/chromium (the browser tests)', fix: expect.stringContaining('apt-get install -y chromium') },
+        {
+          what: 'Chromium at /nowhere/chromium (the browser tests)',
+          fix: expect.stringContaining('apt-get install -y chromium'),
+        },
       ]),
     );
   });

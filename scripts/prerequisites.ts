@@ -24,15 +24,36 @@ export const brokerAnswers = () => reachable(infraEnv.kafkaBrokers[0]!);
 export async function missingPrerequisites({ needKafkaBuild }: { needKafkaBuild: boolean }): Promise<Missing[]> {
   const missing: Missing[] = [];
   const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
-  if (major < 20 || (major === 20 && minor < 19)) missing.push({ what: `Node.js ≥ 20.19 (this is ${process.versions.node})`, fix: 'install Node.js 20.19 or newer (https://nodejs.org)' });
+  if (major < 20 || (major === 20 && minor < 19))
+    missing.push({
+      what: `Node.js ≥ 20.19 (this is ${process.versions.node})`,
+      fix: 'install Node.js 20.19 or newer (https://nodejs.org)',
+    });
   if (needKafkaBuild) {
     const java = /version "(\d+)/.exec(versionOf('java', ['-version']) ?? '')?.[1];
-    if (!java || Number(java) < 17) missing.push({ what: 'Java 17+ (runs the local Kafka broker)', fix: 'apt-get install -y openjdk-17-jre-headless' });
-    if (!versionOf('mvn', ['-v'])) missing.push({ what: 'Maven (fetches the Kafka broker from Maven Central)', fix: 'apt-get install -y maven' });
+    if (!java || Number(java) < 17)
+      missing.push({
+        what: 'Java 17+ (runs the local Kafka broker)',
+        fix: 'apt-get install -y openjdk-17-jre-headless',
+      });
+    if (!versionOf('mvn', ['-v']))
+      missing.push({ what: 'Maven (fetches the Kafka broker from Maven Central)', fix: 'apt-get install -y maven' });
   }
   const { postgresAdminUrl, redisUrl, chromiumPath } = infraEnv;
-  if (!(await reachable(postgresAdminUrl))) missing.push({ what: `PostgreSQL at ${new URL(postgresAdminUrl).host}`, fix: 'apt-get install -y postgresql && pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (or set TEST_POSTGRES_URL)' });
-  if (!(await reachable(redisUrl))) missing.push({ what: `Redis at ${new URL(redisUrl).host}`, fix: 'apt-get install -y redis-server && redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no (or set REDIS_URL)' });
-  if (!existsSync(chromiumPath)) missing.push({ what: `Chromium at ${chromiumPath} (the browser tests)`, fix: 'apt-get install -y chromium (or set CHROMIUM_PATH)' });
+  if (!(await reachable(postgresAdminUrl)))
+    missing.push({
+      what: `PostgreSQL at ${new URL(postgresAdminUrl).host}`,
+      fix: 'apt-get install -y postgresql && pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (or set TEST_POSTGRES_URL)',
+    });
+  if (!(await reachable(redisUrl)))
+    missing.push({
+      what: `Redis at ${new URL(redisUrl).host}`,
+      fix: 'apt-get install -y redis-server && redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no (or set REDIS_URL)',
+    });
+  if (!existsSync(chromiumPath))
+    missing.push({
+      what: `Chromium at ${chromiumPath} (the browser tests)`,
+      fix: 'apt-get install -y chromium (or set CHROMIUM_PATH)',
+    });
   return missing;
 }

@@ -1,8 +1,8 @@
-import { startEmbeddedSystem } from '../system/embedded.ts';
 import { signDevToken } from '../platform/auth.ts';
 import { exitOnSignal } from '../platform/lifecycle.ts';
 import { createLogger } from '../platform/logger.ts';
 import { configOrExit } from '../platform/main.ts';
+import { startEmbeddedSystem } from '../system/embedded.ts';
 
 /**
  * `npm start`: the whole system in one process, on the embedded defaults (PGlite, in-process
@@ -37,7 +37,7 @@ try {
       '',
     );
   }
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
 } catch (err) {
   logger.fatal({ err }, 'sagaway failed to start');
   process.exit(1);

@@ -14,10 +14,15 @@ const started = Date.now();
 const external = process.env.KAFKA_BROKERS !== undefined;
 const missing = await missingPrerequisites({ needKafkaBuild: !external && !(await brokerAnswers()) });
 if (missing.length > 0) {
-  process.stderr.write(`npm test needs what this machine lacks:\n${missing.map((m) => `  - ${m.what}\n      ${m.fix}`).join('\n')}\n`);
+  process.stderr.write(
+    `npm test needs what this machine lacks:\n${missing.map((m) => `  - ${m.what}\n      ${m.fix}`).join('\n')}\n`,
+  );
   process.exit(1);
 }
-if (args.length === 0 && run('npx', ['tsc', '--noEmit']) !== 0) process.exit(1);
+// The whole run checks types and lint (Biome: format, rules, import order) before any test starts.
+if (args.length === 0 && (run('npx', ['tsc', '--noEmit']) !== 0 || run('npx', ['biome', 'check', '.']) !== 0)) {
+  process.exit(1);
+}
 
 const startedBroker = external ? false : await startKafka();
 let status = 1;

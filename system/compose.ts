@@ -11,7 +11,16 @@ const root = new URL('../', import.meta.url);
  * the gateway routes to the URLs in its configuration.
  */
 export function composeSupergraph(): { supergraphSdl: string; apiSchemaSdl: string } {
-  const result = composeServices(services.map((s) => ({ name: s.name, url: `http://${s.name}.invalid/graphql`, typeDefs: parse(readFileSync(new URL(s.schema, root), 'utf8')) })));
+  const result = composeServices(
+    services.map((s) => ({
+      name: s.name,
+      url: `http://${s.name}.invalid/graphql`,
+      typeDefs: parse(readFileSync(new URL(s.schema, root), 'utf8')),
+    })),
+  );
   if (result.errors) throw new Error(`Composition failed:\n${result.errors.map((e) => `- ${e.message}`).join('\n')}`);
-  return { supergraphSdl: result.supergraphSdl, apiSchemaSdl: `${printSchema(result.schema.toAPISchema().toGraphQLJSSchema())}\n` };
+  return {
+    supergraphSdl: result.supergraphSdl,
+    apiSchemaSdl: `${printSchema(result.schema.toAPISchema().toGraphQLJSSchema())}\n`,
+  };
 }

@@ -1,12 +1,12 @@
 import type { Database } from '../db/client.ts';
+import { servePlayground } from '../gateway/playground.ts';
+import { createGateway } from '../gateway/server.ts';
 import type { Config } from '../platform/config.ts';
 import { listen } from '../platform/http.ts';
-import { openInfrastructure, type Infrastructure } from '../platform/infrastructure.ts';
+import { type Infrastructure, openInfrastructure } from '../platform/infrastructure.ts';
 import { createDisposer } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
 import { seedDemoCatalog } from '../subgraphs/inventory/seed.ts';
-import { servePlayground } from '../gateway/playground.ts';
-import { createGateway } from '../gateway/server.ts';
 import { services } from './registry.ts';
 
 export interface EmbeddedSystem {
@@ -20,7 +20,11 @@ export interface EmbeddedSystem {
  * Every subgraph, the saga and the gateway in one process — `npm start`, and tests that want the
  * whole graph without processes. Each service listens on its configured port (0: any free one).
  */
-export async function startEmbeddedSystem(config: Config, logger: Logger, { database }: { database?: Database } = {}): Promise<EmbeddedSystem> {
+export async function startEmbeddedSystem(
+  config: Config,
+  logger: Logger,
+  { database }: { database?: Database } = {},
+): Promise<EmbeddedSystem> {
   const disposer = createDisposer(logger);
   try {
     const infra = await openInfrastructure(config, logger, disposer, { database });
@@ -31,13 +35,36 @@ export async function startEmbeddedSystem(config: Config, logger: Logger, { data
     for (const { name, load } of services) {
       const service = await (await load())(deps);
       disposer.use(service.stop);
-      const http = await listen({ graphql: service.graphql, stats: service.stats, settings: config.http, opsVerifier: infra.verifier, port: config.ports[name], host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+      const http = await listen({
+        graphql: service.graphql,
+        stats: service.stats,
+        settings: config.http,
+        opsVerifier: infra.verifier,
+        port: config.ports[name],
+        host: config.host,
+        onError: (err) => logger.error({ err }, 'request failed'),
+      });
       disposer.use(http.close);
       // The gateway must reach each subgraph where it really listens (port 0: any free one).
       urls[name] = `http://${config.host}:${http.port}/graphql`;
     }
-    const gateway = await createGateway({ config: { ...config, subgraphUrls: urls }, verifier: infra.verifier, logger, transport: infra.transport, cache: infra.cache });
-    const http = await listen({ graphql: gateway.graphql, extra: config.playground ? servePlayground : undefined, stats: gateway.stats, settings: config.http, opsVerifier: infra.verifier, port: config.ports.gateway, host: config.host, onError: (err) => logger.error({ err }, 'request failed') });
+    const gateway = await createGateway({
+      config: { ...config, subgraphUrls: urls },
+      verifier: infra.verifier,
+      logger,
+      transport: infra.transport,
+      cache: infra.cache,
+    });
+    const http = await listen({
+      graphql: gateway.graphql,
+      extra: config.playground ? servePlayground : undefined,
+      stats: gateway.stats,
+      settings: config.http,
+      opsVerifier: infra.verifier,
+      port: config.ports.gateway,
+      host: config.host,
+      onError: (err) => logger.error({ err }, 'request failed'),
+    });
     gateway.serveSubscriptions(http.server);
     // Subscriptions close before the HTTP server, which waits for open connections.
     disposer.use(http.close);

@@ -40,7 +40,10 @@ export const services: readonly ServiceEntry[] = [
     schema: 'subgraphs/payment/schema.graphql',
     migrations: { name: 'payment' },
     tables: { files: ['./subgraphs/payment/tables.ts'], schemas: ['payments'] },
-    resolverTypes: { context: 'PaymentContext', mappers: { Payment: '../tables.ts#PaymentRow', Order: '../resolvers.ts#OrderReference' } },
+    resolverTypes: {
+      context: 'PaymentContext',
+      mappers: { Payment: '../tables.ts#PaymentRow', Order: '../resolvers.ts#OrderReference' },
+    },
     load: async () => (await import('../subgraphs/payment/server.ts')).createPaymentService,
   },
   {

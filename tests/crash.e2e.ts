@@ -1,9 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { placeWithRetry, type Client } from '../client/index.ts';
-import { checkInvariants, formatInvariants } from './support/invariants.ts';
+import { type Client, placeWithRetry } from '../client/index.ts';
 import { infraEnv } from './support/infrastructure.ts';
-import { startSystem, waitFor, type RunningSystem } from './support/system.ts';
+import { checkInvariants, formatInvariants } from './support/invariants.ts';
+import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
 
 /**
  * Proof by fault: services die with SIGKILL at the worst moments — between a database commit and
@@ -17,7 +17,10 @@ const MOUSE = '7a1c0e52-0007-4000-8000-000000000007';
 
 const expectInvariants = async (system: RunningSystem) => {
   const invariants = await checkInvariants(system.sql);
-  expect(invariants.filter((i) => !i.ok), formatInvariants(invariants)).toEqual([]);
+  expect(
+    invariants.filter((i) => !i.ok),
+    formatInvariants(invariants),
+  ).toEqual([]);
 };
 
 /** Places an order the way a careful client does: with an idempotency key, retried until it answers. */
@@ -46,17 +49,34 @@ describe('a crash at each dangerous point of one saga', () => {
   it('completes the order once: reserved once, charged once, every outbox drained', async () => {
     const alice = await system.client('alice');
     const before = (await alice.product(NOTEBOOK))!;
-    const placed = await placeSurely(alice, { items: [{ productId: NOTEBOOK, quantity: 3 }], paymentToken: 'tok_visa', idempotencyKey: 'crash-1' });
-    const order = await waitFor(async () => (await alice.orderStatus(placed.id).catch(() => null)), (o) => o?.status === 'COMPLETED', { timeoutMs: 90_000, what: 'the order to complete' });
+    const placed = await placeSurely(alice, {
+      items: [{ productId: NOTEBOOK, quantity: 3 }],
+      paymentToken: 'tok_visa',
+      idempotencyKey: 'crash-1',
+    });
+    const order = await waitFor(
+      async () => await alice.orderStatus(placed.id).catch(() => null),
+      (o) => o?.status === 'COMPLETED',
+      { timeoutMs: 90_000, what: 'the order to complete' },
+    );
     await system.settled();
 
     // Each service died once, at its fault point, and was restarted.
     expect(system.restarts).toMatchObject({ order: 1, inventory: 1, payment: 1 });
-    expect(order!.saga.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['reserveInventory:SUCCEEDED', 'chargePayment:SUCCEEDED', 'commitInventory:SUCCEEDED', 'completeOrder:SUCCEEDED']);
+    expect(order!.saga.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'reserveInventory:SUCCEEDED',
+      'chargePayment:SUCCEEDED',
+      'commitInventory:SUCCEEDED',
+      'completeOrder:SUCCEEDED',
+    ]);
     const after = (await alice.product(NOTEBOOK))!;
     expect(after.available).toBe(before.available - 3);
     expect(after.reserved).toBe(0);
-    expect(await system.sql(`select count(*)::int as n from payments.simulated_provider_ledger where order_id = '${placed.id}'`)).toEqual([{ n: 1 }]);
+    expect(
+      await system.sql(
+        `select count(*)::int as n from payments.simulated_provider_ledger where order_id = '${placed.id}'`,
+      ),
+    ).toEqual([{ n: 1 }]);
     await expectInvariants(system);
   });
 
@@ -67,14 +87,22 @@ describe('a crash at each dangerous point of one saga', () => {
     await consumer.connect();
     try {
       await consumer.subscribe({ topic: `${system.topicPrefix}.saga.replies`, fromBeginning: true });
-      await consumer.run({ eachMessage: async ({ message }) => void ids.push(message.headers!['message-id']!.toString()) });
-      await waitFor(async () => ids.length, (n) => n >= 4, { what: 'the replies' });
+      await consumer.run({
+        eachMessage: async ({ message }) => void ids.push(message.headers!['message-id']!.toString()),
+      });
+      await waitFor(
+        async () => ids.length,
+        (n) => n >= 4,
+        { what: 'the replies' },
+      );
     } finally {
       await consumer.disconnect();
     }
     const duplicated = ids.filter((id, i) => ids.indexOf(id) !== i);
     expect(duplicated.length).toBeGreaterThanOrEqual(1);
-    const handled = await system.sql<{ n: number }>(`select count(*)::int as n from orders.inbox where message_id in (${[...new Set(duplicated)].map((id) => `'${id}'`).join(',')})`);
+    const handled = await system.sql<{ n: number }>(
+      `select count(*)::int as n from orders.inbox where message_id in (${[...new Set(duplicated)].map((id) => `'${id}'`).join(',')})`,
+    );
     expect(handled).toEqual([{ n: new Set(duplicated).size }]);
   });
 });
@@ -91,11 +119,19 @@ describe('two replicas of the orchestrator and of inventory, killed under load',
     const tokens = ['tok_visa', 'tok_visa', 'tok_chargeDeclined'];
     const products = [NOTEBOOK, CABLE, MOUSE];
     const placing = Array.from({ length: 30 }, (_, i) =>
-      placeSurely(customers[i % 3]!, { items: [{ productId: products[i % 3]!, quantity: 1 + (i % 2) }], paymentToken: tokens[i % 3]!, idempotencyKey: `load-${i}` }),
+      placeSurely(customers[i % 3]!, {
+        items: [{ productId: products[i % 3]!, quantity: 1 + (i % 2) }],
+        paymentToken: tokens[i % 3]!,
+        idempotencyKey: `load-${i}`,
+      }),
     );
     // Kill one replica of each while the orders flow (some stored, others still coming); the
     // supervisor brings them back.
-    await waitFor(() => system.sql<{ n: number }>(`select count(*)::int as n from orders.orders`), ([row]) => row!.n >= 5, { what: 'the first orders' });
+    await waitFor(
+      () => system.sql<{ n: number }>(`select count(*)::int as n from orders.orders`),
+      ([row]) => row!.n >= 5,
+      { what: 'the first orders' },
+    );
     await Promise.all([system.signal('order', 'SIGKILL', 1), system.signal('inventory', 'SIGKILL', 1)]);
     const orders = await Promise.all(placing);
     await system.settled();
@@ -103,7 +139,11 @@ describe('two replicas of the orchestrator and of inventory, killed under load',
     const client = await system.client('auditor', { admin: true });
     const finals = await Promise.all(
       orders.map((o) =>
-        waitFor(() => client.orderStatus(o.id).catch(() => null), (s) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(s?.status ?? ''), { timeoutMs: 90_000, what: `order ${o.id}` }),
+        waitFor(
+          () => client.orderStatus(o.id).catch(() => null),
+          (s) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(s?.status ?? ''),
+          { timeoutMs: 90_000, what: `order ${o.id}` },
+        ),
       ),
     );
     expect(system.restarts.order + system.restarts.inventory).toBeGreaterThanOrEqual(2);
@@ -127,7 +167,9 @@ describe('the order service down', () => {
     const response = await fetch(system.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await system.token('alice')}` },
-      body: JSON.stringify({ query: `mutation { placeOrder(input: { items: [{ productId: "${NOTEBOOK}", quantity: 1 }], paymentToken: "tok_visa" }) { order { id } } }` }),
+      body: JSON.stringify({
+        query: `mutation { placeOrder(input: { items: [{ productId: "${NOTEBOOK}", quantity: 1 }], paymentToken: "tok_visa" }) { order { id } } }`,
+      }),
     });
     expect(response.status).toBe(503);
     expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -135,16 +177,30 @@ describe('the order service down', () => {
     expect(body.errors[0]!.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfterMs: expect.any(Number) });
 
     let refusals = 0;
-    const placing = placeWithRetry(alice, { items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken: 'tok_visa', idempotencyKey: 'while-down' }, {
-      maxAttempts: 200,
-      maxDelayMs: 500,
-      onRefused: () => void refusals++,
-    });
-    await waitFor(async () => refusals, (n) => n >= 2, { what: 'the SDK to be refused twice' });
+    const placing = placeWithRetry(
+      alice,
+      { items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken: 'tok_visa', idempotencyKey: 'while-down' },
+      {
+        maxAttempts: 200,
+        maxDelayMs: 500,
+        onRefused: () => void refusals++,
+      },
+    );
+    await waitFor(
+      async () => refusals,
+      (n) => n >= 2,
+      { what: 'the SDK to be refused twice' },
+    );
     await system.restart('order');
     const order = await placing;
     expect(order.status).toBe('PENDING');
-    expect(await system.sql(`select count(*)::int as n from orders.orders where idempotency_key = 'while-down'`)).toEqual([{ n: 1 }]);
-    await waitFor(() => alice.orderStatus(order.id), (o) => o?.status === 'COMPLETED', { timeoutMs: 60_000, what: 'the order to complete' });
+    expect(
+      await system.sql(`select count(*)::int as n from orders.orders where idempotency_key = 'while-down'`),
+    ).toEqual([{ n: 1 }]);
+    await waitFor(
+      () => alice.orderStatus(order.id),
+      (o) => o?.status === 'COMPLETED',
+      { timeoutMs: 60_000, what: 'the order to complete' },
+    );
   });
 });

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from '../client/index.ts';
+import { type Client, createClient } from '../client/index.ts';
 import { freePort, waitFor } from './support/system.ts';
 
 /**
@@ -18,12 +18,23 @@ let client: Client;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'sagaway-embedded-'));
-  const ports = { GATEWAY_PORT: await freePort(), ORDER_PORT: await freePort(), INVENTORY_PORT: await freePort(), PAYMENT_PORT: await freePort() };
+  const ports = {
+    GATEWAY_PORT: await freePort(),
+    ORDER_PORT: await freePort(),
+    INVENTORY_PORT: await freePort(),
+    PAYMENT_PORT: await freePort(),
+  };
   const started = Date.now();
   // Only what a user's shell would have: none of DATABASE_URL, KAFKA_BROKERS, REDIS_URL.
   child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -49,9 +60,16 @@ afterAll(async () => {
 });
 
 const placeAndFinish = async (paymentToken: string) => {
-  const placed = await client.placeOrder({ items: [{ productId: '7a1c0e52-0008-4000-8000-000000000008', quantity: 1 }], paymentToken });
+  const placed = await client.placeOrder({
+    items: [{ productId: '7a1c0e52-0008-4000-8000-000000000008', quantity: 1 }],
+    paymentToken,
+  });
   expect(placed.status).toBe('PENDING');
-  return waitFor(async () => (await client.order(placed.id))!, (o) => o.status === 'COMPLETED' || o.status === 'FAILED', { what: `a ${paymentToken} order to finish` });
+  return waitFor(
+    async () => (await client.order(placed.id))!,
+    (o) => o.status === 'COMPLETED' || o.status === 'FAILED',
+    { what: `a ${paymentToken} order to finish` },
+  );
 };
 
 describe('npm start on the embedded defaults', () => {
@@ -68,7 +86,12 @@ describe('npm start on the embedded defaults', () => {
 
   it('completes a tok_visa order and fails a tok_chargeDeclined one', async () => {
     const paid = await placeAndFinish('tok_visa');
-    expect(paid).toMatchObject({ status: 'COMPLETED', failureReason: null, saga: { status: 'COMPLETED' }, payment: { status: 'APPROVED' } });
+    expect(paid).toMatchObject({
+      status: 'COMPLETED',
+      failureReason: null,
+      saga: { status: 'COMPLETED' },
+      payment: { status: 'APPROVED' },
+    });
     const declined = await placeAndFinish('tok_chargeDeclined');
     expect(declined.status).toBe('FAILED');
     expect(declined.saga.status).toBe('COMPENSATED');

@@ -6,5 +6,11 @@ import { requireKafka } from './support/infrastructure.ts';
 
 describeTransportContract('Kafka', async () => {
   const brokers = await requireKafka();
-  return createKafkaTransport({ brokers, clientId: 'contract-test', topicPrefix: `test-${randomUUID().slice(0, 8)}`, partitions: 3, logger: createLogger('error') });
+  return createKafkaTransport({
+    brokers,
+    clientId: 'contract-test',
+    topicPrefix: `test-${randomUUID().slice(0, 8)}`,
+    partitions: 3,
+    logger: createLogger('error'),
+  });
 });

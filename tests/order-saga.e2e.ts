@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, GraphQLClientError, type Client } from '../client/index.ts';
+import { type Client, createClient, GraphQLClientError } from '../client/index.ts';
 import { devPolicy, signDevToken } from '../platform/auth.ts';
-import { startSystem, waitFor, type RunningSystem } from './support/system.ts';
+import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
 
 /**
  * The walking skeleton end to end: every service in its own process on real Kafka, PostgreSQL and
@@ -28,8 +28,14 @@ afterAll(async () => {
 });
 
 const product = async (id: string) => (await alice.product(id))!;
-const place = (items: { productId: string; quantity: number }[], paymentToken: string) => alice.placeOrder({ items, paymentToken });
-const final = (id: string) => waitFor(async () => (await alice.order(id))!, (o) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(o.status), { what: `order ${id} to reach a final status` });
+const place = (items: { productId: string; quantity: number }[], paymentToken: string) =>
+  alice.placeOrder({ items, paymentToken });
+const final = (id: string) =>
+  waitFor(
+    async () => (await alice.order(id))!,
+    (o) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(o.status),
+    { what: `order ${id} to reach a final status` },
+  );
 
 /** The code of the GraphQL error `call` fails with. */
 const codeOf = (call: Promise<unknown>) =>
@@ -41,9 +47,13 @@ const codeOf = (call: Promise<unknown>) =>
 describe('placing an order through the gateway', () => {
   it('refuses a request without a valid token', async () => {
     expect(await codeOf(createClient({ url: system.gatewayUrl }).products())).toBe('UNAUTHENTICATED');
-    expect(await codeOf(createClient({ url: system.gatewayUrl, token: 'not-a-jwt' }).products())).toBe('UNAUTHENTICATED');
+    expect(await codeOf(createClient({ url: system.gatewayUrl, token: 'not-a-jwt' }).products())).toBe(
+      'UNAUTHENTICATED',
+    );
     const otherSecret = await signDevToken(devPolicy('another-secret-0123456789'), 'alice');
-    expect(await codeOf(createClient({ url: system.gatewayUrl, token: otherSecret }).products())).toBe('UNAUTHENTICATED');
+    expect(await codeOf(createClient({ url: system.gatewayUrl, token: otherSecret }).products())).toBe(
+      'UNAUTHENTICATED',
+    );
   });
 
   it('lists the seeded catalog by sku', async () => {
@@ -63,7 +73,14 @@ describe('placing an order through the gateway', () => {
     const order = await final(placed.id);
     expect(order.status).toBe('COMPLETED');
     expect(order.failureReason).toBeNull();
-    expect(order.items).toEqual([{ quantity: 2, unitPrice: '54.99', subtotal: '109.98', product: expect.objectContaining({ id: PRODUCT.book, sku: 'BOOK-DDD' }) }]);
+    expect(order.items).toEqual([
+      {
+        quantity: 2,
+        unitPrice: '54.99',
+        subtotal: '109.98',
+        product: expect.objectContaining({ id: PRODUCT.book, sku: 'BOOK-DDD' }),
+      },
+    ]);
     expect(order.payment!.orderId).toBe(order.id);
     expect(order.payment).toMatchObject({ status: 'APPROVED', amount: '109.98' });
     expect(order.payment!.transactionId).toMatch(/^txn_/);
@@ -99,7 +116,13 @@ describe('placing an order through the gateway', () => {
 
   it('fails an order larger than the stock without attempting a payment', async () => {
     const before = await product(PRODUCT.stickers);
-    const placed = await place([{ productId: PRODUCT.lamp, quantity: 1 }, { productId: PRODUCT.stickers, quantity: before.available + 1 }], 'tok_visa');
+    const placed = await place(
+      [
+        { productId: PRODUCT.lamp, quantity: 1 },
+        { productId: PRODUCT.stickers, quantity: before.available + 1 },
+      ],
+      'tok_visa',
+    );
     const order = await final(placed.id);
     expect(order.status).toBe('FAILED');
     expect(order.failureReason).toContain('Not enough stock for STICKERS-LTD');
@@ -109,7 +132,9 @@ describe('placing an order through the gateway', () => {
   });
 
   it('rejects invalid input with BAD_USER_INPUT before anything starts', async () => {
-    expect(await codeOf(place([{ productId: '7a1c0e52-9999-4000-8000-000000000999', quantity: 1 }], 'tok_visa'))).toBe('BAD_USER_INPUT');
+    expect(await codeOf(place([{ productId: '7a1c0e52-9999-4000-8000-000000000999', quantity: 1 }], 'tok_visa'))).toBe(
+      'BAD_USER_INPUT',
+    );
     expect(await codeOf(place([{ productId: PRODUCT.book, quantity: 1001 }], 'tok_visa'))).toBe('BAD_USER_INPUT');
     expect(await codeOf(place([], 'tok_visa'))).toBe('BAD_USER_INPUT');
   });
@@ -128,9 +153,20 @@ describe('placing an order through the gateway', () => {
   it('lists the caller’s orders newest first, by status, and everyone’s for an admin', async () => {
     const bob = await system.client('bob');
     const first = await bob.placeOrder({ items: [{ productId: PRODUCT.book, quantity: 1 }], paymentToken: 'tok_visa' });
-    const second = await bob.placeOrder({ items: [{ productId: PRODUCT.book, quantity: 1 }], paymentToken: 'tok_chargeDeclined' });
-    await waitFor(async () => (await bob.orderStatus(first.id))!.status, (s) => s === 'COMPLETED', { what: 'the paid order' });
-    await waitFor(async () => (await bob.orderStatus(second.id))!.status, (s) => s === 'FAILED', { what: 'the declined order' });
+    const second = await bob.placeOrder({
+      items: [{ productId: PRODUCT.book, quantity: 1 }],
+      paymentToken: 'tok_chargeDeclined',
+    });
+    await waitFor(
+      async () => (await bob.orderStatus(first.id))!.status,
+      (s) => s === 'COMPLETED',
+      { what: 'the paid order' },
+    );
+    await waitFor(
+      async () => (await bob.orderStatus(second.id))!.status,
+      (s) => s === 'FAILED',
+      { what: 'the declined order' },
+    );
 
     const mine = await bob.orders({ first: 10 });
     expect(mine.edges.map((e) => e.node.id)).toEqual([second.id, first.id]);

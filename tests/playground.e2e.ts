@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { infraEnv } from './support/infrastructure.ts';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSystem, type RunningSystem } from './support/system.ts';
+import { infraEnv } from './support/infrastructure.ts';
+import { type RunningSystem, startSystem } from './support/system.ts';
 
 /**
  * The playground in headless Chromium (Debian's `chromium`, driven by playwright-core): it must
@@ -18,9 +18,15 @@ let browser: Browser;
 beforeAll(async () => {
   system = await startSystem('playground');
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   } catch (err) {
-    throw new Error(`Chromium did not start from ${CHROMIUM} (install it with \`apt-get install chromium\`, as .ci/run does): ${(err as Error).message}`);
+    throw new Error(
+      `Chromium did not start from ${CHROMIUM} (install it with \`apt-get install chromium\`, as .ci/run does): ${(err as Error).message}`,
+    );
   }
 });
 afterAll(async () => {
@@ -37,24 +43,38 @@ describe('the playground', () => {
     page.on('request', (request) => requested.push(request.url()));
     page.on('websocket', (ws) => requested.push(ws.url()));
     const open = (query: string, variables: object) =>
-      page.goto(`${system.gatewayUrl}?${new URLSearchParams({ query, variables: JSON.stringify(variables), headers: JSON.stringify({ authorization: `Bearer ${token}` }) })}`);
+      page.goto(
+        `${system.gatewayUrl}?${new URLSearchParams({ query, variables: JSON.stringify(variables), headers: JSON.stringify({ authorization: `Bearer ${token}` }) })}`,
+      );
+    // biome-ignore lint/performance/useDomNodeTextContent: what the page shows, as a person reads it
     const result = () => page.locator('.result-window').innerText();
 
-    await open('mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status totalAmount } } }', {
-      input: { items: [{ productId: '7a1c0e52-0001-4000-8000-000000000001', quantity: 1 }], paymentToken: 'tok_visa' },
-    });
+    await open(
+      'mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status totalAmount } } }',
+      {
+        input: {
+          items: [{ productId: '7a1c0e52-0001-4000-8000-000000000001', quantity: 1 }],
+          paymentToken: 'tok_visa',
+        },
+      },
+    );
     await page.locator('.graphiql-execute-button').click();
     await expect.poll(result, { timeout: 20_000 }).toContain('"totalAmount": "54.99"');
     const orderId = /"id": "([0-9a-f-]{36})"/.exec(await result())![1]!;
 
-    await open('subscription Watch($orderId: ID!) { orderStatusChanged(orderId: $orderId) { status version order { id status payment { status } } } }', { orderId });
+    await open(
+      'subscription Watch($orderId: ID!) { orderStatusChanged(orderId: $orderId) { status version order { id status payment { status } } } }',
+      { orderId },
+    );
     await page.locator('.graphiql-execute-button').click();
     await expect.poll(result, { timeout: 30_000 }).toContain('"status": "COMPLETED"');
     expect(await result()).toContain('"orderStatusChanged"');
 
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: path.join(artifacts, 'playground.png') });
-    const outside = requested.filter((url) => !url.startsWith(origin) && !url.startsWith(origin.replace(/^http/, 'ws')) && !url.startsWith('data:'));
+    const outside = requested.filter(
+      (url) => !url.startsWith(origin) && !url.startsWith(origin.replace(/^http/, 'ws')) && !url.startsWith('data:'),
+    );
     expect(outside).toEqual([]);
     expect(requested.some((url) => url.startsWith('ws'))).toBe(true);
   });

@@ -3,4 +3,6 @@ import { describeReadModel } from '../cache/read-model.contract.ts';
 import { createLogger } from '../platform/logger.ts';
 import { requireRedis } from './support/infrastructure.ts';
 
-describeReadModel('Redis', async () => createRedisCache(await requireRedis(), createLogger('silent'), `sagaway-test:${process.pid}:`));
+describeReadModel('Redis', async () =>
+  createRedisCache(await requireRedis(), createLogger('silent'), `sagaway-test:${process.pid}:`),
+);

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../client/index.ts';
 import { tcpReachable } from '../platform/net.ts';
-import { freePort, startSystem, waitFor, type RunningSystem } from './support/system.ts';
+import { freePort, type RunningSystem, startSystem, waitFor } from './support/system.ts';
 
 /**
  * The cache is an optimisation: the system runs on a Redis of its own, which the test kills.
@@ -15,8 +15,14 @@ let alice: Client;
 
 beforeAll(async () => {
   const port = await freePort();
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitFor(() => tcpReachable('127.0.0.1', port), (up) => up, { what: 'the test Redis to listen' });
+  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  await waitFor(
+    () => tcpReachable('127.0.0.1', port),
+    (up) => up,
+    { what: 'the test Redis to listen' },
+  );
   system = await startSystem('redis-outage', { env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
   alice = await system.client('alice');
 });
@@ -26,12 +32,19 @@ afterAll(async () => {
   redis?.kill('SIGKILL');
 });
 
-const stats = async () => (await fetch(`${system.serviceUrl('order')}/stats`).then((r) => r.json())) as { orderCache: { hits: number; misses: number } };
+const stats = async () =>
+  (await fetch(`${system.serviceUrl('order')}/stats`).then((r) => r.json())) as {
+    orderCache: { hits: number; misses: number };
+  };
 
 describe('a Redis outage', () => {
   it('serves from the cache while Redis is up', async () => {
     const order = await alice.placeOrder({ items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken: 'tok_visa' });
-    await waitFor(async () => (await alice.orderStatus(order.id))!.status, (s) => s === 'COMPLETED', { what: 'the order' });
+    await waitFor(
+      async () => (await alice.orderStatus(order.id))!.status,
+      (s) => s === 'COMPLETED',
+      { what: 'the order' },
+    );
     const before = await stats();
     await alice.orderStatus(order.id);
     await alice.orderStatus(order.id);

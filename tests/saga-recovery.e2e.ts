@@ -1,9 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphQLClientError, type Client, type OrderFieldsFragment } from '../client/index.ts';
-import { checkInvariants } from './support/invariants.ts';
+import type { Client, GraphQLClientError, OrderFieldsFragment } from '../client/index.ts';
 import { infraEnv } from './support/infrastructure.ts';
-import { startSystem, waitFor, type RunningSystem } from './support/system.ts';
+import { checkInvariants } from './support/invariants.ts';
+import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
 
 /**
  * Deadlines, cancellation at each step, idempotent placement and the dead-letter path, on real
@@ -23,7 +23,9 @@ let system: RunningSystem;
 let alice: Client;
 
 beforeAll(async () => {
-  system = await startSystem('recovery', { env: { SAGA_DEADLINE_MS: String(DEADLINE_MS), SAGA_SWEEP_MS: String(SWEEP_MS) } });
+  system = await startSystem('recovery', {
+    env: { SAGA_DEADLINE_MS: String(DEADLINE_MS), SAGA_SWEEP_MS: String(SWEEP_MS) },
+  });
   alice = await system.client('alice');
 });
 afterAll(async () => {
@@ -37,25 +39,44 @@ const stock = async (id: string) => {
 const statusOf = async (id: string) => (await alice.orderStatus(id))!.status;
 /** Polls the order service alone, so a paused participant cannot hold the answer up. */
 const until = (id: string, status: string, timeoutMs = 30_000) =>
-  waitFor(async () => (await alice.orderStatus(id))!, (o) => o.status === status, { timeoutMs, what: `order ${id} to be ${status}` });
+  waitFor(
+    async () => (await alice.orderStatus(id))!,
+    (o) => o.status === status,
+    { timeoutMs, what: `order ${id} to be ${status}` },
+  );
 
 const final = (id: string, timeoutMs = 30_000) =>
-  waitFor(async () => (await alice.order(id))!, (o) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(o.status), { timeoutMs, what: `order ${id} to finish` });
+  waitFor(
+    async () => (await alice.order(id))!,
+    (o) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(o.status),
+    { timeoutMs, what: `order ${id} to finish` },
+  );
 const steps = (o: OrderFieldsFragment) => o.saga.steps.map((s) => `${s.name}:${s.status}`);
-const ledger = (orderId: string) => system.sql<{ kind: string; outcome: string; amount_cents: string }>(`select kind, outcome, amount_cents from payments.simulated_provider_ledger where order_id = '${orderId}' order by created_at`);
+const ledger = (orderId: string) =>
+  system.sql<{ kind: string; outcome: string; amount_cents: string }>(
+    `select kind, outcome, amount_cents from payments.simulated_provider_ledger where order_id = '${orderId}' order by created_at`,
+  );
 
 describe('a saga that cannot finish in time', () => {
   it('fails a tok_timeout order after its deadline, says the payment timed out, and puts the stock back', async () => {
     const before = await stock(PRODUCT.headphones);
     const started = Date.now();
-    const placed = await alice.placeOrder({ items: [{ productId: PRODUCT.headphones, quantity: 1 }], paymentToken: 'tok_timeout' });
+    const placed = await alice.placeOrder({
+      items: [{ productId: PRODUCT.headphones, quantity: 1 }],
+      paymentToken: 'tok_timeout',
+    });
     const order = await final(placed.id, DEADLINE_MS + 20_000);
     const elapsed = Date.now() - started;
     expect(order.status).toBe('FAILED');
     expect(order.failureReason).toMatch(/payment timed out/i);
     expect(elapsed).toBeGreaterThanOrEqual(DEADLINE_MS - 500);
     expect(order.saga.status).toBe('COMPENSATED');
-    expect(steps(order)).toEqual(['reserveInventory:COMPENSATED', 'chargePayment:COMPENSATED', 'refundPayment:SUCCEEDED', 'releaseInventory:SUCCEEDED']);
+    expect(steps(order)).toEqual([
+      'reserveInventory:COMPENSATED',
+      'chargePayment:COMPENSATED',
+      'refundPayment:SUCCEEDED',
+      'releaseInventory:SUCCEEDED',
+    ]);
     expect(order.payment).toMatchObject({ status: 'FAILED' });
     expect(await ledger(placed.id)).toEqual([]);
     expect(await stock(PRODUCT.headphones)).toEqual(before);
@@ -64,14 +85,22 @@ describe('a saga that cannot finish in time', () => {
 
 describe('placing the same order twice', () => {
   it('returns the same order for the same idempotency key, with one saga and one charge', async () => {
-    const input = { items: [{ productId: PRODUCT.notebook, quantity: 2 }], paymentToken: 'tok_visa', idempotencyKey: 'checkout-7f3a' };
+    const input = {
+      items: [{ productId: PRODUCT.notebook, quantity: 2 }],
+      paymentToken: 'tok_visa',
+      idempotencyKey: 'checkout-7f3a',
+    };
     const [first, second] = await Promise.all([alice.placeOrder(input), alice.placeOrder(input)]);
     const third = await alice.placeOrder(input);
     expect(second.id).toBe(first.id);
     expect(third.id).toBe(first.id);
     expect((await final(first.id)).status).toBe('COMPLETED');
-    expect(await system.sql(`select count(*)::int as n from saga.instances where correlation_id = '${first.id}'`)).toEqual([{ n: 1 }]);
-    expect(await system.sql(`select count(*)::int as n from orders.orders where idempotency_key = 'checkout-7f3a'`)).toEqual([{ n: 1 }]);
+    expect(
+      await system.sql(`select count(*)::int as n from saga.instances where correlation_id = '${first.id}'`),
+    ).toEqual([{ n: 1 }]);
+    expect(
+      await system.sql(`select count(*)::int as n from orders.orders where idempotency_key = 'checkout-7f3a'`),
+    ).toEqual([{ n: 1 }]);
     expect(await ledger(first.id)).toEqual([{ kind: 'CHARGE', outcome: 'APPROVED', amount_cents: '1998' }]);
     const other = await (await system.client('bob')).placeOrder(input);
     expect(other.id).not.toBe(first.id);
@@ -85,9 +114,13 @@ describe('cancelling an order', () => {
     await system.signal('inventory', 'SIGSTOP');
     let id = '';
     try {
-      id = (await alice.placeOrder({ items: [{ productId: PRODUCT.keyboard, quantity: 2 }], paymentToken: 'tok_visa' })).id;
+      id = (await alice.placeOrder({ items: [{ productId: PRODUCT.keyboard, quantity: 2 }], paymentToken: 'tok_visa' }))
+        .id;
       await alice.cancelOrder(id);
-      expect(await alice.orderStatus(id)).toMatchObject({ status: 'PENDING', saga: { status: 'COMPENSATING', currentStep: 'releaseInventory' } });
+      expect(await alice.orderStatus(id)).toMatchObject({
+        status: 'PENDING',
+        saga: { status: 'COMPENSATING', currentStep: 'releaseInventory' },
+      });
     } finally {
       await system.signal('inventory', 'SIGCONT');
     }
@@ -104,7 +137,8 @@ describe('cancelling an order', () => {
     await system.signal('payment', 'SIGSTOP');
     let id = '';
     try {
-      id = (await alice.placeOrder({ items: [{ productId: PRODUCT.mouse, quantity: 1 }], paymentToken: 'tok_visa' })).id;
+      id = (await alice.placeOrder({ items: [{ productId: PRODUCT.mouse, quantity: 1 }], paymentToken: 'tok_visa' }))
+        .id;
       await until(id, 'INVENTORY_CONFIRMED');
       await alice.cancelOrder(id);
     } finally {
@@ -112,7 +146,12 @@ describe('cancelling an order', () => {
     }
     const order = await final(id);
     expect(order.status).toBe('CANCELLED');
-    expect(steps(order)).toEqual(['reserveInventory:COMPENSATED', 'chargePayment:COMPENSATED', 'refundPayment:SUCCEEDED', 'releaseInventory:SUCCEEDED']);
+    expect(steps(order)).toEqual([
+      'reserveInventory:COMPENSATED',
+      'chargePayment:COMPENSATED',
+      'refundPayment:SUCCEEDED',
+      'releaseInventory:SUCCEEDED',
+    ]);
     expect(order.payment).toMatchObject({ status: 'REFUNDED' });
     expect((await ledger(id)).map((l) => l.kind)).toEqual(['CHARGE', 'REFUND']);
     expect(await stock(PRODUCT.mouse)).toEqual(before);
@@ -123,7 +162,8 @@ describe('cancelling an order', () => {
     await system.signal('payment', 'SIGSTOP');
     let id = '';
     try {
-      id = (await alice.placeOrder({ items: [{ productId: PRODUCT.monitor, quantity: 1 }], paymentToken: 'tok_visa' })).id;
+      id = (await alice.placeOrder({ items: [{ productId: PRODUCT.monitor, quantity: 1 }], paymentToken: 'tok_visa' }))
+        .id;
       await until(id, 'INVENTORY_CONFIRMED');
       await system.signal('inventory', 'SIGSTOP');
       await system.signal('payment', 'SIGCONT');
@@ -148,8 +188,13 @@ describe('cancelling an order', () => {
   });
 
   it('refuses to cancel a final order, or another customer’s', async () => {
-    const placed = await alice.placeOrder({ items: [{ productId: PRODUCT.notebook, quantity: 1 }], paymentToken: 'tok_visa' });
-    expect(await (await system.client('mallory')).cancelOrder(placed.id).catch((e: GraphQLClientError) => e.code)).toBe('FORBIDDEN');
+    const placed = await alice.placeOrder({
+      items: [{ productId: PRODUCT.notebook, quantity: 1 }],
+      paymentToken: 'tok_visa',
+    });
+    expect(await (await system.client('mallory')).cancelOrder(placed.id).catch((e: GraphQLClientError) => e.code)).toBe(
+      'FORBIDDEN',
+    );
     expect((await final(placed.id)).status).toBe('COMPLETED');
     expect(await alice.cancelOrder(placed.id).catch((e: GraphQLClientError) => e.code)).toBe('BAD_USER_INPUT');
     expect(await statusOf(placed.id)).toBe('COMPLETED');
@@ -165,19 +210,41 @@ describe('a message no consumer can handle', () => {
     await Promise.all([producer.connect(), consumer.connect()]);
     try {
       await consumer.subscribe({ topic: `${system.topicPrefix}.inventory.commands.dlq`, fromBeginning: true });
-      await consumer.run({ eachMessage: async ({ message }) => void dead.push({ value: message.value!.toString(), reason: message.headers!['dlq-reason']!.toString() }) });
+      await consumer.run({
+        eachMessage: async ({ message }) =>
+          void dead.push({ value: message.value!.toString(), reason: message.headers!['dlq-reason']!.toString() }),
+      });
       await producer.send({
         topic: `${system.topicPrefix}.inventory.commands`,
         messages: [
           { key: 'poison-1', value: 'not json at all' },
-          { key: 'poison-2', value: JSON.stringify({ id: 'x', type: 'ReserveInventory', schemaVersion: 1, correlationId: 'c', causationId: null, occurredAt: new Date().toISOString(), key: 'k', payload: {} }) },
+          {
+            key: 'poison-2',
+            value: JSON.stringify({
+              id: 'x',
+              type: 'ReserveInventory',
+              schemaVersion: 1,
+              correlationId: 'c',
+              causationId: null,
+              occurredAt: new Date().toISOString(),
+              key: 'k',
+              payload: {},
+            }),
+          },
         ],
       });
-      await waitFor(async () => dead.length, (n) => n >= 2, { what: 'two dead letters' });
+      await waitFor(
+        async () => dead.length,
+        (n) => n >= 2,
+        { what: 'two dead letters' },
+      );
       expect(dead.map((d) => d.value)).toContain('not json at all');
       expect(dead.find((d) => d.value === 'not json at all')!.reason).toBe('message is not JSON');
       expect(dead.find((d) => d.value !== 'not json at all')!.reason).toMatch(/invalid envelope/);
-      const order = await alice.placeOrder({ items: [{ productId: PRODUCT.notebook, quantity: 1 }], paymentToken: 'tok_visa' });
+      const order = await alice.placeOrder({
+        items: [{ productId: PRODUCT.notebook, quantity: 1 }],
+        paymentToken: 'tok_visa',
+      });
       expect((await final(order.id)).status).toBe('COMPLETED');
     } finally {
       await Promise.all([producer.disconnect(), consumer.disconnect()]);

@@ -6,7 +6,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DEVELOPMENT_JWT_SECRET } from '../platform/config.ts';
-import { startSystem, waitFor, type RunningSystem } from './support/system.ts';
+import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
 
 /**
  * One case per attack the security review found, against the system as production runs it
@@ -38,20 +38,43 @@ beforeAll(async () => {
 });
 afterAll(() => system?.stop());
 
-type Answer = { status: number; headers: Headers; body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
+type Answer = {
+  status: number;
+  headers: Headers;
+  body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+};
 /** A raw GraphQL-over-HTTP request to `url` (the gateway unless told). */
-async function post(body: unknown, { bearer = token, url = system.gatewayUrl, headers = {} }: { bearer?: string | null; url?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function post(
+  body: unknown,
+  {
+    bearer = token,
+    url = system.gatewayUrl,
+    headers = {},
+  }: { bearer?: string | null; url?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...headers },
+    headers: {
+      'content-type': 'application/json',
+      ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+      ...headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, headers: res.headers, body: (await res.json()) as Answer['body'] };
 }
 const codeOf = (a: Answer) => a.body.errors?.[0]?.extensions?.code;
-const count = async (table: string, where = 'true') => (await system.sql<{ n: number }>(`select count(*)::int as n from ${table} where ${where}`))[0]!.n;
+const count = async (table: string, where = 'true') =>
+  (await system.sql<{ n: number }>(`select count(*)::int as n from ${table} where ${where}`))[0]!.n;
 const PLACE = 'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status } } }';
-const place = (input: Record<string, unknown>, bearer = token) => post({ query: PLACE, variables: { input: { items: [{ productId: MUG, quantity: 1 }], paymentToken: 'tok_visa', ...input } } }, { bearer });
+const place = (input: Record<string, unknown>, bearer = token) =>
+  post(
+    {
+      query: PLACE,
+      variables: { input: { items: [{ productId: MUG, quantity: 1 }], paymentToken: 'tok_visa', ...input } },
+    },
+    { bearer },
+  );
 
 describe('secrets and modes', () => {
   /** `npm start` in production with the given JWT_SECRET: its exit code and what it printed. */
@@ -59,7 +82,16 @@ describe('secrets and modes', () => {
     new Promise<{ code: number | null; output: string }>((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
         cwd: root,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', GATEWAY_PORT: '0', ORDER_PORT: '0', INVENTORY_PORT: '0', PAYMENT_PORT: '0', ...(secret ? { JWT_SECRET: secret } : {}) },
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          NODE_ENV: 'production',
+          GATEWAY_PORT: '0',
+          ORDER_PORT: '0',
+          INVENTORY_PORT: '0',
+          PAYMENT_PORT: '0',
+          ...(secret ? { JWT_SECRET: secret } : {}),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
@@ -76,17 +108,30 @@ describe('secrets and modes', () => {
   it.each([
     ['no secret', undefined, /JWT_SECRET: is required in production/],
     ['the public development secret', DEVELOPMENT_JWT_SECRET, /JWT_SECRET: is a public development value/],
-  ])('refuses to start in production with %s, naming JWT_SECRET, and prints no token', async (_what, secret, message) => {
-    const { code, output } = await startProduction(secret);
-    expect(code).not.toBe(0);
-    expect(output).toMatch(message);
-    expect(output).not.toMatch(/Demo token|Admin token/);
-  });
+  ])(
+    'refuses to start in production with %s, naming JWT_SECRET, and prints no token',
+    async (_what, secret, message) => {
+      const { code, output } = await startProduction(secret);
+      expect(code).not.toBe(0);
+      expect(output).toMatch(message);
+      expect(output).not.toMatch(/Demo token|Admin token/);
+    },
+  );
 
   it('refuses an admin token signed offline with the public development secret', async () => {
-    const forged = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('mallory').setIssuer('sagaway').setAudience('sagaway-api').setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(DEVELOPMENT_JWT_SECRET));
+    const forged = await new SignJWT({ roles: ['admin'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('mallory')
+      .setIssuer('sagaway')
+      .setAudience('sagaway-api')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(DEVELOPMENT_JWT_SECRET));
     const before = await count('inventory.products', `available > 900000`);
-    const res = await post({ query: `mutation { restockProduct(productId: "${NOTEBOOK}", quantity: 1000000) { available } }` }, { bearer: forged });
+    const res = await post(
+      { query: `mutation { restockProduct(productId: "${NOTEBOOK}", quantity: 1000000) { available } }` },
+      { bearer: forged },
+    );
     expect(codeOf(res)).toBe('UNAUTHENTICATED');
     expect(await count('inventory.products', `available > 900000`)).toBe(before);
   });
@@ -129,7 +174,8 @@ describe('the socket', () => {
   it('keeps the gateway’s memory flat under 50 MB frames sent before connection_init', async () => {
     const MB = 1024 * 1024;
     const frame = Buffer.alloc(50 * MB, 'a');
-    const rss = async () => ((await (await fetch(new URL('/stats', system.gatewayUrl))).json()) as { memory: { rss: number } }).memory.rss;
+    const rss = async () =>
+      ((await (await fetch(new URL('/stats', system.gatewayUrl))).json()) as { memory: { rss: number } }).memory.rss;
     const attack = async () => {
       const { ws, closed } = await socket();
       ws.send(frame);
@@ -148,17 +194,33 @@ describe('the socket', () => {
     const { ws, closed } = await socket();
     const messages: { type: string; payload?: unknown }[] = [];
     ws.on('message', (m) => messages.push(JSON.parse(String(m))));
-    ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${await system.token('socket-user')}` } }));
-    await waitFor(async () => messages.length, (n) => n > 0, { what: 'connection_ack' });
+    ws.send(
+      JSON.stringify({
+        type: 'connection_init',
+        payload: { authorization: `Bearer ${await system.token('socket-user')}` },
+      }),
+    );
+    await waitFor(
+      async () => messages.length,
+      (n) => n > 0,
+      { what: 'connection_ack' },
+    );
     ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
-    await waitFor(async () => messages.length, (n) => n > 1, { what: 'an answer to the operation' });
+    await waitFor(
+      async () => messages.length,
+      (n) => n > 1,
+      { what: 'an answer to the operation' },
+    );
     ws.close();
     await closed;
     return messages[1] as { type: string; payload: { message: string; extensions?: { code?: string } }[] };
   };
 
   it.each([
-    ['5,000 aliases', `subscription { orderStatusChanged(orderId: "x") { ${Array.from({ length: 5000 }, (_, i) => `a${i}: __typename`).join(' ')} } }`],
+    [
+      '5,000 aliases',
+      `subscription { orderStatusChanged(orderId: "x") { ${Array.from({ length: 5000 }, (_, i) => `a${i}: __typename`).join(' ')} } }`,
+    ],
     ['introspection (off in production)', '{ __schema { types { name } } }'],
     ['a query', '{ products(first: 1) { edges { node { id } } } }'],
   ])('answers %s over the socket with BAD_USER_INPUT', async (_what, query) => {
@@ -172,7 +234,8 @@ describe('rate limits and fairness', () => {
   it('refuses a customer past the mutation limit with 429 RATE_LIMITED and Retry-After, writing nothing', async () => {
     const bearer = await system.token('hasty');
     const answers: Answer[] = [];
-    for (let i = 0; i < 8; i++) answers.push(await place({ paymentToken: 'tok_timeout', idempotencyKey: `hasty-${i}` }, bearer));
+    for (let i = 0; i < 8; i++)
+      answers.push(await place({ paymentToken: 'tok_timeout', idempotencyKey: `hasty-${i}` }, bearer));
     const refused = answers.filter((a) => codeOf(a) === 'RATE_LIMITED');
     expect(refused.length).toBeGreaterThan(0);
     expect(refused[0]!.status).toBe(429);
@@ -186,7 +249,12 @@ describe('rate limits and fairness', () => {
     const open = async () => {
       const ws = new WebSocket(system.gatewayUrl.replace('http', 'ws'), 'graphql-transport-ws');
       const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
-      const outcome = Promise.race([closed, new Promise<'acked'>((resolve) => ws.on('message', (m) => JSON.parse(String(m)).type === 'connection_ack' && resolve('acked')))]);
+      const outcome = Promise.race([
+        closed,
+        new Promise<'acked'>((resolve) =>
+          ws.on('message', (m) => JSON.parse(String(m)).type === 'connection_ack' && resolve('acked')),
+        ),
+      ]);
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
       ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${bearer}` } }));
       return { ws, closed, outcome: await outcome };
@@ -204,7 +272,8 @@ describe('rate limits and fairness', () => {
   it('caps the orders one customer holds in progress, so nobody holds the stock of everyone', async () => {
     const bearer = await system.token('hoarder');
     const answers: Answer[] = [];
-    for (let i = 0; i < 4; i++) answers.push(await place({ paymentToken: 'tok_timeout', idempotencyKey: `hoard-${i}` }, bearer));
+    for (let i = 0; i < 4; i++)
+      answers.push(await place({ paymentToken: 'tok_timeout', idempotencyKey: `hoard-${i}` }, bearer));
     expect(answers.slice(0, 3).every((a) => !a.body.errors)).toBe(true);
     expect(codeOf(answers[3]!)).toBe('RATE_LIMITED');
     expect(answers[3]!.body.errors![0]!.extensions).toMatchObject({ limit: 'openOrders' });
@@ -222,7 +291,10 @@ describe('the subgraphs', () => {
         expect(codeOf(res)).toBe('FORBIDDEN');
       }
     }
-    const res = await post({ query: PLACE, variables: { input: { items: [{ productId: MUG, quantity: 1 }], paymentToken: 'tok_visa' } } }, { url: `${system.serviceUrl('order')}/graphql` });
+    const res = await post(
+      { query: PLACE, variables: { input: { items: [{ productId: MUG, quantity: 1 }], paymentToken: 'tok_visa' } } },
+      { url: `${system.serviceUrl('order')}/graphql` },
+    );
     expect(res.status).toBe(403);
     expect(await count('orders.orders', `customer_id = 'alice'`)).toBe(0);
   });
@@ -233,7 +305,11 @@ describe('payment data', () => {
     const placed = await place({ paymentToken: 'tok_visa', idempotencyKey: 'payment-data' });
     expect(placed.body.errors).toBeUndefined();
     const orderId = (placed.body.data!.placeOrder as { order: { id: string } }).order.id;
-    await waitFor(() => system.sql<{ status: string }>(`select status from orders.orders where id = '${orderId}'`), (rows) => rows[0]?.status === 'COMPLETED', { what: 'the order to complete' });
+    await waitFor(
+      () => system.sql<{ status: string }>(`select status from orders.orders where id = '${orderId}'`),
+      (rows) => rows[0]?.status === 'COMPLETED',
+      { what: 'the order to complete' },
+    );
     const stored = await system.sql<{ text: string }>(
       `select data::text as text from saga.instances where correlation_id = '${orderId}'
        union all select envelope::text from orders.outbox where key = '${orderId}'
@@ -242,7 +318,8 @@ describe('payment data', () => {
     expect(stored.length).toBeGreaterThan(2);
     for (const { text } of stored) expect(text).not.toContain('tok_visa');
     // The outbox is what went to Kafka; and no process logged the token.
-    for (const file of readdirSync(system.logDir)) expect(readFileSync(path.join(system.logDir, file), 'utf8')).not.toContain('tok_visa');
+    for (const file of readdirSync(system.logDir))
+      expect(readFileSync(path.join(system.logDir, file), 'utf8')).not.toContain('tok_visa');
   });
 
   it.each([
@@ -259,12 +336,18 @@ describe('payment data', () => {
     const bearer = await system.token('reuser');
     expect((await place({ idempotencyKey: 'same' }, bearer)).body.errors).toBeUndefined();
     const again = await place({ idempotencyKey: 'same', items: [{ productId: NOTEBOOK, quantity: 2 }] }, bearer);
-    expect(again.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(again.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'IDEMPOTENCY_KEY_REUSED',
+    });
     expect(await count('orders.orders', `customer_id = 'reuser'`)).toBe(1);
   });
 
   it('reads an upper-case product id as the product it names', async () => {
-    const res = await place({ items: [{ productId: MUG.toUpperCase(), quantity: 1 }], idempotencyKey: 'upper' }, await system.token('upper'));
+    const res = await place(
+      { items: [{ productId: MUG.toUpperCase(), quantity: 1 }], idempotencyKey: 'upper' },
+      await system.token('upper'),
+    );
     expect(res.body.errors).toBeUndefined();
   });
 });
@@ -276,8 +359,16 @@ describe('errors and leaks', () => {
   });
 
   it.each([
-    ['a subscription over HTTP', { query: 'subscription { orderStatusChanged(orderId: "x") { status } }' }, 'BAD_REQUEST'],
-    ['two operations without a name', { query: 'query A { __typename } query B { __typename }' }, 'OPERATION_RESOLUTION_FAILURE'],
+    [
+      'a subscription over HTTP',
+      { query: 'subscription { orderStatusChanged(orderId: "x") { status } }' },
+      'BAD_REQUEST',
+    ],
+    [
+      'two operations without a name',
+      { query: 'query A { __typename } query B { __typename }' },
+      'OPERATION_RESOLUTION_FAILURE',
+    ],
   ])('answers %s with 400 and its code', async (_what, body, code) => {
     const res = await post(body);
     expect(res.status).toBe(400);
@@ -308,22 +399,29 @@ describe('errors and leaks', () => {
     });
     socket.on('error', () => {});
     socket.resume(); // read what the server sends (its 408), or the close is never seen
-    socket.write(`POST /graphql HTTP/1.1\r\nHost: ${url.host}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"query":`);
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: ${url.host}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"query":`,
+    );
     expect(await closed).toBeLessThan(10_000); // 2 s configured, checked every 200 ms
   });
 });
 
 describe('API keys and the audit log', () => {
   const CREATE = 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id } } }';
-  const AUDIT = 'query($action: String, $apiKeyId: ID) { auditLog(first: 20, action: $action, apiKeyId: $apiKeyId) { edges { node { actor actorKind apiKeyId action target } } } }';
+  const AUDIT =
+    'query($action: String, $apiKeyId: ID) { auditLog(first: 20, action: $action, apiKeyId: $apiKeyId) { edges { node { actor actorKind apiKeyId action target } } } }';
   const ORDERS = '{ orders(first: 5) { edges { node { customerId } } } }';
-  const withKey = (key: string, body: unknown, url = system.gatewayUrl) => post(body, { bearer: null, url, headers: { 'x-api-key': key } });
+  const withKey = (key: string, body: unknown, url = system.gatewayUrl) =>
+    post(body, { bearer: null, url, headers: { 'x-api-key': key } });
   let admin: string;
   beforeAll(async () => {
     admin = await system.token('ops', { admin: true });
   });
   const createKey = async (customerId: string, scopes: string[]) => {
-    const created = await post({ query: CREATE, variables: { input: { customerId, name: 'integration', scopes } } }, { bearer: admin });
+    const created = await post(
+      { query: CREATE, variables: { input: { customerId, name: 'integration', scopes } } },
+      { bearer: admin },
+    );
     expect(created.body.errors).toBeUndefined();
     return created.body.data!.createApiKey as { key: string; apiKey: { id: string } };
   };
@@ -332,19 +430,31 @@ describe('API keys and the audit log', () => {
     const reader = await createKey('machine-reader', ['READ']);
     const read = await withKey(reader.key, { query: ORDERS });
     expect(read.body.errors).toBeUndefined();
-    const refused = await withKey(reader.key, { query: PLACE, variables: { input: { items: [{ productId: MUG, quantity: 1 }], paymentToken: 'tok_visa' } } });
+    const refused = await withKey(reader.key, {
+      query: PLACE,
+      variables: { input: { items: [{ productId: MUG, quantity: 1 }], paymentToken: 'tok_visa' } },
+    });
     expect(refused.status).toBe(403);
     expect(codeOf(refused)).toBe('FORBIDDEN');
     expect(await count('orders.orders', `customer_id = 'machine-reader'`)).toBe(0);
 
     const buyer = await createKey('machine-buyer', ['PLACE_ORDERS']);
-    const placed = await withKey(buyer.key, { query: PLACE, variables: { input: { items: [{ productId: MUG, quantity: 1 }], paymentToken: 'tok_visa' } } });
+    const placed = await withKey(buyer.key, {
+      query: PLACE,
+      variables: { input: { items: [{ productId: MUG, quantity: 1 }], paymentToken: 'tok_visa' } },
+    });
     expect(placed.body.errors).toBeUndefined();
     const orderId = (placed.body.data!.placeOrder as { order: { id: string } }).order.id;
     expect(await count('orders.orders', `id = '${orderId}' and customer_id = 'machine-buyer'`)).toBe(1);
     const audit = await post({ query: AUDIT, variables: { apiKeyId: buyer.apiKey.id } }, { bearer: admin });
     expect((audit.body.data!.auditLog as { edges: { node: unknown }[] }).edges.map((e) => e.node)).toEqual([
-      { actor: 'machine-buyer', actorKind: 'API_KEY', apiKeyId: buyer.apiKey.id, action: 'order.placed', target: `order:${orderId}` },
+      {
+        actor: 'machine-buyer',
+        actorKind: 'API_KEY',
+        apiKeyId: buyer.apiKey.id,
+        action: 'order.placed',
+        target: `order:${orderId}`,
+      },
     ]);
     // Stored as a digest: the key is nowhere in the database.
     expect(await count('access.api_keys', `digest = '${buyer.key}' or prefix = '${buyer.key}'`)).toBe(0);
@@ -354,24 +464,50 @@ describe('API keys and the audit log', () => {
     const { key, apiKey } = await createKey('machine-revoked', ['READ']);
     const [first, second] = system.gatewayUrls();
     // Both replicas have looked the key up and remember it.
-    for (const url of [first!, second!]) expect((await withKey(key, { query: ORDERS }, url)).body.errors).toBeUndefined();
-    const revoked = await post({ query: 'mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', variables: { id: apiKey.id } }, { bearer: admin, url: first! });
+    for (const url of [first!, second!])
+      expect((await withKey(key, { query: ORDERS }, url)).body.errors).toBeUndefined();
+    const revoked = await post(
+      { query: 'mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', variables: { id: apiKey.id } },
+      { bearer: admin, url: first! },
+    );
     expect(revoked.body.errors).toBeUndefined();
     for (const url of [first!, second!]) {
-      await waitFor(() => withKey(key, { query: ORDERS }, url), (a) => codeOf(a) === 'UNAUTHENTICATED', { what: `the revocation to reach ${url}` });
+      await waitFor(
+        () => withKey(key, { query: ORDERS }, url),
+        (a) => codeOf(a) === 'UNAUTHENTICATED',
+        { what: `the revocation to reach ${url}` },
+      );
     }
   });
 
   it('records an admin’s restock, sent by inventory through Kafka, and is for admins only', async () => {
-    const restock = await post({ query: 'mutation($id: ID!) { restockProduct(productId: $id, quantity: 3) { id } }', variables: { id: NOTEBOOK } }, { bearer: admin });
+    const restock = await post(
+      {
+        query: 'mutation($id: ID!) { restockProduct(productId: $id, quantity: 3) { id } }',
+        variables: { id: NOTEBOOK },
+      },
+      { bearer: admin },
+    );
     expect(restock.body.errors).toBeUndefined();
     const entries = await waitFor(
-      async () => (await post({ query: AUDIT, variables: { action: 'product.restocked' } }, { bearer: admin })).body.data?.auditLog as { edges: { node: Record<string, unknown> }[] } | undefined,
+      async () =>
+        (await post({ query: AUDIT, variables: { action: 'product.restocked' } }, { bearer: admin })).body.data
+          ?.auditLog as { edges: { node: Record<string, unknown> }[] } | undefined,
       (log) => (log?.edges.length ?? 0) > 0,
       { what: 'the restock in the audit log' },
     );
-    expect(entries!.edges[0]!.node).toEqual({ actor: 'ops', actorKind: 'ADMIN', apiKeyId: null, action: 'product.restocked', target: `product:${NOTEBOOK}` });
+    expect(entries!.edges[0]!.node).toEqual({
+      actor: 'ops',
+      actorKind: 'ADMIN',
+      apiKeyId: null,
+      action: 'product.restocked',
+      target: `product:${NOTEBOOK}`,
+    });
     expect(codeOf(await post({ query: AUDIT }))).toBe('FORBIDDEN');
-    expect(codeOf(await post({ query: CREATE, variables: { input: { customerId: 'alice', name: 'mine', scopes: ['READ'] } } }))).toBe('FORBIDDEN');
+    expect(
+      codeOf(
+        await post({ query: CREATE, variables: { input: { customerId: 'alice', name: 'mine', scopes: ['READ'] } } }),
+      ),
+    ).toBe('FORBIDDEN');
   });
 });

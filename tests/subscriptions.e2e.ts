@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, GraphQLClientError, type Client } from '../client/index.ts';
-import { startSystem, waitFor, type RunningSystem } from './support/system.ts';
+import { type Client, createClient, GraphQLClientError } from '../client/index.ts';
+import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
 
 /**
  * Live order status through the gateway's graphql-ws endpoint, fed by Kafka: two gateway replicas,
@@ -25,18 +25,40 @@ afterAll(async () => {
   await system?.stop();
 });
 
-type Event = { status: string; version: number; reason: string | null; orderStatus: string; orderVersion: number; sku: string | undefined; payment: string | null | undefined };
+type Event = {
+  status: string;
+  version: number;
+  reason: string | null;
+  orderStatus: string;
+  orderVersion: number;
+  sku: string | undefined;
+  payment: string | null | undefined;
+};
 async function collect(client: Client, orderId: string): Promise<Event[]> {
   const events: Event[] = [];
   for await (const e of client.orderStatusChanged(orderId)) {
-    events.push({ status: e.status, version: e.version, reason: e.reason, orderStatus: e.order.status, orderVersion: e.order.version ?? 0, sku: e.order.items[0]?.product.sku, payment: e.order.payment?.status });
+    events.push({
+      status: e.status,
+      version: e.version,
+      reason: e.reason,
+      orderStatus: e.order.status,
+      orderVersion: e.order.version ?? 0,
+      sku: e.order.items[0]?.product.sku,
+      payment: e.order.payment?.status,
+    });
   }
   return events;
 }
 
 /** Subscriptions open on every gateway replica, as each reports at /stats. */
 const openSubscriptions = async () => {
-  const stats = await Promise.all(system.gatewayUrls().map((url) => fetch(url.replace(/\/graphql$/, '/stats')).then((r) => r.json() as Promise<{ subscriptions: number }>)));
+  const stats = await Promise.all(
+    system
+      .gatewayUrls()
+      .map((url) =>
+        fetch(url.replace(/\/graphql$/, '/stats')).then((r) => r.json() as Promise<{ subscriptions: number }>),
+      ),
+  );
   return stats.reduce((sum, s) => sum + s.subscriptions, 0);
 };
 
@@ -46,7 +68,11 @@ const openSubscriptions = async () => {
  * the first event reaches the client only once inventory answers again (the `order` payload
  * includes products), so every subscriber sees the whole saga.
  */
-async function heldOrders<T>(place: () => Promise<string[]>, subscribe: (ids: string[]) => Promise<T>, expected: number): Promise<T> {
+async function heldOrders<T>(
+  place: () => Promise<string[]>,
+  subscribe: (ids: string[]) => Promise<T>,
+  expected: number,
+): Promise<T> {
   const before = await openSubscriptions();
   await system.signal('inventory', 'SIGSTOP');
   let result: Promise<T>;
@@ -65,7 +91,9 @@ const statuses = (events: Event[]) => events.map((e) => e.status);
 describe('orderStatusChanged', () => {
   it('streams PENDING … COMPLETED in order, with consecutive versions and the whole order as of each event, then completes', async () => {
     const events = await heldOrders(
-      async () => [(await alice.placeOrder({ items: [{ productId: BOOK, quantity: 1 }], paymentToken: 'tok_visa' })).id],
+      async () => [
+        (await alice.placeOrder({ items: [{ productId: BOOK, quantity: 1 }], paymentToken: 'tok_visa' })).id,
+      ],
       ([id]) => collect(alice, id!),
       1,
     );
@@ -80,7 +108,9 @@ describe('orderStatusChanged', () => {
 
   it('ends with FAILED and the reason for a declined payment', async () => {
     const events = await heldOrders(
-      async () => [(await alice.placeOrder({ items: [{ productId: CABLE, quantity: 1 }], paymentToken: 'tok_chargeDeclined' })).id],
+      async () => [
+        (await alice.placeOrder({ items: [{ productId: CABLE, quantity: 1 }], paymentToken: 'tok_chargeDeclined' })).id,
+      ],
       ([id]) => collect(alice, id!),
       1,
     );
@@ -97,7 +127,9 @@ describe('orderStatusChanged', () => {
     }
     expect(reads.length).toBeGreaterThan(0);
     for (const [seen, read] of reads) expect(read).toBeGreaterThanOrEqual(seen);
-    const stats = (await fetch(`${system.serviceUrl('order')}/stats`).then((r) => r.json())) as { orderCache: { hits: number; misses: number } };
+    const stats = (await fetch(`${system.serviceUrl('order')}/stats`).then((r) => r.json())) as {
+      orderCache: { hits: number; misses: number };
+    };
     expect(stats.orderCache.hits + stats.orderCache.misses).toBeGreaterThan(0);
   });
 
@@ -114,7 +146,9 @@ describe('orderStatusChanged', () => {
     const viaSecond = await system.client('alice', { url: second });
     clients.push(viaFirst, viaSecond);
     const [a, b] = await heldOrders(
-      async () => [(await alice.placeOrder({ items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken: 'tok_visa' })).id],
+      async () => [
+        (await alice.placeOrder({ items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken: 'tok_visa' })).id,
+      ],
       ([id]) => Promise.all([collect(viaFirst, id!), collect(viaSecond, id!)]),
       2,
     );
@@ -141,13 +175,31 @@ describe('orderStatusChanged', () => {
       }),
     );
     const results = await heldOrders(
-      () => Promise.all(Array.from({ length: 50 }, async (_, i) => (await customers[i % 10]!.placeOrder({ items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken: i % 5 === 0 ? 'tok_chargeDeclined' : 'tok_visa' })).id)),
-      (ids) => Promise.all(subscribers.map((s, i) => collect(s, ids[orderOf(i)]!).then((events) => ({ order: orderOf(i), events })))),
+      () =>
+        Promise.all(
+          Array.from(
+            { length: 50 },
+            async (_, i) =>
+              (
+                await customers[i % 10]!.placeOrder({
+                  items: [{ productId: NOTEBOOK, quantity: 1 }],
+                  paymentToken: i % 5 === 0 ? 'tok_chargeDeclined' : 'tok_visa',
+                })
+              ).id,
+          ),
+        ),
+      (ids) =>
+        Promise.all(
+          subscribers.map((s, i) => collect(s, ids[orderOf(i)]!).then((events) => ({ order: orderOf(i), events }))),
+        ),
       200,
     );
     expect(results).toHaveLength(200);
     for (const { order, events } of results) {
-      const expected = order % 5 === 0 ? ['PENDING', 'INVENTORY_CONFIRMED', 'FAILED'] : ['PENDING', 'INVENTORY_CONFIRMED', 'PAYMENT_CONFIRMED', 'COMPLETED'];
+      const expected =
+        order % 5 === 0
+          ? ['PENDING', 'INVENTORY_CONFIRMED', 'FAILED']
+          : ['PENDING', 'INVENTORY_CONFIRMED', 'PAYMENT_CONFIRMED', 'COMPLETED'];
       expect(statuses(events)).toEqual(expected);
       expect(events.map((e) => e.version)).toEqual(expected.map((_, v) => v + 1));
     }

@@ -9,11 +9,21 @@ const stock = [
 
 describe('reserving stock for an order', () => {
   it('reserves when every line has enough units available', () => {
-    expect(decideReservation(stock, [{ productId: 'p1', quantity: 5 }, { productId: 'p2', quantity: 1 }])).toEqual({ ok: true });
+    expect(
+      decideReservation(stock, [
+        { productId: 'p1', quantity: 5 },
+        { productId: 'p2', quantity: 1 },
+      ]),
+    ).toEqual({ ok: true });
   });
 
   it('refuses the whole order when one line lacks stock, naming the product', () => {
-    expect(decideReservation(stock, [{ productId: 'p1', quantity: 1 }, { productId: 'p2', quantity: 2 }])).toEqual({
+    expect(
+      decideReservation(stock, [
+        { productId: 'p1', quantity: 1 },
+        { productId: 'p2', quantity: 2 },
+      ]),
+    ).toEqual({
       ok: false,
       reason: 'Not enough stock for TEE-002: 2 requested, 1 available',
     });

@@ -24,7 +24,10 @@ export function decideReservation(stock: Stock[], lines: Line[]): ReserveDecisio
     const s = byId.get(line.productId);
     if (!s) return { ok: false, reason: `A product in the order is no longer sold (${line.productId})` };
     if (s.available < line.quantity) {
-      return { ok: false, reason: `Not enough stock for ${s.sku}: ${line.quantity} requested, ${s.available} available` };
+      return {
+        ok: false,
+        reason: `Not enough stock for ${s.sku}: ${line.quantity} requested, ${s.available} available`,
+      };
     }
   }
   return { ok: true };

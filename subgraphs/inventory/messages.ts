@@ -1,12 +1,12 @@
-import type { Handlers } from '../../messaging/inbox.ts';
-import { failedWith, replyToSaga, succeeded } from '../../messaging/participant.ts';
-import { lockProductsFor, reserveForOrder, settleReservations } from './repository.ts';
-import type { Envelope } from '../../messaging/envelope.ts';
 import type { Db } from '../../db/client.ts';
+import type { Envelope } from '../../messaging/envelope.ts';
 import { createEnvelope } from '../../messaging/envelope.ts';
+import type { Handlers } from '../../messaging/inbox.ts';
 import { writeOutbox } from '../../messaging/outbox.ts';
-import { formatCents } from '../../platform/money.ts';
+import { failedWith, replyToSaga, succeeded } from '../../messaging/participant.ts';
 import type { AuditEntry } from '../../platform/audit.ts';
+import { formatCents } from '../../platform/money.ts';
+import { lockProductsFor, reserveForOrder, settleReservations } from './repository.ts';
 import { outbox, type ProductRow } from './tables.ts';
 
 /** Tells other services about products (the order service prices orders from these), in the caller's transaction. */
@@ -14,13 +14,22 @@ export async function announceProducts(tx: Db, rows: ProductRow[]): Promise<void
   await writeOutbox(
     tx,
     outbox,
-    rows.map((p) => createEnvelope('ProductPriced', p.id, { productId: p.id, sku: p.sku, price: formatCents(p.priceCents), currency: p.currency }, { correlationId: `product:${p.id}`, causationId: null })),
+    rows.map((p) =>
+      createEnvelope(
+        'ProductPriced',
+        p.id,
+        { productId: p.id, sku: p.sku, price: formatCents(p.priceCents), currency: p.currency },
+        { correlationId: `product:${p.id}`, causationId: null },
+      ),
+    ),
   );
 }
 
 /** Sends an admin action to the audit log (kept by the order service), in the caller's transaction. */
 export async function recordAudit(tx: Db, entry: AuditEntry): Promise<void> {
-  await writeOutbox(tx, outbox, [createEnvelope('AuditRecorded', entry.id, entry, { correlationId: entry.correlationId, causationId: null })]);
+  await writeOutbox(tx, outbox, [
+    createEnvelope('AuditRecorded', entry.id, entry, { correlationId: entry.correlationId, causationId: null }),
+  ]);
 }
 
 /**
@@ -30,15 +39,15 @@ export async function recordAudit(tx: Db, entry: AuditEntry): Promise<void> {
 export const inventoryHandlers = (touched: Set<string>): Handlers => ({
   async ReserveInventory(command, tx) {
     const decision = await reserveForOrder(tx, command.payload.orderId, command.payload.lines);
-    if (decision.ok) command.payload.lines.forEach((l) => touched.add(l.productId));
+    if (decision.ok) for (const line of command.payload.lines) touched.add(line.productId);
     await replyToSaga(tx, outbox, command, decision.ok ? succeeded : failedWith(decision.reason));
   },
   async CommitInventory(command, tx) {
-    (await settleReservations(tx, command.payload.orderId, 'COMMITTED')).forEach((id) => touched.add(id));
+    for (const id of await settleReservations(tx, command.payload.orderId, 'COMMITTED')) touched.add(id);
     await replyToSaga(tx, outbox, command, succeeded);
   },
   async ReleaseInventory(command, tx) {
-    (await settleReservations(tx, command.payload.orderId, 'RELEASED')).forEach((id) => touched.add(id));
+    for (const id of await settleReservations(tx, command.payload.orderId, 'RELEASED')) touched.add(id);
     await replyToSaga(tx, outbox, command, succeeded);
   },
 });
@@ -49,8 +58,10 @@ export async function lockBatchProducts(tx: Db, envelopes: Envelope[]): Promise<
   const reserve: string[] = [];
   const settle: string[] = [];
   for (const e of envelopes) {
-    if (e.type === 'ReserveInventory') reserve.push(...(e as Envelope<'ReserveInventory'>).payload.lines.map((l) => l.productId));
-    else if (e.type === 'CommitInventory' || e.type === 'ReleaseInventory') settle.push((e as Envelope<'CommitInventory'>).payload.orderId);
+    if (e.type === 'ReserveInventory')
+      reserve.push(...(e as Envelope<'ReserveInventory'>).payload.lines.map((l) => l.productId));
+    else if (e.type === 'CommitInventory' || e.type === 'ReleaseInventory')
+      settle.push((e as Envelope<'CommitInventory'>).payload.orderId);
   }
   await lockProductsFor(tx, { reserve, settle });
 }

@@ -1,9 +1,12 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { decideReservation, type Line, type ReserveDecision } from './inventory.ts';
-import { products, reservations, type ProductRow, type ReservationStatus } from './tables.ts';
+import { type ProductRow, products, type ReservationStatus, reservations } from './tables.ts';
 
-export function listProducts(db: Db, { limit, afterSku }: { limit: number; afterSku: string | undefined }): Promise<ProductRow[]> {
+export function listProducts(
+  db: Db,
+  { limit, afterSku }: { limit: number; afterSku: string | undefined },
+): Promise<ProductRow[]> {
   return db
     .select()
     .from(products)
@@ -19,7 +22,11 @@ export function productsByIds(db: Db, ids: string[]): Promise<ProductRow[]> {
 export async function restock(db: Db, productId: string, quantity: number): Promise<ProductRow | undefined> {
   const [row] = await db
     .update(products)
-    .set({ available: sql`${products.available} + ${quantity}`, received: sql`${products.received} + ${quantity}`, updatedAt: new Date() })
+    .set({
+      available: sql`${products.available} + ${quantity}`,
+      received: sql`${products.received} + ${quantity}`,
+      updatedAt: new Date(),
+    })
     .where(eq(products.id, productId))
     .returning();
   return row;
@@ -35,9 +42,17 @@ const lockProducts = (tx: Db, ids: string[]) =>
  * transaction, so two batches that touch the same products wait for each other instead of
  * deadlocking; the handlers' own locks are then already held.
  */
-export async function lockProductsFor(tx: Db, { reserve, settle }: { reserve: string[]; settle: string[] }): Promise<void> {
+export async function lockProductsFor(
+  tx: Db,
+  { reserve, settle }: { reserve: string[]; settle: string[] },
+): Promise<void> {
   const held =
-    settle.length === 0 ? [] : await tx.selectDistinct({ productId: reservations.productId }).from(reservations).where(inArray(reservations.orderId, settle));
+    settle.length === 0
+      ? []
+      : await tx
+          .selectDistinct({ productId: reservations.productId })
+          .from(reservations)
+          .where(inArray(reservations.orderId, settle));
   const ids = [...new Set([...reserve, ...held.map((r) => r.productId)])];
   if (ids.length > 1) await lockProducts(tx, ids);
 }
@@ -48,9 +63,21 @@ export async function lockProductsFor(tx: Db, { reserve, settle }: { reserve: st
  */
 export async function reserveForOrder(tx: Db, orderId: string, lines: Line[]): Promise<ReserveDecision> {
   // One round trip: the products are locked even when the order turns out to hold its stock already.
-  const [existing, locked] = await Promise.all([tx.select().from(reservations).where(eq(reservations.orderId, orderId)), lockProducts(tx, lines.map((l) => l.productId))]);
-  if (existing.length > 0) return existing.every((r) => r.status !== 'RELEASED') ? { ok: true } : { ok: false, reason: 'The reservation was already released' };
-  const decision = decideReservation(locked.map((p) => ({ productId: p.id, sku: p.sku, available: p.available })), lines);
+  const [existing, locked] = await Promise.all([
+    tx.select().from(reservations).where(eq(reservations.orderId, orderId)),
+    lockProducts(
+      tx,
+      lines.map((l) => l.productId),
+    ),
+  ]);
+  if (existing.length > 0)
+    return existing.every((r) => r.status !== 'RELEASED')
+      ? { ok: true }
+      : { ok: false, reason: 'The reservation was already released' };
+  const decision = decideReservation(
+    locked.map((p) => ({ productId: p.id, sku: p.sku, available: p.available })),
+    lines,
+  );
   if (!decision.ok) return decision;
   const now = new Date();
   // The rows are locked: the statements go out together, in one round trip.
@@ -58,10 +85,18 @@ export async function reserveForOrder(tx: Db, orderId: string, lines: Line[]): P
     ...lines.map((line) =>
       tx
         .update(products)
-        .set({ available: sql`${products.available} - ${line.quantity}`, reserved: sql`${products.reserved} + ${line.quantity}`, updatedAt: now })
+        .set({
+          available: sql`${products.available} - ${line.quantity}`,
+          reserved: sql`${products.reserved} + ${line.quantity}`,
+          updatedAt: now,
+        })
         .where(eq(products.id, line.productId)),
     ),
-    tx.insert(reservations).values(lines.map((l) => ({ orderId, productId: l.productId, quantity: l.quantity, status: 'RESERVED' as const }))),
+    tx
+      .insert(reservations)
+      .values(
+        lines.map((l) => ({ orderId, productId: l.productId, quantity: l.quantity, status: 'RESERVED' as const })),
+      ),
   ]);
   return decision;
 }
@@ -80,7 +115,10 @@ export async function settleReservations(tx: Db, orderId: string, to: 'COMMITTED
     .orderBy(asc(reservations.productId))
     .for('update');
   if (held.length === 0) return [];
-  await lockProducts(tx, held.map((r) => r.productId));
+  await lockProducts(
+    tx,
+    held.map((r) => r.productId),
+  );
   const now = new Date();
   const change = (r: (typeof held)[number]) =>
     to === 'COMMITTED'
@@ -89,8 +127,16 @@ export async function settleReservations(tx: Db, orderId: string, to: 'COMMITTED
         ? { reserved: sql`${products.reserved} - ${r.quantity}`, available: sql`${products.available} + ${r.quantity}` }
         : { sold: sql`${products.sold} - ${r.quantity}`, available: sql`${products.available} + ${r.quantity}` };
   await Promise.all([
-    ...held.map((r) => tx.update(products).set({ ...change(r), updatedAt: now }).where(eq(products.id, r.productId))),
-    tx.update(reservations).set({ status: to, updatedAt: now }).where(and(eq(reservations.orderId, orderId), inArray(reservations.status, from))),
+    ...held.map((r) =>
+      tx
+        .update(products)
+        .set({ ...change(r), updatedAt: now })
+        .where(eq(products.id, r.productId)),
+    ),
+    tx
+      .update(reservations)
+      .set({ status: to, updatedAt: now })
+      .where(and(eq(reservations.orderId, orderId), inArray(reservations.status, from))),
   ]);
   return held.map((r) => r.productId);
 }

@@ -1,15 +1,15 @@
 import DataLoader from 'dataloader';
 import type { ReadModel } from '../../cache/read-model.ts';
 import type { Db } from '../../db/client.ts';
+import { auditEntry } from '../../platform/audit.ts';
 import { forbidden, notFound } from '../../platform/errors.ts';
 import { formatCents } from '../../platform/money.ts';
 import { connection, pageArgs, uuidOf } from '../../platform/pagination.ts';
 import type { SubgraphContext } from '../../platform/subgraph.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { validateRestock } from './inventory.ts';
-import { listProducts, productsByIds, restock } from './repository.ts';
 import { recordAudit } from './messages.ts';
-import { auditEntry } from '../../platform/audit.ts';
+import { listProducts, productsByIds, restock } from './repository.ts';
 import type { ProductRow } from './tables.ts';
 
 export interface InventoryContext extends SubgraphContext {
@@ -17,7 +17,11 @@ export interface InventoryContext extends SubgraphContext {
 }
 
 /** Products as cached: dates travel as strings. */
-const revive = (p: ProductRow): ProductRow => ({ ...p, createdAt: new Date(p.createdAt), updatedAt: new Date(p.updatedAt) });
+const revive = (p: ProductRow): ProductRow => ({
+  ...p,
+  createdAt: new Date(p.createdAt),
+  updatedAt: new Date(p.updatedAt),
+});
 
 /**
  * One loader per request: every product reference of a response is read from the availability
@@ -30,7 +34,10 @@ export const productLoader = (db: Db, views: ReadModel<ProductRow>) =>
     const valid = [...new Set(keys.filter((k): k is string => k !== undefined))];
     const cached = await views.getMany(valid);
     const found = new Map<string, ProductRow>();
-    valid.forEach((id, i) => cached[i] && found.set(id, revive(cached[i]!)));
+    for (const [i, id] of valid.entries()) {
+      const hit = cached[i];
+      if (hit) found.set(id, revive(hit));
+    }
     const missing = valid.filter((id) => !found.has(id));
     for (const row of await productsByIds(db, missing)) {
       found.set(row.id, row);
@@ -39,16 +46,26 @@ export const productLoader = (db: Db, views: ReadModel<ProductRow>) =>
     return keys.map((key) => (key === undefined ? null : (found.get(key) ?? null)));
   });
 
-const isSkuKey = (v: unknown): v is { sku: string } => typeof v === 'object' && v !== null && typeof (v as { sku?: unknown }).sku === 'string';
+const isSkuKey = (v: unknown): v is { sku: string } =>
+  typeof v === 'object' && v !== null && typeof (v as { sku?: unknown }).sku === 'string';
 
-export function inventoryResolvers(db: Db, views: ReadModel<ProductRow>, afterCommit: () => void = () => {}): Resolvers {
+export function inventoryResolvers(
+  db: Db,
+  views: ReadModel<ProductRow>,
+  afterCommit: () => void = () => {},
+): Resolvers {
   return {
     Query: {
       product: (_, { id }, ctx) => ctx.products.load(id),
       products: async (_, args) => {
         const { limit, after } = pageArgs(args.first, args.after, isSkuKey);
         const rows = await listProducts(db, { limit, afterSku: after?.sku });
-        return connection(rows, limit, (r) => ({ sku: r.sku }), (r) => r);
+        return connection(
+          rows,
+          limit,
+          (r) => ({ sku: r.sku }),
+          (r) => r,
+        );
       },
     },
     Mutation: {
@@ -60,7 +77,17 @@ export function inventoryResolvers(db: Db, views: ReadModel<ProductRow>, afterCo
         const row = id
           ? await db.transaction(async (tx) => {
               const changed = await restock(tx, id, quantity);
-              if (changed) await recordAudit(tx, auditEntry(ctx.identity, 'product.restocked', `product:${changed.id}`, { sku: changed.sku, quantity, available: changed.available }, ctx.correlationId));
+              if (changed)
+                await recordAudit(
+                  tx,
+                  auditEntry(
+                    ctx.identity,
+                    'product.restocked',
+                    `product:${changed.id}`,
+                    { sku: changed.sku, quantity, available: changed.available },
+                    ctx.correlationId,
+                  ),
+                );
               return changed;
             })
           : undefined;

@@ -1,13 +1,13 @@
+import { createReadModel } from '../../cache/read-model.ts';
 import { topics } from '../../messaging/contract.ts';
+import type { Service, ServiceDeps } from '../../platform/service.ts';
 import { readSchema } from '../../platform/subgraph.ts';
 import { createSubgraphService } from '../../platform/subgraph-service.ts';
-import type { Service, ServiceDeps } from '../../platform/service.ts';
 import { inventoryHandlers, lockBatchProducts } from './messages.ts';
+import { listProducts } from './repository.ts';
 import { inventoryResolvers, productLoader } from './resolvers.ts';
 import { seedDemoCatalog } from './seed.ts';
 import { inbox, outbox, type ProductRow } from './tables.ts';
-import { createReadModel } from '../../cache/read-model.ts';
-import { listProducts } from './repository.ts';
 
 export const inventoryTypeDefs = readSchema(new URL('./schema.graphql', import.meta.url));
 export const inventoryMigrations = { name: 'inventory' };
@@ -36,6 +36,8 @@ export async function createInventoryService(deps: ServiceDeps): Promise<Service
     stats: () => ({ productCache: views.stats() }),
   });
   // Warm the cache with the catalog, so the first readers hit.
-  await productLoader(db, views).loadMany((await listProducts(db, { limit: 1000, afterSku: undefined })).map((p) => p.id));
+  await productLoader(db, views).loadMany(
+    (await listProducts(db, { limit: 1000, afterSku: undefined })).map((p) => p.id),
+  );
   return service;
 }

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { digestApiKey, isApiKeyDigest, newApiKey } from '../../platform/api-key.ts';
-import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { olderThan } from '../../db/keyset.ts';
 import { createEnvelope } from '../../messaging/envelope.ts';
 import { writeOutbox } from '../../messaging/outbox.ts';
-import { auditEntry, type AuditEntry } from '../../platform/audit.ts';
+import { digestApiKey, isApiKeyDigest, newApiKey } from '../../platform/api-key.ts';
+import { type AuditEntry, auditEntry } from '../../platform/audit.ts';
 import { API_KEY_SCOPES, type ApiKeyScope, type Identity } from '../../platform/auth.ts';
 import { badInput, forbidden, notFound } from '../../platform/errors.ts';
 import { timeAndIdKey, uuidOf } from '../../platform/pagination.ts';
-import { olderThan } from '../../db/keyset.ts';
-import { apiKeys, auditLog, outbox, type ApiKeyRow, type AuditRow } from './tables.ts';
+import { type ApiKeyRow, type AuditRow, apiKeys, auditLog, outbox } from './tables.ts';
 
 /**
  * API keys for machine clients (see platform/api-key.ts for their form) and the audit log. The
@@ -38,16 +38,26 @@ export interface CreateApiKeyInput {
 function validateCreate(input: CreateApiKeyInput, now: Date): CreateApiKeyInput {
   const customerId = input.customerId.trim();
   const name = input.name.trim();
-  if (!/^[\x21-\x7e]{1,128}$/.test(customerId)) throw badInput('customerId must be 1..128 printable characters', { field: 'customerId' });
-  if (!/^[^\p{C}]{1,100}$/u.test(name)) throw badInput('name must be 1..100 characters without control characters', { field: 'name' });
+  if (!/^[\x21-\x7e]{1,128}$/.test(customerId))
+    throw badInput('customerId must be 1..128 printable characters', { field: 'customerId' });
+  if (!/^[^\p{C}]{1,100}$/u.test(name))
+    throw badInput('name must be 1..100 characters without control characters', { field: 'name' });
   const scopes = [...new Set(input.scopes)];
-  if (scopes.length === 0 || scopes.some((s) => !API_KEY_SCOPES.includes(s))) throw badInput(`scopes must name at least one of ${API_KEY_SCOPES.join(', ')}`, { field: 'scopes' });
-  if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) throw badInput('expiresAt must be in the future', { field: 'expiresAt' });
+  if (scopes.length === 0 || scopes.some((s) => !API_KEY_SCOPES.includes(s)))
+    throw badInput(`scopes must name at least one of ${API_KEY_SCOPES.join(', ')}`, { field: 'scopes' });
+  if (input.expiresAt && input.expiresAt.getTime() <= now.getTime())
+    throw badInput('expiresAt must be in the future', { field: 'expiresAt' });
   return { customerId, name, scopes, expiresAt: input.expiresAt ?? null };
 }
 
 /** Admin only: creates a key for one customer; answers the key itself, which is never stored. */
-export async function createApiKey(db: Db, identity: Identity, input: CreateApiKeyInput, correlationId: string, now = new Date()): Promise<{ row: ApiKeyRow; key: string }> {
+export async function createApiKey(
+  db: Db,
+  identity: Identity,
+  input: CreateApiKeyInput,
+  correlationId: string,
+  now = new Date(),
+): Promise<{ row: ApiKeyRow; key: string }> {
   requireAdmin(identity, 'create API keys');
   const valid = validateCreate(input, now);
   const key = newApiKey();
@@ -67,7 +77,22 @@ export async function createApiKey(db: Db, identity: Identity, input: CreateApiK
   };
   await db.transaction(async (tx) => {
     await tx.insert(apiKeys).values(row);
-    await recordAudit(tx, auditEntry(identity, 'apiKey.created', `apiKey:${row.id}`, { customerId: row.customerId, name: row.name, scopes: row.scopes, expiresAt: row.expiresAt?.toISOString() ?? null }, correlationId, now));
+    await recordAudit(
+      tx,
+      auditEntry(
+        identity,
+        'apiKey.created',
+        `apiKey:${row.id}`,
+        {
+          customerId: row.customerId,
+          name: row.name,
+          scopes: row.scopes,
+          expiresAt: row.expiresAt?.toISOString() ?? null,
+        },
+        correlationId,
+        now,
+      ),
+    );
   });
   return { row, key };
 }
@@ -76,7 +101,13 @@ export async function createApiKey(db: Db, identity: Identity, input: CreateApiK
  * Admin only: revokes a key, and tells every gateway replica to forget it (`ApiKeyRevoked`, in the
  * same transaction). Revoking a revoked key changes nothing and answers it as it is.
  */
-export async function revokeApiKey(db: Db, identity: Identity, id: string, correlationId: string, now = new Date()): Promise<ApiKeyRow> {
+export async function revokeApiKey(
+  db: Db,
+  identity: Identity,
+  id: string,
+  correlationId: string,
+  now = new Date(),
+): Promise<ApiKeyRow> {
   requireAdmin(identity, 'revoke API keys');
   const keyId = uuidOf(id);
   if (!keyId) throw notFound(`No API key ${id}`);
@@ -84,9 +115,25 @@ export async function revokeApiKey(db: Db, identity: Identity, id: string, corre
     const [row] = await tx.select().from(apiKeys).where(eq(apiKeys.id, keyId)).for('update');
     if (!row) throw notFound(`No API key ${id}`);
     if (row.revokedAt) return row;
-    const [revoked] = await tx.update(apiKeys).set({ revokedAt: now, revokedBy: identity.customerId }).where(eq(apiKeys.id, keyId)).returning();
-    await recordAudit(tx, auditEntry(identity, 'apiKey.revoked', `apiKey:${keyId}`, { customerId: row.customerId, name: row.name }, correlationId, now));
-    await writeOutbox(tx, outbox, [createEnvelope('ApiKeyRevoked', keyId, { apiKeyId: keyId }, { correlationId, causationId: null }, now)]);
+    const [revoked] = await tx
+      .update(apiKeys)
+      .set({ revokedAt: now, revokedBy: identity.customerId })
+      .where(eq(apiKeys.id, keyId))
+      .returning();
+    await recordAudit(
+      tx,
+      auditEntry(
+        identity,
+        'apiKey.revoked',
+        `apiKey:${keyId}`,
+        { customerId: row.customerId, name: row.name },
+        correlationId,
+        now,
+      ),
+    );
+    await writeOutbox(tx, outbox, [
+      createEnvelope('ApiKeyRevoked', keyId, { apiKeyId: keyId }, { correlationId, causationId: null }, now),
+    ]);
     return revoked!;
   });
 }
@@ -102,7 +149,11 @@ export interface ApiKeyPrincipal {
 /** Looks a key up by its digest, and notes its use (at most once a minute, in the same statement). */
 export async function resolveApiKey(db: Db, digest: string, now = new Date()): Promise<ApiKeyPrincipal | undefined> {
   if (!isApiKeyDigest(digest)) return undefined;
-  const usable = and(eq(apiKeys.digest, digest), isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), sql`${apiKeys.expiresAt} > ${now.toISOString()}::timestamptz`));
+  const usable = and(
+    eq(apiKeys.digest, digest),
+    isNull(apiKeys.revokedAt),
+    or(isNull(apiKeys.expiresAt), sql`${apiKeys.expiresAt} > ${now.toISOString()}::timestamptz`),
+  );
   const [touched] = await db
     .update(apiKeys)
     .set({ lastUsedAt: now })
@@ -117,7 +168,11 @@ export const isTimeCursor = timeAndIdKey('at');
 export type TimeCursor = { at: string; id: string };
 
 /** One page of keys, newest first, one row more than asked (keyset on created_at, id). */
-export function listApiKeys(db: Db, identity: Identity, { customerId, after, limit }: { customerId?: string; after?: TimeCursor; limit: number }): Promise<ApiKeyRow[]> {
+export function listApiKeys(
+  db: Db,
+  identity: Identity,
+  { customerId, after, limit }: { customerId?: string; after?: TimeCursor; limit: number },
+): Promise<ApiKeyRow[]> {
   requireAdmin(identity, 'list API keys');
   const where: SQL[] = [];
   if (customerId !== undefined) where.push(eq(apiKeys.customerId, customerId));
@@ -134,7 +189,13 @@ export function listApiKeys(db: Db, identity: Identity, { customerId, after, lim
 export function listAudit(
   db: Db,
   identity: Identity,
-  { actor, action, apiKeyId, after, limit }: { actor?: string; action?: string; apiKeyId?: string; after?: TimeCursor; limit: number },
+  {
+    actor,
+    action,
+    apiKeyId,
+    after,
+    limit,
+  }: { actor?: string; action?: string; apiKeyId?: string; after?: TimeCursor; limit: number },
 ): Promise<AuditRow[]> {
   requireAdmin(identity, 'read the audit log');
   const where: SQL[] = [];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEnvelope, encode } from '../../messaging/envelope.ts';
 import { topics } from '../../messaging/contract.ts';
+import { createEnvelope, encode } from '../../messaging/envelope.ts';
 import { codeOf, startSubgraphForTest } from '../../platform/testing.ts';
 import { createOrderService, orderMigrations } from './server.ts';
 import { catalog, orders } from './tables.ts';
@@ -20,7 +20,14 @@ beforeAll(async () => {
     ORDER_MAX_OPEN_UNITS_PER_CUSTOMER: '3',
   });
   await subgraph.deps.transport.publish(topics.inventoryEvents, [
-    encode(createEnvelope('ProductPriced', BOOK, { productId: BOOK, sku: 'BOOK-DDD', price: '54.99', currency: 'USD' }, { correlationId: 'seed', causationId: null })),
+    encode(
+      createEnvelope(
+        'ProductPriced',
+        BOOK,
+        { productId: BOOK, sku: 'BOOK-DDD', price: '54.99', currency: 'USD' },
+        { correlationId: 'seed', causationId: null },
+      ),
+    ),
   ]);
   for (let tries = 0; (await subgraph.deps.db.select().from(catalog)).length < 1; tries++) {
     if (tries > 100) throw new Error('the price never arrived');
@@ -31,7 +38,11 @@ afterAll(() => subgraph?.stop());
 
 const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status } } }`;
 const place = (key: string, customer = 'alice', quantity = 1) =>
-  subgraph.request<{ placeOrder: { order: { id: string } } }>(PLACE, { input: { items: [{ productId: BOOK, quantity }], paymentToken: 'tok_visa', idempotencyKey: key } }, customer);
+  subgraph.request<{ placeOrder: { order: { id: string } } }>(
+    PLACE,
+    { input: { items: [{ productId: BOOK, quantity }], paymentToken: 'tok_visa', idempotencyKey: key } },
+    customer,
+  );
 
 describe('placeOrder under admission control', () => {
   it('refuses with SERVICE_UNAVAILABLE and a retry delay once the sagas in flight fill the limit, writing nothing', async () => {

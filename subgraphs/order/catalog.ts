@@ -1,7 +1,7 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import type { Envelope } from '../../messaging/envelope.ts';
-import { parseCents, type Cents } from '../../platform/money.ts';
+import { type Cents, parseCents } from '../../platform/money.ts';
 import { catalog } from './tables.ts';
 
 /** Prices of products, as the order service last heard them from inventory. */
@@ -18,7 +18,10 @@ export function createLocalCatalog(db: Db): Catalog {
   return {
     async prices(ids) {
       if (ids.length === 0) return new Map();
-      const rows = await db.select({ id: catalog.productId, priceCents: catalog.priceCents }).from(catalog).where(inArray(catalog.productId, ids));
+      const rows = await db
+        .select({ id: catalog.productId, priceCents: catalog.priceCents })
+        .from(catalog)
+        .where(inArray(catalog.productId, ids));
       return new Map(rows.map((r) => [r.id, r.priceCents]));
     },
   };
@@ -31,5 +34,9 @@ export async function recordPrice(tx: Db, event: Envelope<'ProductPriced'>): Pro
   await tx
     .insert(catalog)
     .values(row)
-    .onConflictDoUpdate({ target: catalog.productId, set: { sku, priceCents: row.priceCents, currency, updatedAt: row.updatedAt }, setWhere: sql`${catalog.updatedAt} <= ${row.updatedAt.toISOString()}::timestamptz` });
+    .onConflictDoUpdate({
+      target: catalog.productId,
+      set: { sku, priceCents: row.priceCents, currency, updatedAt: row.updatedAt },
+      setWhere: sql`${catalog.updatedAt} <= ${row.updatedAt.toISOString()}::timestamptz`,
+    });
 }

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError, ErrorCode } from '../../platform/errors.ts';
-import { canTransition, priceLines, statusesBefore, validatePlaceOrder, type PlaceOrderInput } from './order.ts';
+import { canTransition, type PlaceOrderInput, priceLines, statusesBefore, validatePlaceOrder } from './order.ts';
 
 const p1 = '7a1c0e52-0001-4000-8000-000000000001';
 const p2 = '7a1c0e52-0002-4000-8000-000000000002';
-const input = (items: PlaceOrderInput['items'], extra: Partial<PlaceOrderInput> = {}): PlaceOrderInput => ({ items, paymentToken: 'tok_visa', ...extra });
+const input = (items: PlaceOrderInput['items'], extra: Partial<PlaceOrderInput> = {}): PlaceOrderInput => ({
+  items,
+  paymentToken: 'tok_visa',
+  ...extra,
+});
 
 function rejection(fn: () => unknown): DomainError {
   try {
@@ -18,14 +22,28 @@ function rejection(fn: () => unknown): DomainError {
 
 describe('placing an order', () => {
   it('accepts up to 50 distinct lines of 1..1000 units', () => {
-    expect(validatePlaceOrder(input([{ productId: p1, quantity: 1 }, { productId: p2, quantity: 1000 }]))).toHaveLength(2);
+    expect(
+      validatePlaceOrder(
+        input([
+          { productId: p1, quantity: 1 },
+          { productId: p2, quantity: 1000 },
+        ]),
+      ),
+    ).toHaveLength(2);
   });
 
   it.each([
     ['no items', input([]), 'items'],
     ['a quantity of 0', input([{ productId: p1, quantity: 0 }]), 'items.0.quantity'],
     ['a quantity of 1001', input([{ productId: p1, quantity: 1001 }]), 'items.0.quantity'],
-    ['the same product twice', input([{ productId: p1, quantity: 1 }, { productId: p1, quantity: 2 }]), 'items.1.productId'],
+    [
+      'the same product twice',
+      input([
+        { productId: p1, quantity: 1 },
+        { productId: p1, quantity: 2 },
+      ]),
+      'items.1.productId',
+    ],
     ['a product id that is not an id', input([{ productId: 'nope', quantity: 1 }]), 'items.0.productId'],
     ['an empty payment token', input([{ productId: p1, quantity: 1 }], { paymentToken: ' ' }), 'paymentToken'],
     ['an empty idempotency key', input([{ productId: p1, quantity: 1 }], { idempotencyKey: '' }), 'idempotencyKey'],
@@ -36,12 +54,24 @@ describe('placing an order', () => {
   });
 
   it('rejects more than 50 lines', () => {
-    const items = Array.from({ length: 51 }, (_, i) => ({ productId: `7a1c0e52-0000-4000-8000-${String(i).padStart(12, '0')}`, quantity: 1 }));
+    const items = Array.from({ length: 51 }, (_, i) => ({
+      productId: `7a1c0e52-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      quantity: 1,
+    }));
     expect(rejection(() => validatePlaceOrder(input(items))).details?.field).toBe('items');
   });
 
   it('prices every line from the catalog and sums the total exactly', () => {
-    const priced = priceLines([{ productId: p1, quantity: 3 }, { productId: p2, quantity: 1 }], new Map([[p1, 1999], [p2, 1]]));
+    const priced = priceLines(
+      [
+        { productId: p1, quantity: 3 },
+        { productId: p2, quantity: 1 },
+      ],
+      new Map([
+        [p1, 1999],
+        [p2, 1],
+      ]),
+    );
     expect(priced.totalCents).toBe(5998);
     expect(priced.lines[0]).toEqual({ productId: p1, quantity: 3, unitPriceCents: 1999 });
   });

@@ -2,7 +2,13 @@ import { badInput } from '../../platform/errors.ts';
 import type { Cents } from '../../platform/money.ts';
 import { uuidOf } from '../../platform/pagination.ts';
 
-export type OrderStatus = 'PENDING' | 'INVENTORY_CONFIRMED' | 'PAYMENT_CONFIRMED' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+export type OrderStatus =
+  | 'PENDING'
+  | 'INVENTORY_CONFIRMED'
+  | 'PAYMENT_CONFIRMED'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'CANCELLED';
 
 export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 export const isFinal = (status: OrderStatus) => FINAL_STATUSES.has(status);
@@ -39,17 +45,28 @@ export function validatePlaceOrder(input: PlaceOrderInput): Line[] {
       throw badInput(`quantity must be between 1 and ${MAX_QUANTITY}`, { field: `items.${i}.quantity` });
     }
     const productId = uuidOf(item.productId);
-    if (!productId) throw badInput(`Unknown product ${JSON.stringify(item.productId.slice(0, 64))}`, { field: `items.${i}.productId` });
+    if (!productId)
+      throw badInput(`Unknown product ${JSON.stringify(item.productId.slice(0, 64))}`, {
+        field: `items.${i}.productId`,
+      });
     if (seen.has(productId)) throw badInput(`Product ${productId} appears twice`, { field: `items.${i}.productId` });
     seen.add(productId);
     return { productId, quantity: item.quantity };
   });
   if (paymentToken.trim() === '') throw badInput('paymentToken must not be empty', { field: 'paymentToken' });
   if (!PAYMENT_TOKEN_PATTERN.test(paymentToken)) {
-    throw badInput('paymentToken must be 1 to 128 letters, digits, "_" or "-", as the payment provider issues it', { field: 'paymentToken' });
+    throw badInput('paymentToken must be 1 to 128 letters, digits, "_" or "-", as the payment provider issues it', {
+      field: 'paymentToken',
+    });
   }
-  if (idempotencyKey !== null && idempotencyKey !== undefined && (idempotencyKey === '' || idempotencyKey.length > MAX_IDEMPOTENCY_KEY || !PRINTABLE.test(idempotencyKey))) {
-    throw badInput(`idempotencyKey must have 1 to ${MAX_IDEMPOTENCY_KEY} printable characters`, { field: 'idempotencyKey' });
+  if (
+    idempotencyKey !== null &&
+    idempotencyKey !== undefined &&
+    (idempotencyKey === '' || idempotencyKey.length > MAX_IDEMPOTENCY_KEY || !PRINTABLE.test(idempotencyKey))
+  ) {
+    throw badInput(`idempotencyKey must have 1 to ${MAX_IDEMPOTENCY_KEY} printable characters`, {
+      field: 'idempotencyKey',
+    });
   }
   return lines;
 }
@@ -59,10 +76,14 @@ export interface PricedLine extends Line {
 }
 
 /** Prices each line from the catalog; an id the catalog does not know is bad input. */
-export function priceLines(lines: Line[], prices: ReadonlyMap<string, Cents>): { lines: PricedLine[]; totalCents: Cents } {
+export function priceLines(
+  lines: Line[],
+  prices: ReadonlyMap<string, Cents>,
+): { lines: PricedLine[]; totalCents: Cents } {
   const priced = lines.map((line, i) => {
     const unitPriceCents = prices.get(line.productId);
-    if (unitPriceCents === undefined) throw badInput(`Unknown product ${line.productId}`, { field: `items.${i}.productId` });
+    if (unitPriceCents === undefined)
+      throw badInput(`Unknown product ${line.productId}`, { field: `items.${i}.productId` });
     return { ...line, unitPriceCents };
   });
   return { lines: priced, totalCents: priced.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0) };
@@ -81,4 +102,5 @@ const next: Record<OrderStatus, readonly OrderStatus[]> = {
 export const canTransition = (from: OrderStatus, to: OrderStatus): boolean => next[from].includes(to);
 
 /** The statuses an order may move to `to` from. */
-export const statusesBefore = (to: OrderStatus): OrderStatus[] => (Object.keys(next) as OrderStatus[]).filter((from) => next[from].includes(to));
+export const statusesBefore = (to: OrderStatus): OrderStatus[] =>
+  (Object.keys(next) as OrderStatus[]).filter((from) => next[from].includes(to));

@@ -1,24 +1,39 @@
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { olderThan } from '../../db/keyset.ts';
-import { statusesBefore, type OrderStatus, type PricedLine } from './order.ts';
-import { orderItems, orders, type OrderItemRow, type OrderRow } from './tables.ts';
+import { type OrderStatus, type PricedLine, statusesBefore } from './order.ts';
+import { type OrderItemRow, type OrderRow, orderItems, orders } from './tables.ts';
 
-export const findOrder = async (db: Db, id: string): Promise<OrderRow | undefined> => (await db.select().from(orders).where(eq(orders.id, id)))[0];
+export const findOrder = async (db: Db, id: string): Promise<OrderRow | undefined> =>
+  (await db.select().from(orders).where(eq(orders.id, id)))[0];
 
 export const lockOrder = async (tx: Db, id: string): Promise<OrderRow | undefined> =>
   (await tx.select().from(orders).where(eq(orders.id, id)).for('update'))[0];
 
 export const findByIdempotencyKey = async (db: Db, customerId: string, key: string): Promise<OrderRow | undefined> =>
-  (await db.select().from(orders).where(and(eq(orders.customerId, customerId), eq(orders.idempotencyKey, key))))[0];
+  (
+    await db
+      .select()
+      .from(orders)
+      .where(and(eq(orders.customerId, customerId), eq(orders.idempotencyKey, key)))
+  )[0];
 
 export const itemsOfOrders = (db: Db, orderIds: string[]): Promise<OrderItemRow[]> =>
-  orderIds.length === 0 ? Promise.resolve([]) : db.select().from(orderItems).where(inArray(orderItems.orderId, orderIds)).orderBy(asc(orderItems.orderId), asc(orderItems.lineNo));
+  orderIds.length === 0
+    ? Promise.resolve([])
+    : db
+        .select()
+        .from(orderItems)
+        .where(inArray(orderItems.orderId, orderIds))
+        .orderBy(asc(orderItems.orderId), asc(orderItems.lineNo));
 
 /** How many orders a customer has running, and how many units they hold (see `orders_customer_open_idx`). */
 export async function openLoad(db: Db, customerId: string): Promise<{ orders: number; units: number }> {
   const [row] = await db
-    .select({ orders: sql<number>`count(distinct ${orders.id})::int`, units: sql<number>`coalesce(sum(${orderItems.quantity}), 0)::int` })
+    .select({
+      orders: sql<number>`count(distinct ${orders.id})::int`,
+      units: sql<number>`coalesce(sum(${orderItems.quantity}), 0)::int`,
+    })
     .from(orders)
     .innerJoin(orderItems, eq(orderItems.orderId, orders.id))
     .where(and(eq(orders.customerId, customerId), sql`${orders.status} not in ('COMPLETED', 'FAILED', 'CANCELLED')`));
@@ -26,8 +41,18 @@ export async function openLoad(db: Db, customerId: string): Promise<{ orders: nu
 }
 
 /** Stores the order and its lines; returns the lines as stored. */
-export async function insertOrder(tx: Db, order: typeof orders.$inferInsert, lines: PricedLine[]): Promise<OrderItemRow[]> {
-  const items: OrderItemRow[] = lines.map((l, i) => ({ orderId: order.id, lineNo: i + 1, productId: l.productId, quantity: l.quantity, unitPriceCents: l.unitPriceCents }));
+export async function insertOrder(
+  tx: Db,
+  order: typeof orders.$inferInsert,
+  lines: PricedLine[],
+): Promise<OrderItemRow[]> {
+  const items: OrderItemRow[] = lines.map((l, i) => ({
+    orderId: order.id,
+    lineNo: i + 1,
+    productId: l.productId,
+    quantity: l.quantity,
+    unitPriceCents: l.unitPriceCents,
+  }));
   // Sent together: the server runs them in order, so the lines find their order.
   await Promise.all([tx.insert(orders).values(order), tx.insert(orderItems).values(items)]);
   return items;
@@ -37,7 +62,13 @@ export async function insertOrder(tx: Db, order: typeof orders.$inferInsert, lin
  * Moves the order to `status` if its current status allows it, in one statement (the row lock it
  * takes serialises concurrent moves); returns the updated row, or undefined when the move is not allowed.
  */
-export async function moveStatus(tx: Db, id: string, status: OrderStatus, reason: string | null, at: Date): Promise<OrderRow | undefined> {
+export async function moveStatus(
+  tx: Db,
+  id: string,
+  status: OrderStatus,
+  reason: string | null,
+  at: Date,
+): Promise<OrderRow | undefined> {
   const [updated] = await tx
     .update(orders)
     .set({ status, failureReason: reason, version: sql`${orders.version} + 1`, updatedAt: at })
@@ -56,7 +87,15 @@ export interface OrderCursor {
  * One page of orders, newest first, as a keyset query on (created_at, id) — an index range scan
  * however deep the page — with one row more than asked, to tell whether another page follows.
  */
-export function listOrders(db: Db, { customerId, status, after, limit }: { customerId?: string; status?: OrderStatus; after?: OrderCursor; limit: number }): Promise<OrderRow[]> {
+export function listOrders(
+  db: Db,
+  {
+    customerId,
+    status,
+    after,
+    limit,
+  }: { customerId?: string; status?: OrderStatus; after?: OrderCursor; limit: number },
+): Promise<OrderRow[]> {
   const where: SQL[] = [];
   if (customerId !== undefined) where.push(eq(orders.customerId, customerId));
   if (status !== undefined) where.push(eq(orders.status, status));

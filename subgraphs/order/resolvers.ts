@@ -1,21 +1,21 @@
 import DataLoader from 'dataloader';
+import type { ReadModel } from '../../cache/read-model.ts';
 import type { Db } from '../../db/client.ts';
 import { forbidden } from '../../platform/errors.ts';
 import { formatCents } from '../../platform/money.ts';
-import { connection, timeAndIdKey, pageArgs, uuidOf } from '../../platform/pagination.ts';
+import { connection, pageArgs, timeAndIdKey, uuidOf } from '../../platform/pagination.ts';
+import type { Sealer } from '../../platform/sealing.ts';
 import type { SubgraphContext } from '../../platform/subgraph.ts';
-import { sagaView, type SagaEngine, type SagaView } from '../../saga/engine.ts';
-import type { SagaRow } from '../../saga/tables.ts';
-import type { ReadModel } from '../../cache/read-model.ts';
+import type { Admission } from '../../saga/admission.ts';
+import { type SagaEngine, type SagaView, sagaView } from '../../saga/engine.ts';
 import type { OrderSagaData } from '../../saga/order-saga.ts';
+import type { SagaRow } from '../../saga/tables.ts';
+import { createApiKey, isTimeCursor, listApiKeys, listAudit, resolveApiKey, revokeApiKey } from './access.ts';
 import type { Catalog } from './catalog.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { findOrder, itemsOfOrders, listOrders, type OrderCursor } from './repository.ts';
 import type { OrderItemRow, OrderRow } from './tables.ts';
-import { cancelOrder, placeOrder, retrySaga, type OpenOrderCaps } from './workflow.ts';
-import { createApiKey, isTimeCursor, listApiKeys, listAudit, resolveApiKey, revokeApiKey } from './access.ts';
-import type { Sealer } from '../../platform/sealing.ts';
-import type { Admission } from '../../saga/admission.ts';
+import { cancelOrder, type OpenOrderCaps, placeOrder, retrySaga } from './workflow.ts';
 
 export interface OrderContext extends SubgraphContext {
   items: DataLoader<string, OrderItemRow[]>;
@@ -37,7 +37,8 @@ export const sagaLoader = (db: Db, engine: SagaEngine<OrderSagaData>) =>
 
 const isOrderCursor: (v: unknown) => v is OrderCursor = timeAndIdKey('createdAt');
 
-const mayRead = (ctx: SubgraphContext, order: OrderRow) => ctx.identity.isAdmin || order.customerId === ctx.identity.customerId;
+const mayRead = (ctx: SubgraphContext, order: OrderRow) =>
+  ctx.identity.isAdmin || order.customerId === ctx.identity.customerId;
 
 /** A product as the order subgraph knows it: a reference the inventory subgraph resolves. */
 export type ProductReference = { __typename: 'Product'; id: string };
@@ -52,11 +53,22 @@ export interface OrderView {
 const reviveView = (v: OrderView): OrderView => ({
   order: { ...v.order, createdAt: new Date(v.order.createdAt), updatedAt: new Date(v.order.updatedAt) },
   items: v.items,
-  saga: { ...v.saga, deadlineAt: new Date(v.saga.deadlineAt), startedAt: new Date(v.saga.startedAt), updatedAt: new Date(v.saga.updatedAt), retryAt: v.saga.retryAt ? new Date(v.saga.retryAt) : null },
+  saga: {
+    ...v.saga,
+    deadlineAt: new Date(v.saga.deadlineAt),
+    startedAt: new Date(v.saga.startedAt),
+    updatedAt: new Date(v.saga.updatedAt),
+    retryAt: v.saga.retryAt ? new Date(v.saga.retryAt) : null,
+  },
 });
 
 /** Reads an order through the read model; a miss loads it with its lines and saga and caches the view. */
-export async function loadOrderView(db: Db, views: ReadModel<OrderView>, ctx: OrderContext, id: string): Promise<OrderRow | undefined> {
+export async function loadOrderView(
+  db: Db,
+  views: ReadModel<OrderView>,
+  ctx: OrderContext,
+  id: string,
+): Promise<OrderRow | undefined> {
   const cached = await views.get(id);
   if (cached) {
     const view = reviveView(cached);
@@ -108,17 +120,38 @@ export function orderResolvers({
           after,
           limit,
         });
-        return connection(rows, limit, (o) => ({ createdAt: o.createdAt.toISOString(), id: o.id }), (o) => o);
+        return connection(
+          rows,
+          limit,
+          (o) => ({ createdAt: o.createdAt.toISOString(), id: o.id }),
+          (o) => o,
+        );
       },
       apiKeys: async (_, args, ctx) => {
         const { limit, after } = pageArgs(args.first, args.after, isTimeCursor);
         const rows = await listApiKeys(db, ctx.identity, { customerId: args.customerId ?? undefined, after, limit });
-        return connection(rows, limit, (k) => ({ at: k.createdAt.toISOString(), id: k.id }), (k) => k);
+        return connection(
+          rows,
+          limit,
+          (k) => ({ at: k.createdAt.toISOString(), id: k.id }),
+          (k) => k,
+        );
       },
       auditLog: async (_, args, ctx) => {
         const { limit, after } = pageArgs(args.first, args.after, isTimeCursor);
-        const rows = await listAudit(db, ctx.identity, { actor: args.actor ?? undefined, action: args.action ?? undefined, apiKeyId: args.apiKeyId ?? undefined, after, limit });
-        return connection(rows, limit, (e) => ({ at: e.at.toISOString(), id: e.id }), (e) => e);
+        const rows = await listAudit(db, ctx.identity, {
+          actor: args.actor ?? undefined,
+          action: args.action ?? undefined,
+          apiKeyId: args.apiKeyId ?? undefined,
+          after,
+          limit,
+        });
+        return connection(
+          rows,
+          limit,
+          (e) => ({ at: e.at.toISOString(), id: e.id }),
+          (e) => e,
+        );
       },
       _apiKeyPrincipal: async (_, { digest }, ctx) => {
         if (ctx.identity.service !== 'gateway') throw forbidden('Only the gateway looks up API keys');
@@ -147,7 +180,12 @@ export function orderResolvers({
         return order;
       },
       createApiKey: async (_, { input }, ctx) => {
-        const { row, key } = await createApiKey(db, ctx.identity, { ...input, expiresAt: input.expiresAt ? new Date(input.expiresAt) : null }, ctx.correlationId);
+        const { row, key } = await createApiKey(
+          db,
+          ctx.identity,
+          { ...input, expiresAt: input.expiresAt ? new Date(input.expiresAt) : null },
+          ctx.correlationId,
+        );
         return { apiKey: row, key };
       },
       revokeApiKey: async (_, { id }, ctx) => {
@@ -164,7 +202,15 @@ export function orderResolvers({
         const saga = await ctx.sagas.load(o.id);
         if (!saga) throw new Error(`order ${o.id} has no saga`);
         const { row } = saga;
-        return { id: row.id, status: row.status, currentStep: row.currentStep, steps: row.steps, startedAt: row.startedAt, updatedAt: row.updatedAt, deadlineAt: row.deadlineAt };
+        return {
+          id: row.id,
+          status: row.status,
+          currentStep: row.currentStep,
+          steps: row.steps,
+          startedAt: row.startedAt,
+          updatedAt: row.updatedAt,
+          deadlineAt: row.deadlineAt,
+        };
       },
     },
     AuditEntry: {

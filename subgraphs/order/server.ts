@@ -1,20 +1,20 @@
-import { topics } from '../../messaging/contract.ts';
-import { readSchema } from '../../platform/subgraph.ts';
-import { createSubgraphService } from '../../platform/subgraph-service.ts';
-import type { Service, ServiceDeps } from '../../platform/service.ts';
-import { createLocalCatalog } from './catalog.ts';
-import { orderHandlers } from './messages.ts';
-import { itemsLoader, orderResolvers, sagaLoader, type OrderView } from './resolvers.ts';
 import { createReadModel, type ReadModel } from '../../cache/read-model.ts';
 import type { Db } from '../../db/client.ts';
+import { topics } from '../../messaging/contract.ts';
+import { every } from '../../platform/interval.ts';
+import { createSealer } from '../../platform/sealing.ts';
+import type { Service, ServiceDeps } from '../../platform/service.ts';
+import { readSchema } from '../../platform/subgraph.ts';
+import { createSubgraphService } from '../../platform/subgraph-service.ts';
+import { createAdmission } from '../../saga/admission.ts';
 import type { SagaEngine } from '../../saga/engine.ts';
 import type { OrderSagaData } from '../../saga/order-saga.ts';
+import { createLocalCatalog } from './catalog.ts';
+import { orderHandlers } from './messages.ts';
 import { itemsOfOrders, listOrders } from './repository.ts';
-import { every } from '../../platform/interval.ts';
+import { itemsLoader, type OrderView, orderResolvers, sagaLoader } from './resolvers.ts';
 import { inbox, outbox } from './tables.ts';
 import { createOrderSagaEngine } from './workflow.ts';
-import { createSealer } from '../../platform/sealing.ts';
-import { createAdmission } from '../../saga/admission.ts';
 
 export const orderTypeDefs = readSchema(new URL('./schema.graphql', import.meta.url));
 /** The order service's migrations create two schemas: its orders and the saga engine's instances. */
@@ -32,7 +32,12 @@ export async function createOrderService(deps: ServiceDeps): Promise<Service> {
     touched.clear();
     void views.evict(ids);
   };
-  const engine = createOrderSagaEngine({ deadlineMs: config.sagaDeadlineMs, backoffMs: config.sagaRetryBackoffMs, touched, logger: logger.child({ service: 'order' }) });
+  const engine = createOrderSagaEngine({
+    deadlineMs: config.sagaDeadlineMs,
+    backoffMs: config.sagaRetryBackoffMs,
+    touched,
+    logger: logger.child({ service: 'order' }),
+  });
   const admission = createAdmission(config.admission);
   let sampledAt = Date.now();
   const sampleBacklog = async () => {
@@ -85,17 +90,29 @@ export async function createOrderService(deps: ServiceDeps): Promise<Service> {
     stats: () => ({ orderCache: views.stats(), admission: admission.stats() }),
   });
   await sampleBacklog().catch((err: unknown) => logger.warn({ err }, 'sampling the saga backlog failed'));
-  await warmOrderViews(db, engine, views).catch((err: unknown) => logger.warn({ err }, 'warming the order views failed'));
+  await warmOrderViews(db, engine, views).catch((err: unknown) =>
+    logger.warn({ err }, 'warming the order views failed'),
+  );
   return service;
 }
 
 /** Puts the views of the newest orders in the cache, so the first readers after a start hit. */
-export async function warmOrderViews(db: Db, engine: SagaEngine<OrderSagaData>, views: ReadModel<OrderView>, count = 100): Promise<void> {
+export async function warmOrderViews(
+  db: Db,
+  engine: SagaEngine<OrderSagaData>,
+  views: ReadModel<OrderView>,
+  count = 100,
+): Promise<void> {
   const newest = (await listOrders(db, { limit: count })).slice(0, count);
   const ids = newest.map((o) => o.id);
   const [items, sagas] = await Promise.all([itemsOfOrders(db, ids), engine.findManyByCorrelation(db, ids)]);
   for (const order of newest) {
     const saga = sagas.find((s) => s.correlationId === order.id);
-    if (saga) await views.put(order.id, order.version, { order, items: items.filter((i) => i.orderId === order.id), saga: saga.row });
+    if (saga)
+      await views.put(order.id, order.version, {
+        order,
+        items: items.filter((i) => i.orderId === order.id),
+        saga: saga.row,
+      });
   }
 }

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { messagingTables } from '../../messaging/tables.ts';
 import type { ActorKind } from '../../platform/audit.ts';
 import type { ApiKeyScope } from '../../platform/auth.ts';
@@ -81,7 +92,11 @@ export const apiKeys = accessSchema.table(
     revokedBy: text('revoked_by'),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [uniqueIndex('api_keys_digest_idx').on(t.digest), index('api_keys_created_idx').on(t.createdAt.desc(), t.id.desc()), index('api_keys_customer_idx').on(t.customerId, t.createdAt.desc(), t.id.desc())],
+  (t) => [
+    uniqueIndex('api_keys_digest_idx').on(t.digest),
+    index('api_keys_created_idx').on(t.createdAt.desc(), t.id.desc()),
+    index('api_keys_customer_idx').on(t.customerId, t.createdAt.desc(), t.id.desc()),
+  ],
 );
 
 export const auditLog = accessSchema.table(

@@ -1,29 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
-import { createEnvelope, type Causation } from '../../messaging/envelope.ts';
+import { type Causation, createEnvelope } from '../../messaging/envelope.ts';
 import { batchingOutbox, writeOutbox } from '../../messaging/outbox.ts';
-import { mayChangeOrders, type Identity } from '../../platform/auth.ts';
-import type { Logger } from '../../platform/logger.ts';
 import { auditEntry } from '../../platform/audit.ts';
-import { recordAudit } from './access.ts';
+import { type Identity, mayChangeOrders } from '../../platform/auth.ts';
 import { badInput, forbidden, hasErrorCode, notFound, rateLimited, serviceUnavailable } from '../../platform/errors.ts';
-import type { Admission } from '../../saga/admission.ts';
-import type { Sealer } from '../../platform/sealing.ts';
-import { uuidOf } from '../../platform/pagination.ts';
+import type { Logger } from '../../platform/logger.ts';
 import { formatCents } from '../../platform/money.ts';
+import { uuidOf } from '../../platform/pagination.ts';
+import type { Sealer } from '../../platform/sealing.ts';
+import type { Admission } from '../../saga/admission.ts';
 import { createSagaEngine, type SagaEngine, type SagaView } from '../../saga/engine.ts';
-import { orderSaga, orderStatusAfter, type OrderSagaData } from '../../saga/order-saga.ts';
+import { type OrderSagaData, orderSaga, orderStatusAfter } from '../../saga/order-saga.ts';
+import { recordAudit } from './access.ts';
 import type { Catalog } from './catalog.ts';
-import { CURRENCY, isFinal, priceLines, validatePlaceOrder, type OrderStatus, type PlaceOrderInput } from './order.ts';
+import { CURRENCY, isFinal, type OrderStatus, type PlaceOrderInput, priceLines, validatePlaceOrder } from './order.ts';
 import { findByIdempotencyKey, findOrder, insertOrder, lockOrder, moveStatus, openLoad } from './repository.ts';
-import { outbox, type OrderItemRow, type OrderRow } from './tables.ts';
+import { type OrderItemRow, type OrderRow, outbox } from './tables.ts';
 
 /**
  * Writes the status change and its event in the caller's transaction; answers whether it moved.
  * A move the order's status does not allow (a late step after a cancellation, or a redelivered
  * one) changes nothing: the saga, not the order, is the authority on what happens next.
  */
-export async function changeOrderStatus(tx: Db, orderId: string, status: OrderStatus, reason: string | null, causation: Causation, now = new Date()): Promise<boolean> {
+export async function changeOrderStatus(
+  tx: Db,
+  orderId: string,
+  status: OrderStatus,
+  reason: string | null,
+  causation: Causation,
+  now = new Date(),
+): Promise<boolean> {
   const updated = await moveStatus(tx, orderId, status, reason, now);
   if (updated) await writeOutbox(tx, outbox, [statusEvent(updated, causation)]);
   return updated !== undefined;
@@ -33,16 +40,37 @@ const statusEvent = (o: OrderRow, causation: Causation) =>
   createEnvelope(
     'OrderStatusChanged',
     o.id,
-    { orderId: o.id, customerId: o.customerId, status: o.status, version: o.version, reason: o.failureReason, at: o.updatedAt.toISOString() },
+    {
+      orderId: o.id,
+      customerId: o.customerId,
+      status: o.status,
+      version: o.version,
+      reason: o.failureReason,
+      at: o.updatedAt.toISOString(),
+    },
     causation,
     o.updatedAt,
   );
 
 /** The order saga, run by this service: its local step completes the order; its progress moves the status. */
-export function createOrderSagaEngine({ deadlineMs, backoffMs, touched, logger }: { deadlineMs: number; backoffMs: number; touched?: Set<string>; logger?: Logger }): SagaEngine<OrderSagaData> {
+export function createOrderSagaEngine({
+  deadlineMs,
+  backoffMs,
+  touched,
+  logger,
+}: {
+  deadlineMs: number;
+  backoffMs: number;
+  touched?: Set<string>;
+  logger?: Logger;
+}): SagaEngine<OrderSagaData> {
   /** A status the order's own transitions refuse is not an error, but it is said. */
   const move = async (tx: Db, orderId: string, status: OrderStatus, reason: string | null, causation: Causation) => {
-    if (!(await changeOrderStatus(tx, orderId, status, reason, causation))) logger?.info({ orderId, status, correlationId: causation.correlationId }, 'order status not moved: its current status does not lead there');
+    if (!(await changeOrderStatus(tx, orderId, status, reason, causation)))
+      logger?.info(
+        { orderId, status, correlationId: causation.correlationId },
+        'order status not moved: its current status does not lead there',
+      );
   };
   return createSagaEngine<OrderSagaData>({
     definition: orderSaga({ deadlineMs, backoffMs }),
@@ -73,12 +101,20 @@ export interface OpenOrderCaps {
  * guessable token could be reversed): the same idempotency key must come with the same request.
  */
 const requestHashOf = (sealer: Sealer, lines: { productId: string; quantity: number }[], paymentToken: string) =>
-  sealer.digest(JSON.stringify([[...lines].sort((a, b) => a.productId.localeCompare(b.productId)).map((l) => [l.productId, l.quantity]), paymentToken]));
+  sealer.digest(
+    JSON.stringify([
+      [...lines].sort((a, b) => a.productId.localeCompare(b.productId)).map((l) => [l.productId, l.quantity]),
+      paymentToken,
+    ]),
+  );
 
 /** The order a known key answers, if the request is the one the key was first used for. */
 function replayOf(existing: OrderRow, requestHash: string): { order: OrderRow; created: false } {
   if (existing.requestHash !== null && existing.requestHash !== requestHash) {
-    throw badInput('This idempotency key was used for a different order; a new order needs a new key', { field: 'idempotencyKey', reason: 'IDEMPOTENCY_KEY_REUSED' });
+    throw badInput('This idempotency key was used for a different order; a new order needs a new key', {
+      field: 'idempotencyKey',
+      reason: 'IDEMPOTENCY_KEY_REUSED',
+    });
   }
   return { order: existing, created: false };
 }
@@ -90,27 +126,55 @@ function replayOf(existing: OrderRow, requestHash: string): { order: OrderRow; c
  * anything is written (a known key still answers its order).
  */
 export async function placeOrder(
-  { db, catalog, engine, admission, caps, sealer }: { db: Db; catalog: Catalog; engine: SagaEngine<OrderSagaData>; admission?: Admission; caps?: OpenOrderCaps; sealer: Sealer },
+  {
+    db,
+    catalog,
+    engine,
+    admission,
+    caps,
+    sealer,
+  }: {
+    db: Db;
+    catalog: Catalog;
+    engine: SagaEngine<OrderSagaData>;
+    admission?: Admission;
+    caps?: OpenOrderCaps;
+    sealer: Sealer;
+  },
   identity: Identity,
   input: PlaceOrderInput,
   request: { correlationId: string },
-): Promise<{ order: OrderRow; created: false } | { order: OrderRow; created: true; items: OrderItemRow[]; saga: SagaView<OrderSagaData> }> {
-  if (!mayChangeOrders(identity)) throw forbidden('This API key may not place orders (it lacks the PLACE_ORDERS scope)');
+): Promise<
+  | { order: OrderRow; created: false }
+  | { order: OrderRow; created: true; items: OrderItemRow[]; saga: SagaView<OrderSagaData> }
+> {
+  if (!mayChangeOrders(identity))
+    throw forbidden('This API key may not place orders (it lacks the PLACE_ORDERS scope)');
   const lines = validatePlaceOrder(input);
   const key = input.idempotencyKey ?? null;
   const requestHash = requestHashOf(sealer, lines, input.paymentToken);
   // One round trip for both reads; admins are not capped.
-  const [existing, load] = await Promise.all([key ? findByIdempotencyKey(db, identity.customerId, key) : undefined, caps && !identity.isAdmin ? openLoad(db, identity.customerId) : undefined]);
+  const [existing, load] = await Promise.all([
+    key ? findByIdempotencyKey(db, identity.customerId, key) : undefined,
+    caps && !identity.isAdmin ? openLoad(db, identity.customerId) : undefined,
+  ]);
   if (existing) return replayOf(existing, requestHash);
   if (caps && load) {
     const units = lines.reduce((sum, l) => sum + l.quantity, 0);
     if (load.orders >= caps.maxOpenOrders || load.units + units > caps.maxOpenUnits) {
-      throw rateLimited(`A customer may have at most ${caps.maxOpenOrders} orders and ${caps.maxOpenUnits} units in progress; retry when one has finished`, 5000, { limit: 'openOrders' });
+      throw rateLimited(
+        `A customer may have at most ${caps.maxOpenOrders} orders and ${caps.maxOpenUnits} units in progress; retry when one has finished`,
+        5000,
+        { limit: 'openOrders' },
+      );
     }
   }
   const verdict = admission?.check();
   if (verdict && !verdict.admit) {
-    throw serviceUnavailable(`Too many orders are being processed; retry in ${Math.ceil(verdict.retryAfterMs / 1000)} s`, verdict.retryAfterMs);
+    throw serviceUnavailable(
+      `Too many orders are being processed; retry in ${Math.ceil(verdict.retryAfterMs / 1000)} s`,
+      verdict.retryAfterMs,
+    );
   }
   const priced = priceLines(lines, await catalog.prices(lines.map((l) => l.productId)));
   const now = new Date();
@@ -135,13 +199,31 @@ export async function placeOrder(
         const items = await insertOrder(tx, row, priced.lines);
         await writeOutbox(tx, outbox, [statusEvent(row, causation)]);
         // What a machine client did is on record with its key.
-        if (identity.apiKeyId) await recordAudit(tx, auditEntry(identity, 'order.placed', `order:${row.id}`, { total: formatCents(row.totalCents), currency: row.currency, lines: priced.lines.length }, request.correlationId, now));
+        if (identity.apiKeyId)
+          await recordAudit(
+            tx,
+            auditEntry(
+              identity,
+              'order.placed',
+              `order:${row.id}`,
+              { total: formatCents(row.totalCents), currency: row.currency, lines: priced.lines.length },
+              request.correlationId,
+              now,
+            ),
+          );
         const saga = await engine.start(
           tx,
           {
             id: randomUUID(),
             correlationId: row.id,
-            data: { orderId: row.id, customerId: row.customerId, lines: priced.lines.map(({ productId, quantity }) => ({ productId, quantity })), amount: formatCents(row.totalCents), currency: row.currency, paymentToken: sealer.seal(input.paymentToken, row.id) },
+            data: {
+              orderId: row.id,
+              customerId: row.customerId,
+              lines: priced.lines.map(({ productId, quantity }) => ({ productId, quantity })),
+              amount: formatCents(row.totalCents),
+              currency: row.currency,
+              paymentToken: sealer.seal(input.paymentToken, row.id),
+            },
           },
           causation,
         );
@@ -165,7 +247,8 @@ async function ownOrder(db: Db, identity: Identity, id: string): Promise<OrderRo
   const key = uuidOf(id);
   const order = key ? await findOrder(db, key) : undefined;
   if (!order) throw notFound(`No order ${id}`);
-  if (!identity.isAdmin && order.customerId !== identity.customerId) throw forbidden('This order belongs to another customer');
+  if (!identity.isAdmin && order.customerId !== identity.customerId)
+    throw forbidden('This order belongs to another customer');
   return order;
 }
 
@@ -179,15 +262,31 @@ export async function cancelOrder(
   id: string,
   request: { correlationId: string },
 ): Promise<OrderRow> {
-  if (!mayChangeOrders(identity)) throw forbidden('This API key may not cancel orders (it lacks the PLACE_ORDERS scope)');
+  if (!mayChangeOrders(identity))
+    throw forbidden('This API key may not cancel orders (it lacks the PLACE_ORDERS scope)');
   const order = await ownOrder(db, identity, id);
   const byOwner = identity.customerId === order.customerId;
   const reason = byOwner ? 'Cancelled by the customer' : 'Cancelled by an administrator';
   await db.transaction(async (tx) => {
     const locked = (await lockOrder(tx, order.id))!;
     if (isFinal(locked.status)) throw badInput(`The order is already ${locked.status}`, { status: locked.status });
-    await engine.signal(tx, order.id, { kind: 'cancelRequested', reason }, { correlationId: request.correlationId, causationId: null });
-    if (!byOwner || identity.apiKeyId) await recordAudit(tx, auditEntry(identity, 'order.cancelled', `order:${order.id}`, { customerId: order.customerId, status: locked.status }, request.correlationId));
+    await engine.signal(
+      tx,
+      order.id,
+      { kind: 'cancelRequested', reason },
+      { correlationId: request.correlationId, causationId: null },
+    );
+    if (!byOwner || identity.apiKeyId)
+      await recordAudit(
+        tx,
+        auditEntry(
+          identity,
+          'order.cancelled',
+          `order:${order.id}`,
+          { customerId: order.customerId, status: locked.status },
+          request.correlationId,
+        ),
+      );
   });
   return (await findOrder(db, order.id))!;
 }
@@ -202,9 +301,26 @@ export async function retrySaga(
   if (!identity.isAdmin) throw forbidden('Only an admin may resume a saga');
   const order = await ownOrder(db, identity, orderId);
   await db.transaction(async (tx) => {
-    const result = await engine.signal(tx, order.id, { kind: 'resumeRequested' }, { correlationId: request.correlationId, causationId: null });
-    if (!result?.changed) throw badInput(`The saga is ${result?.saga.status ?? 'missing'}; only a STUCK saga can be resumed`, { status: result?.saga.status });
-    await recordAudit(tx, auditEntry(identity, 'saga.retried', `order:${order.id}`, { sagaId: result.saga.id, customerId: order.customerId }, request.correlationId));
+    const result = await engine.signal(
+      tx,
+      order.id,
+      { kind: 'resumeRequested' },
+      { correlationId: request.correlationId, causationId: null },
+    );
+    if (!result?.changed)
+      throw badInput(`The saga is ${result?.saga.status ?? 'missing'}; only a STUCK saga can be resumed`, {
+        status: result?.saga.status,
+      });
+    await recordAudit(
+      tx,
+      auditEntry(
+        identity,
+        'saga.retried',
+        `order:${order.id}`,
+        { sagaId: result.saga.id, customerId: order.customerId },
+        request.correlationId,
+      ),
+    );
   });
   return (await findOrder(db, order.id))!;
 }

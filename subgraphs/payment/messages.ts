@@ -1,20 +1,30 @@
+import type { Db } from '../../db/client.ts';
 import type { Handlers } from '../../messaging/inbox.ts';
 import { replyToSaga, succeeded } from '../../messaging/participant.ts';
 import type { Faults } from '../../platform/faults.ts';
-import { isSealed, type Sealer } from '../../platform/sealing.ts';
 import { parseCents } from '../../platform/money.ts';
-import { chargeOutcome, type ChargeResult } from './payment.ts';
+import { isSealed, type Sealer } from '../../platform/sealing.ts';
+import { type ChargeResult, chargeOutcome } from './payment.ts';
 import type { PaymentProvider } from './provider.ts';
 import { insertPayment, paymentByOrder, updatePayment } from './repository.ts';
 import { outbox, type PaymentRow } from './tables.ts';
-import type { Db } from '../../db/client.ts';
 
 /**
  * Payment's part in the order saga. The provider is called before the inbox transaction (a
  * provider call must not hold a transaction open) with the saga's idempotency key, so however
  * often a command is delivered the provider charges once; the stored payment then answers the saga.
  */
-export function paymentHandlers({ db, provider, faults, sealer }: { db: Db; provider: PaymentProvider; faults: Faults; sealer: Sealer }): Handlers {
+export function paymentHandlers({
+  db,
+  provider,
+  faults,
+  sealer,
+}: {
+  db: Db;
+  provider: PaymentProvider;
+  faults: Faults;
+  sealer: Sealer;
+}): Handlers {
   return {
     ChargePayment: {
       // The provider answers a key it has seen with its first answer and charges nothing, so a
@@ -37,10 +47,20 @@ export function paymentHandlers({ db, provider, faults, sealer }: { db: Db; prov
         const base = { orderId, customerId, amountCents: parseCents(amount), currency, idempotencyKey };
         switch (result.kind) {
           case 'approved':
-            await insertPayment(tx, { ...base, status: 'APPROVED', transactionId: result.transactionId, processedAt: new Date() });
+            await insertPayment(tx, {
+              ...base,
+              status: 'APPROVED',
+              transactionId: result.transactionId,
+              processedAt: new Date(),
+            });
             return replyToSaga(tx, outbox, command, succeeded);
           case 'declined':
-            await insertPayment(tx, { ...base, status: 'DECLINED', failureReason: result.reason, processedAt: new Date() });
+            await insertPayment(tx, {
+              ...base,
+              status: 'DECLINED',
+              failureReason: result.reason,
+              processedAt: new Date(),
+            });
             return replyToSaga(tx, outbox, command, chargeOutcome('DECLINED', result.reason)!);
           case 'no-answer':
             // No reply: the saga waits until its deadline, then compensates.
@@ -54,21 +74,35 @@ export function paymentHandlers({ db, provider, faults, sealer }: { db: Db; prov
       async prepare(command): Promise<{ refused: true } | { refused: false; payment: PaymentRow | undefined }> {
         if (faults.fire('payment.refund.fail')) return { refused: true };
         const payment = await paymentByOrder(db, command.payload.orderId, { lock: false });
-        if (payment?.status === 'APPROVED') await provider.refund({ idempotencyKey: command.payload.idempotencyKey, orderId: payment.orderId, amountCents: payment.amountCents });
+        if (payment?.status === 'APPROVED')
+          await provider.refund({
+            idempotencyKey: command.payload.idempotencyKey,
+            orderId: payment.orderId,
+            amountCents: payment.amountCents,
+          });
         return { refused: false, payment };
       },
       async handle(command, tx, prepared: { refused: true } | { refused: false; payment: PaymentRow | undefined }) {
         if (prepared.refused) {
-          return replyToSaga(tx, outbox, command, { outcome: 'FAILED', reason: 'The payment provider refused the refund', retriable: true });
+          return replyToSaga(tx, outbox, command, {
+            outcome: 'FAILED',
+            reason: 'The payment provider refused the refund',
+            retriable: true,
+          });
         }
         const payment = await paymentByOrder(tx, command.payload.orderId);
         if (payment?.status === 'APPROVED') {
           // The provider refunded in `prepare` only if the payment was approved then; if it was
           // approved since, go round again so that `prepare` refunds it.
-          if (prepared.payment?.status !== 'APPROVED') throw new Error(`payment ${payment.id} was approved after the refund was prepared`);
+          if (prepared.payment?.status !== 'APPROVED')
+            throw new Error(`payment ${payment.id} was approved after the refund was prepared`);
           await updatePayment(tx, payment.id, { status: 'REFUNDED', processedAt: new Date() });
         } else if (payment?.status === 'PENDING') {
-          await updatePayment(tx, payment.id, { status: 'FAILED', failureReason: 'The payment provider did not answer in time', processedAt: new Date() });
+          await updatePayment(tx, payment.id, {
+            status: 'FAILED',
+            failureReason: 'The payment provider did not answer in time',
+            processedAt: new Date(),
+          });
         }
         await replyToSaga(tx, outbox, command, succeeded);
       },

@@ -22,7 +22,10 @@ describe('the simulated payment provider', () => {
 describe('a stored payment as a saga outcome', () => {
   it('approved succeeds, declined fails with a reason, pending waits', () => {
     expect(chargeOutcome('APPROVED', null)).toEqual({ outcome: 'SUCCEEDED' });
-    expect(chargeOutcome('DECLINED', 'Your card was declined')).toEqual({ outcome: 'FAILED', reason: 'Payment failed: Your card was declined' });
+    expect(chargeOutcome('DECLINED', 'Your card was declined')).toEqual({
+      outcome: 'FAILED',
+      reason: 'Payment failed: Your card was declined',
+    });
     expect(chargeOutcome('PENDING', null)).toBeNull();
   });
 });

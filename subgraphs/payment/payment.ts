@@ -17,7 +17,10 @@ export type ChargeResult =
 export function simulateCharge(paymentToken: string, idempotencyKey: string): ChargeResult {
   switch (paymentToken) {
     case 'tok_visa':
-      return { kind: 'approved', transactionId: `txn_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}` };
+      return {
+        kind: 'approved',
+        transactionId: `txn_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}`,
+      };
     case 'tok_chargeDeclined':
       return { kind: 'declined', reason: 'Your card was declined' };
     case 'tok_timeout':
@@ -28,7 +31,10 @@ export function simulateCharge(paymentToken: string, idempotencyKey: string): Ch
 }
 
 /** The saga's view of a stored payment: did the step succeed, fail, or is it still waiting? */
-export function chargeOutcome(status: PaymentStatus, failureReason: string | null): { outcome: 'SUCCEEDED' } | { outcome: 'FAILED'; reason: string } | null {
+export function chargeOutcome(
+  status: PaymentStatus,
+  failureReason: string | null,
+): { outcome: 'SUCCEEDED' } | { outcome: 'FAILED'; reason: string } | null {
   switch (status) {
     case 'APPROVED':
       return { outcome: 'SUCCEEDED' };

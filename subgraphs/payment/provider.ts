@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { simulateCharge, type ChargeResult } from './payment.ts';
+import { type ChargeResult, simulateCharge } from './payment.ts';
 import { providerLedger } from './tables.ts';
 
 /** A payment provider: charges and refunds at most once per idempotency key. */
 export interface PaymentProvider {
-  charge(request: { idempotencyKey: string; orderId: string; paymentToken: string; amountCents: number }): Promise<ChargeResult>;
+  charge(request: {
+    idempotencyKey: string;
+    orderId: string;
+    paymentToken: string;
+    amountCents: number;
+  }): Promise<ChargeResult>;
   refund(request: { idempotencyKey: string; orderId: string; amountCents: number }): Promise<{ transactionId: string }>;
 }
 
@@ -16,7 +21,8 @@ export interface PaymentProvider {
  * `tok_timeout` never answers; nothing is recorded for it.
  */
 export function createSimulatedProvider(db: Db): PaymentProvider {
-  const remembered = async (key: string) => (await db.select().from(providerLedger).where(eq(providerLedger.idempotencyKey, key)))[0];
+  const remembered = async (key: string) =>
+    (await db.select().from(providerLedger).where(eq(providerLedger.idempotencyKey, key)))[0];
   return {
     async charge({ idempotencyKey, orderId, paymentToken, amountCents }) {
       const result = simulateCharge(paymentToken, idempotencyKey);
@@ -36,11 +42,16 @@ export function createSimulatedProvider(db: Db): PaymentProvider {
         .onConflictDoNothing()
         .returning();
       const answer = stored ?? (await remembered(idempotencyKey))!;
-      return answer.outcome === 'APPROVED' ? { kind: 'approved', transactionId: answer.transactionId! } : { kind: 'declined', reason: answer.reason ?? 'declined' };
+      return answer.outcome === 'APPROVED'
+        ? { kind: 'approved', transactionId: answer.transactionId! }
+        : { kind: 'declined', reason: answer.reason ?? 'declined' };
     },
     async refund({ idempotencyKey, orderId, amountCents }) {
       const transactionId = `rf_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}`;
-      await db.insert(providerLedger).values({ idempotencyKey, orderId, kind: 'REFUND', outcome: 'APPROVED', amountCents, transactionId }).onConflictDoNothing();
+      await db
+        .insert(providerLedger)
+        .values({ idempotencyKey, orderId, kind: 'REFUND', outcome: 'APPROVED', amountCents, transactionId })
+        .onConflictDoNothing();
       return { transactionId };
     },
   };

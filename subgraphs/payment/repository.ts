@@ -1,6 +1,6 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { payments, type PaymentRow } from './tables.ts';
+import { type PaymentRow, payments } from './tables.ts';
 
 /** The order's payment, locked for the caller's transaction unless `lock` is false. */
 export async function paymentByOrder(db: Db, orderId: string, { lock = true } = {}): Promise<PaymentRow | undefined> {
@@ -16,5 +16,8 @@ export async function insertPayment(db: Db, row: typeof payments.$inferInsert): 
 }
 
 export async function updatePayment(db: Db, id: string, change: Partial<typeof payments.$inferInsert>): Promise<void> {
-  await db.update(payments).set({ ...change, updatedAt: new Date() }).where(eq(payments.id, id));
+  await db
+    .update(payments)
+    .set({ ...change, updatedAt: new Date() })
+    .where(eq(payments.id, id));
 }

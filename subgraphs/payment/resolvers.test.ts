@@ -20,13 +20,26 @@ beforeAll(async () => {
 });
 afterAll(() => subgraph?.stop());
 
-const PAYMENT = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id payment { orderId amount status transactionId processedAt } } } }';
+const PAYMENT =
+  'query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id payment { orderId amount status transactionId processedAt } } } }';
 const paymentOf = async (orderId: string, as: string | { admin: string }) =>
-  (await subgraph.request<{ _entities: { payment: unknown }[] }>(PAYMENT, { r: [{ __typename: 'Order', id: orderId }] }, as)).data!._entities[0]!.payment;
+  (
+    await subgraph.request<{ _entities: { payment: unknown }[] }>(
+      PAYMENT,
+      { r: [{ __typename: 'Order', id: orderId }] },
+      as,
+    )
+  ).data!._entities[0]!.payment;
 
 describe('payment resolvers', () => {
   it('shows an order’s payment to its customer and to admins', async () => {
-    const expected = { orderId: ORDER_ID, amount: '59.99', status: 'APPROVED', transactionId: 'txn_1', processedAt: '2026-11-25T10:00:00.000Z' };
+    const expected = {
+      orderId: ORDER_ID,
+      amount: '59.99',
+      status: 'APPROVED',
+      transactionId: 'txn_1',
+      processedAt: '2026-11-25T10:00:00.000Z',
+    };
     expect(await paymentOf(ORDER_ID, 'alice')).toEqual(expected);
     expect(await paymentOf(ORDER_ID, { admin: 'root' })).toEqual(expected);
   });

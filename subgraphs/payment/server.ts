@@ -1,8 +1,8 @@
 import { topics } from '../../messaging/contract.ts';
+import { createSealer } from '../../platform/sealing.ts';
+import type { Service, ServiceDeps } from '../../platform/service.ts';
 import { readSchema } from '../../platform/subgraph.ts';
 import { createSubgraphService } from '../../platform/subgraph-service.ts';
-import type { Service, ServiceDeps } from '../../platform/service.ts';
-import { createSealer } from '../../platform/sealing.ts';
 import { paymentHandlers } from './messages.ts';
 import { createSimulatedProvider } from './provider.ts';
 import { paymentLoader, paymentResolvers } from './resolvers.ts';
@@ -17,7 +17,12 @@ export function createPaymentService(deps: ServiceDeps): Promise<Service> {
     name: 'payment',
     typeDefs: paymentTypeDefs,
     tables: { outbox, inbox },
-    handlers: paymentHandlers({ db: deps.db, provider: createSimulatedProvider(deps.db), faults: deps.config.faults, sealer: createSealer(deps.config.paymentTokenKeys) }),
+    handlers: paymentHandlers({
+      db: deps.db,
+      provider: createSimulatedProvider(deps.db),
+      faults: deps.config.faults,
+      sealer: createSealer(deps.config.paymentTokenKeys),
+    }),
     topics: [topics.paymentCommands],
     resolvers: () => paymentResolvers(),
     extendContext: (base) => ({ ...base, paymentsByOrder: paymentLoader(deps.db) }),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { tcpReachable } from '../../platform/net.ts';
 import postgres from 'postgres';
+import { tcpReachable } from '../../platform/net.ts';
 
 /**
  * The real services the e2e suites need. A missing one fails the suite with how to start it:
@@ -31,7 +31,9 @@ export const reachable = (address: string) => {
 
 export async function requireKafka(): Promise<string[]> {
   if (!(await reachable(infraEnv.kafkaBrokers[0]!))) {
-    throw new Error(`No Kafka broker answers at ${infraEnv.kafkaBrokers.join(',')}. Start the local one with \`npm run kafka:start\` (npm test does this for you) or set KAFKA_BROKERS.`);
+    throw new Error(
+      `No Kafka broker answers at ${infraEnv.kafkaBrokers.join(',')}. Start the local one with \`npm run kafka:start\` (npm test does this for you) or set KAFKA_BROKERS.`,
+    );
   }
   return infraEnv.kafkaBrokers;
 }

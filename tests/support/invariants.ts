@@ -10,22 +10,47 @@ export interface Invariant {
 
 type Sql = <T extends object>(query: string) => Promise<T[]>;
 
-export async function checkInvariants(sql: Sql, { finalStatuses = ['COMPLETED', 'FAILED', 'CANCELLED'] } = {}): Promise<Invariant[]> {
+export async function checkInvariants(
+  sql: Sql,
+  { finalStatuses = ['COMPLETED', 'FAILED', 'CANCELLED'] } = {},
+): Promise<Invariant[]> {
   const invariants: Invariant[] = [];
   const add = (name: string, ok: boolean, detail: string) => invariants.push({ name, ok, detail });
 
-  const open = await sql<{ status: string; n: number }>(`select status, count(*)::int as n from orders.orders where status not in (${finalStatuses.map((s) => `'${s}'`).join(',')}) group by status`);
-  const byStatus = await sql<{ status: string; n: number }>(`select status, count(*)::int as n from orders.orders group by status order by status`);
+  const open = await sql<{ status: string; n: number }>(
+    `select status, count(*)::int as n from orders.orders where status not in (${finalStatuses.map((s) => `'${s}'`).join(',')}) group by status`,
+  );
+  const byStatus = await sql<{ status: string; n: number }>(
+    `select status, count(*)::int as n from orders.orders group by status order by status`,
+  );
   add('every order final', open.length === 0, byStatus.map((r) => `${r.status}=${r.n}`).join(' ') || 'no orders');
 
-  const sagas = await sql<{ status: string; n: number }>(`select status, count(*)::int as n from saga.instances group by status order by status`);
-  add('every saga finished (COMPLETED or COMPENSATED)', sagas.every((r) => r.status === 'COMPLETED' || r.status === 'COMPENSATED'), sagas.map((r) => `${r.status}=${r.n}`).join(' ') || 'no sagas');
+  const sagas = await sql<{ status: string; n: number }>(
+    `select status, count(*)::int as n from saga.instances group by status order by status`,
+  );
+  add(
+    'every saga finished (COMPLETED or COMPENSATED)',
+    sagas.every((r) => r.status === 'COMPLETED' || r.status === 'COMPENSATED'),
+    sagas.map((r) => `${r.status}=${r.n}`).join(' ') || 'no sagas',
+  );
 
-  const unbalanced = await sql<{ sku: string }>(`select sku from inventory.products where received <> available + reserved + sold`);
-  add('per product: received = available + reserved + sold', unbalanced.length === 0, unbalanced.length ? `unbalanced: ${unbalanced.map((r) => r.sku).join(', ')}` : 'all balanced');
+  const unbalanced = await sql<{ sku: string }>(
+    `select sku from inventory.products where received <> available + reserved + sold`,
+  );
+  add(
+    'per product: received = available + reserved + sold',
+    unbalanced.length === 0,
+    unbalanced.length ? `unbalanced: ${unbalanced.map((r) => r.sku).join(', ')}` : 'all balanced',
+  );
 
-  const held = await sql<{ sku: string; reserved: number }>(`select sku, reserved from inventory.products where reserved <> 0`);
-  add('nothing reserved at rest', held.length === 0, held.length ? held.map((r) => `${r.sku}:${r.reserved}`).join(', ') : 'reserved = 0 everywhere');
+  const held = await sql<{ sku: string; reserved: number }>(
+    `select sku, reserved from inventory.products where reserved <> 0`,
+  );
+  add(
+    'nothing reserved at rest',
+    held.length === 0,
+    held.length ? held.map((r) => `${r.sku}:${r.reserved}`).join(', ') : 'reserved = 0 everywhere',
+  );
 
   const [sold] = await sql<{ ok: boolean; detail: string }>(`
     with s as (select coalesce(sum(sold), 0)::bigint as sold from inventory.products),
@@ -43,11 +68,23 @@ export async function checkInvariants(sql: Sql, { finalStatuses = ['COMPLETED', 
     from l, o`);
   add('approved - refunded = total of COMPLETED orders', money!.ok, money!.detail);
 
-  const twice = await sql<{ order_id: string; n: number }>(`select order_id, count(*)::int as n from payments.simulated_provider_ledger where kind = 'CHARGE' and outcome = 'APPROVED' group by order_id having count(*) > 1`);
-  add('no order charged twice', twice.length === 0, twice.length ? `${twice.length} orders charged more than once` : 'at most one charge per order');
+  const twice = await sql<{ order_id: string; n: number }>(
+    `select order_id, count(*)::int as n from payments.simulated_provider_ledger where kind = 'CHARGE' and outcome = 'APPROVED' group by order_id having count(*) > 1`,
+  );
+  add(
+    'no order charged twice',
+    twice.length === 0,
+    twice.length ? `${twice.length} orders charged more than once` : 'at most one charge per order',
+  );
 
-  const refundedTwice = await sql<{ order_id: string }>(`select order_id from payments.simulated_provider_ledger where kind = 'REFUND' group by order_id having count(*) > 1`);
-  add('no order refunded twice', refundedTwice.length === 0, refundedTwice.length ? `${refundedTwice.length} orders refunded more than once` : 'at most one refund per order');
+  const refundedTwice = await sql<{ order_id: string }>(
+    `select order_id from payments.simulated_provider_ledger where kind = 'REFUND' group by order_id having count(*) > 1`,
+  );
+  add(
+    'no order refunded twice',
+    refundedTwice.length === 0,
+    refundedTwice.length ? `${refundedTwice.length} orders refunded more than once` : 'at most one refund per order',
+  );
 
   const [outbox] = await sql<{ n: number }>(`
     select (select count(*) from orders.outbox where published_at is null)

@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import postgres from 'postgres';
-import { createClient, type Client } from '../../client/index.ts';
+import { type Client, createClient } from '../../client/index.ts';
 import { devPolicy, signDevToken } from '../../platform/auth.ts';
 import type { ServiceName } from '../../platform/config.ts';
 import { services } from '../../system/registry.ts';
@@ -18,7 +18,10 @@ const policy = devPolicy(JWT_SECRET);
 
 export type ServiceProcess = 'gateway' | ServiceName;
 /** Each process's entry point: the gateway's, and every service's as the registry lists it. */
-const entry = { gateway: 'gateway/index.ts', ...Object.fromEntries(services.map((s) => [s.name, s.entry])) } as Record<ServiceProcess, string>;
+const entry = { gateway: 'gateway/index.ts', ...Object.fromEntries(services.map((s) => [s.name, s.entry])) } as Record<
+  ServiceProcess,
+  string
+>;
 const portVariable = (name: ServiceProcess) => `${name.toUpperCase()}_PORT`;
 
 export async function freePort(): Promise<number> {
@@ -32,10 +35,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForHealth(url: string, child: ChildProcess, name: string, logFile: string, timeoutMs = 60_000): Promise<void> {
+async function waitForHealth(
+  url: string,
+  child: ChildProcess,
+  name: string,
+  logFile: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) during start-up; see ${logFile}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) during start-up; see ${logFile}`);
     try {
       if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).ok) return;
     } catch {
@@ -105,7 +115,10 @@ export interface RunningSystem {
  * Starts every service as its own process, as in production, against real Kafka, PostgreSQL and
  * Redis: a fresh database and a fresh topic prefix per suite, so suites never see each other's data.
  */
-export async function startSystem(label: string, { env = {}, serviceEnv = {}, replicas = {}, supervise = false, nodeArgs = [] }: SystemOptions = {}): Promise<RunningSystem> {
+export async function startSystem(
+  label: string,
+  { env = {}, serviceEnv = {}, replicas = {}, supervise = false, nodeArgs = [] }: SystemOptions = {},
+): Promise<RunningSystem> {
   const [brokers, redisUrl, database] = await Promise.all([requireKafka(), requireRedis(), createTestDatabase(label)]);
   const ports = { gateway: await freePort() } as Record<ServiceProcess, number>;
   for (const { name } of services) ports[name] = await freePort();
@@ -141,7 +154,10 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     ...env,
   };
   const instances: Instance[] = [];
-  const restarts = Object.fromEntries(['gateway', ...services.map((s) => s.name)].map((name) => [name, 0])) as Record<ServiceProcess, number>;
+  const restarts = Object.fromEntries(['gateway', ...services.map((s) => s.name)].map((name) => [name, 0])) as Record<
+    ServiceProcess,
+    number
+  >;
   const pendingRestarts = new Set<Promise<void>>();
   const stoppedOnPurpose = new Set<ChildProcess>();
   let stopping = false;
@@ -162,7 +178,9 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
       child.once('exit', () => {
         if (stopping || stoppedOnPurpose.has(child)) return;
         restarts[name] += 1;
-        out.write(`\n--- supervisor: ${name}-${replica} died (${child.exitCode ?? child.signalCode}); restarting without faults ---\n`);
+        out.write(
+          `\n--- supervisor: ${name}-${replica} died (${child.exitCode ?? child.signalCode}); restarting without faults ---\n`,
+        );
         // A restart that dies again during start-up is restarted again by its own exit handler.
         const restart = new Promise<void>((r) => setTimeout(r, 200))
           .then(() => launch(name, replica, port, { FAULTS: '' }))
@@ -179,7 +197,11 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
   };
   const launchAll = async (name: ServiceProcess) => {
     const count = replicas[name] ?? 1;
-    await Promise.all(Array.from({ length: count }, async (_, replica) => launch(name, replica, replica === 0 ? ports[name] : await freePort())));
+    await Promise.all(
+      Array.from({ length: count }, async (_, replica) =>
+        launch(name, replica, replica === 0 ? ports[name] : await freePort()),
+      ),
+    );
   };
 
   const alive = (i: Instance) => i.child.exitCode === null && i.child.signalCode === null;
@@ -204,8 +226,15 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     await launchAll(first!.name);
     await Promise.all(rest.map((s) => launchAll(s.name)));
     // The gateway spreads requests over every replica of each subgraph and fails over between them.
-    const replicaUrls = (name: ServiceProcess) => instances.filter((i) => i.name === name).map((i) => `http://127.0.0.1:${i.port}/graphql`).join(',');
-    serviceEnv.gateway = { ...Object.fromEntries(services.map((s) => [`${s.name.toUpperCase()}_URL`, replicaUrls(s.name)])), ...serviceEnv.gateway };
+    const replicaUrls = (name: ServiceProcess) =>
+      instances
+        .filter((i) => i.name === name)
+        .map((i) => `http://127.0.0.1:${i.port}/graphql`)
+        .join(',');
+    serviceEnv.gateway = {
+      ...Object.fromEntries(services.map((s) => [`${s.name.toUpperCase()}_URL`, replicaUrls(s.name)])),
+      ...serviceEnv.gateway,
+    };
     await launchAll('gateway');
   } catch (err) {
     await stop();
@@ -219,12 +248,20 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
     databaseUrl: database.url,
     logDir,
     token: (customerId, { admin = false } = {}) => signDevToken(policy, customerId, { admin }),
-    signClaims: (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(JWT_SECRET)),
+    signClaims: (claims) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(JWT_SECRET)),
     serviceUrl: (name) => `http://127.0.0.1:${ports[name]}`,
-    gatewayUrls: () => instances.filter((i) => i.name === 'gateway').sort((a, b) => a.replica - b.replica).map((i) => `http://127.0.0.1:${i.port}/graphql`),
-    client: async (customerId, { admin = false, url = gatewayUrl } = {}) => createClient({ url, token: await signDevToken(policy, customerId, { admin }) }),
+    gatewayUrls: () =>
+      instances
+        .filter((i) => i.name === 'gateway')
+        .sort((a, b) => a.replica - b.replica)
+        .map((i) => `http://127.0.0.1:${i.port}/graphql`),
+    client: async (customerId, { admin = false, url = gatewayUrl } = {}) =>
+      createClient({ url, token: await signDevToken(policy, customerId, { admin }) }),
     async signal(name, signal, replica) {
-      const targets = instances.filter((i) => i.name === name && (replica === undefined || i.replica === replica) && alive(i));
+      const targets = instances.filter(
+        (i) => i.name === name && (replica === undefined || i.replica === replica) && alive(i),
+      );
       for (const i of targets) {
         if (signal === 'SIGTERM') {
           stoppedOnPurpose.add(i.child);
@@ -254,7 +291,11 @@ export async function startSystem(label: string, { env = {}, serviceEnv = {}, re
 }
 
 /** Polls until `read` returns a value that satisfies `done`; returns that value. */
-export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, { timeoutMs = 30_000, what = 'the condition' } = {}): Promise<T> {
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  { timeoutMs = 30_000, what = 'the condition' } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {
