@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Logger } from '../platform/logger.ts';
+import type { Logger } from '../kernel/index.ts';
 
 /**
  * A string cache with expiry. It is an optimisation only: every implementation answers a failure

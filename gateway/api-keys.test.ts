@@ -1,11 +1,16 @@
 import { createClient as createSocketClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type Database, openPglite, rowsOf } from '../db/client.ts';
-import { createTokenVerifier, devPolicy, signDevToken } from '../platform/auth.ts';
-import { loadConfig } from '../platform/config.ts';
-import { acceptingAssertions, signAssertion } from '../platform/gateway-identity.ts';
-import { createLogger } from '../platform/logger.ts';
+import { type Database, openPglite, rowsOf } from '../db/index.ts';
+import {
+  acceptingAssertions,
+  createLogger,
+  createTokenVerifier,
+  devPolicy,
+  loadConfig,
+  signAssertion,
+  signDevToken,
+} from '../kernel/index.ts';
 import { demoCatalog } from '../subgraphs/inventory/seed.ts';
 import { type EmbeddedSystem, startEmbeddedSystem } from '../system/embedded.ts';
 import { createAuthenticator, type KeyRecord } from './api-keys.ts';

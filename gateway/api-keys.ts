@@ -1,8 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { digestApiKey, isApiKey } from '../platform/api-key.ts';
-import type { ApiKeyScope, Identity, TokenVerifier } from '../platform/auth.ts';
-import { unauthenticated } from '../platform/errors.ts';
-import { ASSERTION_REUSE_MS, signAssertion } from '../platform/gateway-identity.ts';
+import type { ApiKeyScope, Identity, TokenVerifier } from '../kernel/index.ts';
+import { ASSERTION_REUSE_MS, digestApiKey, isApiKey, signAssertion, unauthenticated } from '../kernel/index.ts';
 
 /** The header a machine client sends its API key in (`apiKey` in the socket's connection parameters). */
 export const API_KEY_HEADER = 'x-api-key';

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { topics } from '../messaging/contract.ts';
-import { decode, type Envelope } from '../messaging/envelope.ts';
-import type { Subscription, Transport } from '../messaging/transport.ts';
-import type { Logger } from '../platform/logger.ts';
+import type { Logger } from '../kernel/index.ts';
+import type { Subscription, Transport } from '../messaging/index.ts';
+import { decode, type Envelope, topics } from '../messaging/index.ts';
 
 /** An order's status change as subscribers see it. */
 export interface StatusEvent {

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createClient } from '../client/index.ts';
-import { openPglite } from '../db/client.ts';
-import { devPolicy, signDevToken } from '../platform/auth.ts';
-import { loadConfig } from '../platform/config.ts';
-import { createLogger } from '../platform/logger.ts';
+import { openPglite } from '../db/index.ts';
+import { createLogger, devPolicy, loadConfig, signDevToken } from '../kernel/index.ts';
 import { demoCatalog } from '../subgraphs/inventory/seed.ts';
 import { type EmbeddedSystem, startEmbeddedSystem } from '../system/embedded.ts';
 

@@ -1,9 +1,5 @@
-import { createTokenVerifier } from '../platform/auth.ts';
-import { listen } from '../platform/http.ts';
-import { openCache, openTransport } from '../platform/infrastructure.ts';
-import { createDisposer, exitOnSignal } from '../platform/lifecycle.ts';
-import { createLogger } from '../platform/logger.ts';
-import { configOrExit } from '../platform/main.ts';
+import { createDisposer, createLogger, createTokenVerifier, exitOnSignal, listen } from '../kernel/index.ts';
+import { configOrExit, openCache, openTransport } from '../runtime/index.ts';
 import { servePlayground } from './playground.ts';
 import { createGateway } from './server.ts';
 

@@ -22,10 +22,8 @@ import {
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Identity } from '../platform/auth.ts';
-import { DomainError, ErrorCode } from '../platform/errors.ts';
-import { limitChecker, type QueryLimits } from '../platform/limits.ts';
-import type { Logger } from '../platform/logger.ts';
+import type { Identity, Logger } from '../kernel/index.ts';
+import { DomainError, ErrorCode, limitChecker, type QueryLimits } from '../kernel/index.ts';
 import type { Authenticator, Credentials } from './api-keys.ts';
 import type { OrderEventHub, StatusEvent } from './events.ts';
 

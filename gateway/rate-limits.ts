@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { rateLimited, retryAfterSeconds } from '../platform/errors.ts';
-import type { Logger } from '../platform/logger.ts';
+import type { Logger } from '../kernel/index.ts';
+import { rateLimited, retryAfterSeconds } from '../kernel/index.ts';
 import type { GatewayContext } from './server.ts';
 
 /** Requests per minute: per client address (before any token is read), per customer, and mutations per customer. */

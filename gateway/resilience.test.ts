@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { CircuitState } from 'cockatiel';
 import { GraphQLError } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GATEWAY_SIGNATURE_HEADER, gatewayRequestVerifier } from '../platform/gateway-identity.ts';
-import { createLogger } from '../platform/logger.ts';
+import { createLogger, GATEWAY_SIGNATURE_HEADER, gatewayRequestVerifier } from '../kernel/index.ts';
 import { subgraphFetcher } from './resilience.ts';
 
 /** A stand-in subgraph on a real socket: each request is answered by the next behaviour in line. */

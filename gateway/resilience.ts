@@ -7,9 +7,15 @@ import {
   handleWhen,
 } from 'cockatiel';
 import { GraphQLError } from 'graphql';
-import { ErrorCode, hasErrorCode, refusalStatus, retryAfterSeconds } from '../platform/errors.ts';
-import { GATEWAY_SIGNATURE_HEADER, signGatewayRequest } from '../platform/gateway-identity.ts';
-import type { Logger } from '../platform/logger.ts';
+import type { Logger } from '../kernel/index.ts';
+import {
+  ErrorCode,
+  GATEWAY_SIGNATURE_HEADER,
+  hasErrorCode,
+  refusalStatus,
+  retryAfterSeconds,
+  signGatewayRequest,
+} from '../kernel/index.ts';
 
 /** A subgraph that answered nothing usable: refused, reset, timed out, or a proxy's 502/503/504. */
 class SubgraphUnreachable extends Error {
@@ -56,7 +62,7 @@ export interface SubgraphFetcherOptions {
   breaker: { failures: number; halfOpenMs: number };
   /** Extra attempts of a read after a network failure (never of a mutation). */
   readRetries?: number;
-  /** Signs every request as the gateway's (see platform/gateway-identity.ts). */
+  /** Signs every request as the gateway's (see kernel/gateway-identity.ts). */
   gatewaySecret: string;
   logger: Logger;
 }

@@ -5,22 +5,23 @@ import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError } from 'graphql';
-import type { Cache } from '../cache/cache.ts';
-import { createReadModel } from '../cache/read-model.ts';
-import type { Transport } from '../messaging/transport.ts';
-import type { Identity, TokenVerifier } from '../platform/auth.ts';
-import { mayChangeOrders } from '../platform/auth.ts';
-import type { Config, ServiceName } from '../platform/config.ts';
-import { ErrorCode, errorFormatter, logUnexpectedErrors, rethrowAsGraphQL } from '../platform/errors.ts';
+import type { Cache } from '../cache/index.ts';
+import { createReadModel } from '../cache/index.ts';
+import type { Config, Identity, Logger, ServiceName, TokenVerifier } from '../kernel/index.ts';
 import {
   CORRELATION_HEADER,
   clientAddress,
   correlationIdOf,
+  ErrorCode,
+  errorFormatter,
   graphqlHandler,
+  logUnexpectedErrors,
+  mayChangeOrders,
+  queryLimitsPlugin,
   type RequestHandler,
-} from '../platform/http.ts';
-import { queryLimitsPlugin } from '../platform/limits.ts';
-import type { Logger } from '../platform/logger.ts';
+  rethrowAsGraphQL,
+} from '../kernel/index.ts';
+import type { Transport } from '../messaging/index.ts';
 import { API_KEY_HEADER, createAuthenticator, orderServiceKeyLookup } from './api-keys.ts';
 import { startOrderEventHub } from './events.ts';
 import { type GraphQuery, startLiveSubscriptions } from './live.ts';

@@ -1,21 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openPglite } from '../db/client.ts';
-import { createLogger } from '../platform/logger.ts';
-import { inbox, outbox } from '../subgraphs/inventory/tables.ts';
+import { type Database, openPglite } from '../db/index.ts';
+import { createLogger } from '../kernel/index.ts';
 import { deadLetterTopic, topics } from './contract.ts';
 import { createEnvelope, type Envelope, encode } from './envelope.ts';
 import { type Handlers, inboxConsumer } from './inbox.ts';
 import { createMemoryTransport } from './memory.ts';
 import { writeOutbox } from './outbox.ts';
+import type { MessagingTables } from './tables.ts';
+import { createMessagingTables } from './testing.ts';
 import type { IncomingMessage, Transport } from './transport.ts';
 
 /** The batched idempotent consumer on a real (embedded) PostgreSQL, fed batches by hand. */
 let database: Database;
+let inbox: MessagingTables['inbox'];
+let outbox: MessagingTables['outbox'];
 let transport: Transport;
 const dead: IncomingMessage[] = [];
 beforeAll(async () => {
   database = await openPglite();
-  await database.migrate({ name: 'inventory' });
+  ({ inbox, outbox } = await createMessagingTables(database));
   transport = createMemoryTransport();
   await transport.subscribe({
     groupId: 'dlq-reader',

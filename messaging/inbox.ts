@@ -1,7 +1,6 @@
-import type { Db } from '../db/client.ts';
-import { isInfrastructureOutage } from '../platform/errors.ts';
-import { type Faults, noFaults } from '../platform/faults.ts';
-import type { Logger } from '../platform/logger.ts';
+import type { Db } from '../db/index.ts';
+import type { Logger } from '../kernel/index.ts';
+import { type Faults, isInfrastructureOutage, noFaults } from '../kernel/index.ts';
 import { deadLetterTopic, type MessageType } from './contract.ts';
 import { decode, type Envelope, InvalidMessageError } from './envelope.ts';
 import { batchingOutbox } from './outbox.ts';

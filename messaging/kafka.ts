@@ -1,5 +1,5 @@
 import { type Consumer, Kafka, type KafkaMessage, type LogEntry, logLevel, Partitioners } from 'kafkajs';
-import type { Logger } from '../platform/logger.ts';
+import type { Logger } from '../kernel/index.ts';
 import {
   batchHandlerOf,
   type IncomingMessage,

@@ -1,7 +1,7 @@
 import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { type Faults, noFaults } from '../platform/faults.ts';
-import type { Logger } from '../platform/logger.ts';
+import type { Db } from '../db/index.ts';
+import type { Logger } from '../kernel/index.ts';
+import { type Faults, noFaults } from '../kernel/index.ts';
 import { messages } from './contract.ts';
 import { type Envelope, encode } from './envelope.ts';
 import type { MessagingTables } from './tables.ts';

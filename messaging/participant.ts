@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.ts';
+import type { Db } from '../db/index.ts';
 import { causedBy, createEnvelope, type Envelope } from './envelope.ts';
 import { writeOutbox } from './outbox.ts';
 import type { MessagingTables } from './tables.ts';

@@ -1,7 +1,6 @@
-import type { Db } from '../db/client.ts';
-import type { Faults } from '../platform/faults.ts';
-import { every } from '../platform/interval.ts';
-import type { Logger } from '../platform/logger.ts';
+import type { Db } from '../db/index.ts';
+import type { Faults, Logger } from '../kernel/index.ts';
+import { every } from '../kernel/index.ts';
 import { type BeforeBatch, type ConsumerStats, type Handlers, inboxConsumer } from './inbox.ts';
 import { type OutboxRelay, type RelayStats, startOutboxRelay } from './outbox.ts';
 import { type MessagingTables, pruneMessaging } from './tables.ts';

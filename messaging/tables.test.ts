@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openPglite } from '../db/client.ts';
-import { inbox, outbox } from '../subgraphs/inventory/tables.ts';
+import { type Database, openPglite } from '../db/index.ts';
+import type { MessagingTables } from './tables.ts';
 import { pruneMessaging } from './tables.ts';
+import { createMessagingTables } from './testing.ts';
 
 let database: Database;
+let inbox: MessagingTables['inbox'];
+let outbox: MessagingTables['outbox'];
 beforeAll(async () => {
   database = await openPglite();
-  await database.migrate({ name: 'inventory' });
+  ({ inbox, outbox } = await createMessagingTables(database));
 });
 afterAll(() => database?.close());
 

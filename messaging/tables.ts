@@ -1,6 +1,6 @@
 import { lt, sql } from 'drizzle-orm';
 import { bigserial, index, jsonb, type PgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { Db } from '../db/client.ts';
+import type { Db } from '../db/index.ts';
 
 /**
  * The outbox and inbox every service keeps in its own schema. Written in the same transaction as

@@ -1,4 +1,4 @@
-import type { MessageType, Payload } from '../messaging/contract.ts';
+import type { MessageType, Payload } from '../messaging/index.ts';
 
 /** What a remote step asks a participant to do: one message of the contract. */
 export type Command = { [T in MessageType]: { type: T; payload: Payload<T> } }[MessageType];

@@ -1,9 +1,8 @@
 import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { rowsOf } from '../db/client.ts';
-import { type Causation, createEnvelope, type Envelope } from '../messaging/envelope.ts';
-import { writeOutbox } from '../messaging/outbox.ts';
-import type { MessagingTables } from '../messaging/tables.ts';
+import type { Db } from '../db/index.ts';
+import { rowsOf } from '../db/index.ts';
+import type { MessagingTables } from '../messaging/index.ts';
+import { type Causation, createEnvelope, type Envelope, writeOutbox } from '../messaging/index.ts';
 import type { BacklogSample } from './admission.ts';
 import { decide, type SagaEffect, type SagaEvent } from './core.ts';
 import type { SagaDefinition, SagaState } from './definition.ts';

@@ -1,5 +1,5 @@
-import { openDatabase } from '../db/client.ts';
-import { configOrExit } from '../platform/main.ts';
+import { openDatabase } from '../db/index.ts';
+import { configOrExit } from '../runtime/index.ts';
 import { services } from '../system/registry.ts';
 
 /** Applies every service's migrations to DATABASE_URL (or the embedded database). */

@@ -1,5 +1,5 @@
-import { openDatabase } from '../db/client.ts';
-import { configOrExit } from '../platform/main.ts';
+import { openDatabase } from '../db/index.ts';
+import { configOrExit } from '../runtime/index.ts';
 import { demoCatalog, seedDemoCatalog } from '../subgraphs/inventory/seed.ts';
 import { inventoryMigrations } from '../subgraphs/inventory/server.ts';
 

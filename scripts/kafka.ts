@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { tcpReachable } from '../platform/net.ts';
+import { tcpReachable } from '../kernel/index.ts';
 
 /**
  * A single-node Apache Kafka broker in KRaft mode for development and tests, resolved from Maven

@@ -1,7 +1,5 @@
-import { signDevToken } from '../platform/auth.ts';
-import { exitOnSignal } from '../platform/lifecycle.ts';
-import { createLogger } from '../platform/logger.ts';
-import { configOrExit } from '../platform/main.ts';
+import { createLogger, exitOnSignal, signDevToken } from '../kernel/index.ts';
+import { configOrExit } from '../runtime/index.ts';
 import { startEmbeddedSystem } from '../system/embedded.ts';
 
 /**

@@ -19,8 +19,9 @@ if (missing.length > 0) {
   );
   process.exit(1);
 }
-// The whole run checks types and lint (Biome: format, rules, import order) before any test starts.
-if (args.length === 0 && (run('npx', ['tsc', '--noEmit']) !== 0 || run('npx', ['biome', 'check', '.']) !== 0)) {
+// The whole run checks types and lint (Biome: format, rules, import order; dependency-cruiser: the
+// layering) before any test starts.
+if (args.length === 0 && (run('npx', ['tsc', '--noEmit']) !== 0 || run('npm', ['run', '-s', 'lint']) !== 0)) {
   process.exit(1);
 }
 

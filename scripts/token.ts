@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { signDevToken } from '../platform/auth.ts';
-import { configOrExit } from '../platform/main.ts';
+import { signDevToken } from '../kernel/index.ts';
+import { configOrExit } from '../runtime/index.ts';
 
 /** `npm run token -- <customerId> [--admin] [--expires 24h]` prints a development token signed with JWT_SECRET. */
 const { values, positionals } = parseArgs({

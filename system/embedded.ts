@@ -1,11 +1,9 @@
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/index.ts';
 import { servePlayground } from '../gateway/playground.ts';
 import { createGateway } from '../gateway/server.ts';
-import type { Config } from '../platform/config.ts';
-import { listen } from '../platform/http.ts';
-import { type Infrastructure, openInfrastructure } from '../platform/infrastructure.ts';
-import { createDisposer } from '../platform/lifecycle.ts';
-import type { Logger } from '../platform/logger.ts';
+import type { Config, Logger } from '../kernel/index.ts';
+import { createDisposer, listen } from '../kernel/index.ts';
+import { type Infrastructure, openInfrastructure } from '../runtime/index.ts';
 import { seedDemoCatalog } from '../subgraphs/inventory/seed.ts';
 import { services } from './registry.ts';
 

@@ -1,6 +1,6 @@
-import type { MigrationSet } from '../db/client.ts';
-import type { ServiceName } from '../platform/config.ts';
-import type { ServiceFactory } from '../platform/service.ts';
+import type { MigrationSet } from '../db/index.ts';
+import type { ServiceName } from '../kernel/index.ts';
+import type { ServiceFactory } from '../runtime/index.ts';
 
 /**
  * Every subgraph service of the system, once: the composition root (embedded mode, composition,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createKafkaTransport } from '../messaging/kafka.ts';
+import { createLogger } from '../kernel/index.ts';
+import { createKafkaTransport } from '../messaging/index.ts';
 import { describeTransportContract } from '../messaging/transport.contract.ts';
-import { createLogger } from '../platform/logger.ts';
 import { requireKafka } from './support/infrastructure.ts';
 
 describeTransportContract('Kafka', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createClient, GraphQLClientError } from '../client/index.ts';
-import { devPolicy, signDevToken } from '../platform/auth.ts';
+import { devPolicy, signDevToken } from '../kernel/index.ts';
 import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
 
 /**

@@ -1,6 +1,6 @@
-import { createRedisCache } from '../cache/cache.ts';
+import { createRedisCache } from '../cache/index.ts';
 import { describeReadModel } from '../cache/read-model.contract.ts';
-import { createLogger } from '../platform/logger.ts';
+import { createLogger } from '../kernel/index.ts';
 import { requireRedis } from './support/infrastructure.ts';
 
 describeReadModel('Redis', async () =>

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../client/index.ts';
-import { tcpReachable } from '../platform/net.ts';
+import { tcpReachable } from '../kernel/index.ts';
 import { freePort, type RunningSystem, startSystem, waitFor } from './support/system.ts';
 
 /**

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DEVELOPMENT_JWT_SECRET } from '../platform/config.ts';
+import { DEVELOPMENT_JWT_SECRET } from '../kernel/index.ts';
 import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
 
 /**

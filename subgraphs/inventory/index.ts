@@ -1,4 +1,4 @@
-import { runServiceProcess } from '../../platform/main.ts';
+import { runServiceProcess } from '../../runtime/index.ts';
 import { createInventoryService, inventoryMigrations } from './server.ts';
 
 await runServiceProcess('inventory', [inventoryMigrations], createInventoryService);

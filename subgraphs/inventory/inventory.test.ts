@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../platform/errors.ts';
+import { DomainError } from '../../kernel/index.ts';
 import { decideReservation, validateRestock } from './inventory.ts';
 
 const stock = [

@@ -1,4 +1,4 @@
-import { badInput } from '../../platform/errors.ts';
+import { badInput } from '../../kernel/index.ts';
 
 /** The stock of one product as the domain sees it. */
 export interface Stock {

@@ -1,11 +1,8 @@
-import type { Db } from '../../db/client.ts';
-import type { Envelope } from '../../messaging/envelope.ts';
-import { createEnvelope } from '../../messaging/envelope.ts';
-import type { Handlers } from '../../messaging/inbox.ts';
-import { writeOutbox } from '../../messaging/outbox.ts';
-import { failedWith, replyToSaga, succeeded } from '../../messaging/participant.ts';
-import type { AuditEntry } from '../../platform/audit.ts';
-import { formatCents } from '../../platform/money.ts';
+import type { Db } from '../../db/index.ts';
+import type { AuditEntry } from '../../kernel/index.ts';
+import { formatCents } from '../../kernel/index.ts';
+import type { Envelope, Handlers } from '../../messaging/index.ts';
+import { createEnvelope, failedWith, replyToSaga, succeeded, writeOutbox } from '../../messaging/index.ts';
 import { lockProductsFor, reserveForOrder, settleReservations } from './repository.ts';
 import { outbox, type ProductRow } from './tables.ts';
 

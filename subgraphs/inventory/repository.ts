@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/index.ts';
 import { decideReservation, type Line, type ReserveDecision } from './inventory.ts';
 import { type ProductRow, products, type ReservationStatus, reservations } from './tables.ts';
 

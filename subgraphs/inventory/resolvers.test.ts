@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, startSubgraphForTest } from '../../platform/testing.ts';
+import { codeOf, startSubgraphForTest } from '../../runtime/testing.ts';
 import { demoCatalog } from './seed.ts';
 import { createInventoryService, inventoryMigrations } from './server.ts';
 

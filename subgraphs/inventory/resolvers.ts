@@ -1,11 +1,8 @@
 import DataLoader from 'dataloader';
-import type { ReadModel } from '../../cache/read-model.ts';
-import type { Db } from '../../db/client.ts';
-import { auditEntry } from '../../platform/audit.ts';
-import { forbidden, notFound } from '../../platform/errors.ts';
-import { formatCents } from '../../platform/money.ts';
-import { connection, pageArgs, uuidOf } from '../../platform/pagination.ts';
-import type { SubgraphContext } from '../../platform/subgraph.ts';
+import type { ReadModel } from '../../cache/index.ts';
+import type { Db } from '../../db/index.ts';
+import { auditEntry, connection, forbidden, formatCents, notFound, pageArgs, uuidOf } from '../../kernel/index.ts';
+import type { SubgraphContext } from '../../runtime/index.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { validateRestock } from './inventory.ts';
 import { recordAudit } from './messages.ts';

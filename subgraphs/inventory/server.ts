@@ -1,8 +1,7 @@
-import { createReadModel } from '../../cache/read-model.ts';
-import { topics } from '../../messaging/contract.ts';
-import type { Service, ServiceDeps } from '../../platform/service.ts';
-import { readSchema } from '../../platform/subgraph.ts';
-import { createSubgraphService } from '../../platform/subgraph-service.ts';
+import { createReadModel } from '../../cache/index.ts';
+import { topics } from '../../messaging/index.ts';
+import type { Service, ServiceDeps } from '../../runtime/index.ts';
+import { createSubgraphService, readSchema } from '../../runtime/index.ts';
 import { inventoryHandlers, lockBatchProducts } from './messages.ts';
 import { listProducts } from './repository.ts';
 import { inventoryResolvers, productLoader } from './resolvers.ts';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, integer, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { messagingTables } from '../../messaging/tables.ts';
+import { messagingTables } from '../../messaging/index.ts';
 
 export const inventorySchema = pgSchema('inventory');
 

@@ -1,18 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import { olderThan } from '../../db/keyset.ts';
-import { createEnvelope } from '../../messaging/envelope.ts';
-import { writeOutbox } from '../../messaging/outbox.ts';
-import { digestApiKey, isApiKeyDigest, newApiKey } from '../../platform/api-key.ts';
-import { type AuditEntry, auditEntry } from '../../platform/audit.ts';
-import { API_KEY_SCOPES, type ApiKeyScope, type Identity } from '../../platform/auth.ts';
-import { badInput, forbidden, notFound } from '../../platform/errors.ts';
-import { timeAndIdKey, uuidOf } from '../../platform/pagination.ts';
+import type { Db } from '../../db/index.ts';
+import { olderThan } from '../../db/index.ts';
+import {
+  API_KEY_SCOPES,
+  type ApiKeyScope,
+  type AuditEntry,
+  auditEntry,
+  badInput,
+  digestApiKey,
+  forbidden,
+  type Identity,
+  isApiKeyDigest,
+  newApiKey,
+  notFound,
+  timeAndIdKey,
+  uuidOf,
+} from '../../kernel/index.ts';
+import { createEnvelope, writeOutbox } from '../../messaging/index.ts';
 import { type ApiKeyRow, type AuditRow, apiKeys, auditLog, outbox } from './tables.ts';
 
 /**
- * API keys for machine clients (see platform/api-key.ts for their form) and the audit log. The
+ * API keys for machine clients (see kernel/api-key.ts for their form) and the audit log. The
  * gateway digests the key it receives and asks for the digest: the key itself never leaves it.
  */
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topics } from '../../messaging/contract.ts';
-import { createEnvelope, encode } from '../../messaging/envelope.ts';
-import { codeOf, startSubgraphForTest } from '../../platform/testing.ts';
+import { createEnvelope, encode, topics } from '../../messaging/index.ts';
+import { codeOf, startSubgraphForTest } from '../../runtime/testing.ts';
 import { createOrderService, orderMigrations } from './server.ts';
 import { catalog, orders } from './tables.ts';
 

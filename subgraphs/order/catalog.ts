@@ -1,7 +1,7 @@
 import { inArray, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import type { Envelope } from '../../messaging/envelope.ts';
-import { type Cents, parseCents } from '../../platform/money.ts';
+import type { Db } from '../../db/index.ts';
+import { type Cents, parseCents } from '../../kernel/index.ts';
+import type { Envelope } from '../../messaging/index.ts';
 import { catalog } from './tables.ts';
 
 /** Prices of products, as the order service last heard them from inventory. */

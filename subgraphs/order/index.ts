@@ -1,4 +1,4 @@
-import { runServiceProcess } from '../../platform/main.ts';
+import { runServiceProcess } from '../../runtime/index.ts';
 import { createOrderService, orderMigrations } from './server.ts';
 
 await runServiceProcess('order', [orderMigrations], createOrderService);

@@ -1,9 +1,8 @@
-import type { Handlers } from '../../messaging/inbox.ts';
-import type { SagaEngine } from '../../saga/engine.ts';
-import type { OrderSagaData } from '../../saga/order-saga.ts';
-
+import type { Handlers } from '../../messaging/index.ts';
+import type { SagaEngine } from '../../saga/index.ts';
 import { recordAudit } from './access.ts';
 import { recordPrice } from './catalog.ts';
+import type { OrderSagaData } from './saga.ts';
 
 /** The order service runs the order saga (participants' replies move it on) and keeps a copy of prices. */
 export const orderHandlers = (engine: SagaEngine<OrderSagaData>): Handlers => ({

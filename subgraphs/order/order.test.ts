@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError, ErrorCode } from '../../platform/errors.ts';
+import { DomainError, ErrorCode } from '../../kernel/index.ts';
 import { canTransition, type PlaceOrderInput, priceLines, statusesBefore, validatePlaceOrder } from './order.ts';
 
 const p1 = '7a1c0e52-0001-4000-8000-000000000001';

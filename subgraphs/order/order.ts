@@ -1,6 +1,5 @@
-import { badInput } from '../../platform/errors.ts';
-import type { Cents } from '../../platform/money.ts';
-import { uuidOf } from '../../platform/pagination.ts';
+import type { Cents } from '../../kernel/index.ts';
+import { badInput, uuidOf } from '../../kernel/index.ts';
 
 export type OrderStatus =
   | 'PENDING'

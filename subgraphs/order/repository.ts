@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import { olderThan } from '../../db/keyset.ts';
+import type { Db } from '../../db/index.ts';
+import { olderThan } from '../../db/index.ts';
 import { type OrderStatus, type PricedLine, statusesBefore } from './order.ts';
 import { type OrderItemRow, type OrderRow, orderItems, orders } from './tables.ts';
 

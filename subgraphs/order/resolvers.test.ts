@@ -1,12 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryCache } from '../../cache/cache.ts';
-import { createReadModel } from '../../cache/read-model.ts';
-import { rowsOf } from '../../db/client.ts';
-import { topics } from '../../messaging/contract.ts';
-import { createEnvelope, decode, encode } from '../../messaging/envelope.ts';
-import type { IncomingMessage } from '../../messaging/transport.ts';
-import { codeOf, startSubgraphForTest } from '../../platform/testing.ts';
+import { createMemoryCache, createReadModel } from '../../cache/index.ts';
+import { rowsOf } from '../../db/index.ts';
+import type { IncomingMessage } from '../../messaging/index.ts';
+import { createEnvelope, decode, encode, topics } from '../../messaging/index.ts';
+import { codeOf, startSubgraphForTest } from '../../runtime/testing.ts';
 import type { OrderView } from './resolvers.ts';
 import { createOrderService, orderMigrations, warmOrderViews } from './server.ts';
 import { catalog, orders } from './tables.ts';

@@ -1,19 +1,16 @@
 import DataLoader from 'dataloader';
-import type { ReadModel } from '../../cache/read-model.ts';
-import type { Db } from '../../db/client.ts';
-import { forbidden } from '../../platform/errors.ts';
-import { formatCents } from '../../platform/money.ts';
-import { connection, pageArgs, timeAndIdKey, uuidOf } from '../../platform/pagination.ts';
-import type { Sealer } from '../../platform/sealing.ts';
-import type { SubgraphContext } from '../../platform/subgraph.ts';
-import type { Admission } from '../../saga/admission.ts';
-import { type SagaEngine, type SagaView, sagaView } from '../../saga/engine.ts';
-import type { OrderSagaData } from '../../saga/order-saga.ts';
-import type { SagaRow } from '../../saga/tables.ts';
+import type { ReadModel } from '../../cache/index.ts';
+import type { Db } from '../../db/index.ts';
+import type { Sealer } from '../../kernel/index.ts';
+import { connection, forbidden, formatCents, pageArgs, timeAndIdKey, uuidOf } from '../../kernel/index.ts';
+import type { SubgraphContext } from '../../runtime/index.ts';
+import type { Admission, SagaRow } from '../../saga/index.ts';
+import { type SagaEngine, type SagaView, sagaView } from '../../saga/index.ts';
 import { createApiKey, isTimeCursor, listApiKeys, listAudit, resolveApiKey, revokeApiKey } from './access.ts';
 import type { Catalog } from './catalog.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { findOrder, itemsOfOrders, listOrders, type OrderCursor } from './repository.ts';
+import type { OrderSagaData } from './saga.ts';
 import type { OrderItemRow, OrderRow } from './tables.ts';
 import { cancelOrder, type OpenOrderCaps, placeOrder, retrySaga } from './workflow.ts';
 

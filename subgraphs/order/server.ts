@@ -1,18 +1,16 @@
-import { createReadModel, type ReadModel } from '../../cache/read-model.ts';
-import type { Db } from '../../db/client.ts';
-import { topics } from '../../messaging/contract.ts';
-import { every } from '../../platform/interval.ts';
-import { createSealer } from '../../platform/sealing.ts';
-import type { Service, ServiceDeps } from '../../platform/service.ts';
-import { readSchema } from '../../platform/subgraph.ts';
-import { createSubgraphService } from '../../platform/subgraph-service.ts';
-import { createAdmission } from '../../saga/admission.ts';
-import type { SagaEngine } from '../../saga/engine.ts';
-import type { OrderSagaData } from '../../saga/order-saga.ts';
+import { createReadModel, type ReadModel } from '../../cache/index.ts';
+import type { Db } from '../../db/index.ts';
+import { createSealer, every } from '../../kernel/index.ts';
+import { topics } from '../../messaging/index.ts';
+import type { Service, ServiceDeps } from '../../runtime/index.ts';
+import { createSubgraphService, readSchema } from '../../runtime/index.ts';
+import type { SagaEngine } from '../../saga/index.ts';
+import { createAdmission } from '../../saga/index.ts';
 import { createLocalCatalog } from './catalog.ts';
 import { orderHandlers } from './messages.ts';
 import { itemsOfOrders, listOrders } from './repository.ts';
 import { itemsLoader, type OrderView, orderResolvers, sagaLoader } from './resolvers.ts';
+import type { OrderSagaData } from './saga.ts';
 import { inbox, outbox } from './tables.ts';
 import { createOrderSagaEngine } from './workflow.ts';
 

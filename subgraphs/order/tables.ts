@@ -11,9 +11,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { messagingTables } from '../../messaging/tables.ts';
-import type { ActorKind } from '../../platform/audit.ts';
-import type { ApiKeyScope } from '../../platform/auth.ts';
+import type { ActorKind, ApiKeyScope } from '../../kernel/index.ts';
+import { messagingTables } from '../../messaging/index.ts';
 import type { OrderStatus } from './order.ts';
 
 export const ordersSchema = pgSchema('orders');

@@ -1,21 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../db/client.ts';
-import { type Causation, createEnvelope } from '../../messaging/envelope.ts';
-import { batchingOutbox, writeOutbox } from '../../messaging/outbox.ts';
-import { auditEntry } from '../../platform/audit.ts';
-import { type Identity, mayChangeOrders } from '../../platform/auth.ts';
-import { badInput, forbidden, hasErrorCode, notFound, rateLimited, serviceUnavailable } from '../../platform/errors.ts';
-import type { Logger } from '../../platform/logger.ts';
-import { formatCents } from '../../platform/money.ts';
-import { uuidOf } from '../../platform/pagination.ts';
-import type { Sealer } from '../../platform/sealing.ts';
-import type { Admission } from '../../saga/admission.ts';
-import { createSagaEngine, type SagaEngine, type SagaView } from '../../saga/engine.ts';
-import { type OrderSagaData, orderSaga, orderStatusAfter } from '../../saga/order-saga.ts';
+import type { Db } from '../../db/index.ts';
+import type { Logger, Sealer } from '../../kernel/index.ts';
+import {
+  auditEntry,
+  badInput,
+  forbidden,
+  formatCents,
+  hasErrorCode,
+  type Identity,
+  mayChangeOrders,
+  notFound,
+  rateLimited,
+  serviceUnavailable,
+  uuidOf,
+} from '../../kernel/index.ts';
+import { batchingOutbox, type Causation, createEnvelope, writeOutbox } from '../../messaging/index.ts';
+import type { Admission } from '../../saga/index.ts';
+import { createSagaEngine, type SagaEngine, type SagaView } from '../../saga/index.ts';
 import { recordAudit } from './access.ts';
 import type { Catalog } from './catalog.ts';
 import { CURRENCY, isFinal, type OrderStatus, type PlaceOrderInput, priceLines, validatePlaceOrder } from './order.ts';
 import { findByIdempotencyKey, findOrder, insertOrder, lockOrder, moveStatus, openLoad } from './repository.ts';
+import { type OrderSagaData, orderSaga, orderStatusAfter } from './saga.ts';
 import { type OrderItemRow, type OrderRow, outbox } from './tables.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { runServiceProcess } from '../../platform/main.ts';
+import { runServiceProcess } from '../../runtime/index.ts';
 import { createPaymentService, paymentMigrations } from './server.ts';
 
 await runServiceProcess('payment', [paymentMigrations], createPaymentService);

@@ -1,9 +1,8 @@
-import type { Db } from '../../db/client.ts';
-import type { Handlers } from '../../messaging/inbox.ts';
-import { replyToSaga, succeeded } from '../../messaging/participant.ts';
-import type { Faults } from '../../platform/faults.ts';
-import { parseCents } from '../../platform/money.ts';
-import { isSealed, type Sealer } from '../../platform/sealing.ts';
+import type { Db } from '../../db/index.ts';
+import type { Faults } from '../../kernel/index.ts';
+import { isSealed, parseCents, type Sealer } from '../../kernel/index.ts';
+import type { Handlers } from '../../messaging/index.ts';
+import { replyToSaga, succeeded } from '../../messaging/index.ts';
 import { type ChargeResult, chargeOutcome } from './payment.ts';
 import type { PaymentProvider } from './provider.ts';
 import { insertPayment, paymentByOrder, updatePayment } from './repository.ts';

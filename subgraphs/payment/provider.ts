@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/index.ts';
 import { type ChargeResult, simulateCharge } from './payment.ts';
 import { providerLedger } from './tables.ts';
 

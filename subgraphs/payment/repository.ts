@@ -1,5 +1,5 @@
 import { eq, inArray } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/index.ts';
 import { type PaymentRow, payments } from './tables.ts';
 
 /** The order's payment, locked for the caller's transaction unless `lock` is false. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSubgraphForTest } from '../../platform/testing.ts';
+import { startSubgraphForTest } from '../../runtime/testing.ts';
 import { insertPayment } from './repository.ts';
 import { createPaymentService, paymentMigrations } from './server.ts';
 

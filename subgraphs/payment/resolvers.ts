@@ -1,8 +1,7 @@
 import DataLoader from 'dataloader';
-import type { Db } from '../../db/client.ts';
-import { formatCents } from '../../platform/money.ts';
-import { isUuid } from '../../platform/pagination.ts';
-import type { SubgraphContext } from '../../platform/subgraph.ts';
+import type { Db } from '../../db/index.ts';
+import { formatCents, isUuid } from '../../kernel/index.ts';
+import type { SubgraphContext } from '../../runtime/index.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { paymentsByOrders } from './repository.ts';
 import type { PaymentRow } from './tables.ts';

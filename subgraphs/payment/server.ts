@@ -1,8 +1,7 @@
-import { topics } from '../../messaging/contract.ts';
-import { createSealer } from '../../platform/sealing.ts';
-import type { Service, ServiceDeps } from '../../platform/service.ts';
-import { readSchema } from '../../platform/subgraph.ts';
-import { createSubgraphService } from '../../platform/subgraph-service.ts';
+import { createSealer } from '../../kernel/index.ts';
+import { topics } from '../../messaging/index.ts';
+import type { Service, ServiceDeps } from '../../runtime/index.ts';
+import { createSubgraphService, readSchema } from '../../runtime/index.ts';
 import { paymentHandlers } from './messages.ts';
 import { createSimulatedProvider } from './provider.ts';
 import { paymentLoader, paymentResolvers } from './resolvers.ts';

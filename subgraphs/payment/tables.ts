@@ -1,5 +1,5 @@
 import { bigint, index, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { messagingTables } from '../../messaging/tables.ts';
+import { messagingTables } from '../../messaging/index.ts';
 import type { PaymentStatus } from './payment.ts';
 
 export const paymentsSchema = pgSchema('payments');

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { SignJWT } from 'jose';
 import postgres from 'postgres';
 import { type Client, createClient } from '../../client/index.ts';
-import { devPolicy, signDevToken } from '../../platform/auth.ts';
-import type { ServiceName } from '../../platform/config.ts';
+import type { ServiceName } from '../../kernel/index.ts';
+import { devPolicy, signDevToken } from '../../kernel/index.ts';
 import { services } from '../../system/registry.ts';
 import { createTestDatabase, requireKafka, requireRedis } from './infrastructure.ts';
 

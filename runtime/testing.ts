@@ -1,11 +1,16 @@
-import { createMemoryCache } from '../cache/cache.ts';
-import { type MigrationSet, openPglite } from '../db/client.ts';
-import { createMemoryTransport } from '../messaging/memory.ts';
-import { createTokenVerifier, devPolicy, signDevToken } from './auth.ts';
-import { loadConfig } from './config.ts';
-import { GATEWAY_SIGNATURE_HEADER, signGatewayRequest } from './gateway-identity.ts';
-import { listen } from './http.ts';
-import { createLogger } from './logger.ts';
+import { createMemoryCache } from '../cache/index.ts';
+import { type MigrationSet, openPglite } from '../db/index.ts';
+import {
+  createLogger,
+  createTokenVerifier,
+  devPolicy,
+  GATEWAY_SIGNATURE_HEADER,
+  listen,
+  loadConfig,
+  signDevToken,
+  signGatewayRequest,
+} from '../kernel/index.ts';
+import { createMemoryTransport } from '../messaging/index.ts';
 import type { Service, ServiceDeps } from './service.ts';
 
 const JWT_SECRET = 'resolver-test-secret-0123456789';

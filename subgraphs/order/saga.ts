@@ -1,5 +1,5 @@
-import type { SagaEffect } from './core.ts';
-import { defaultCompensationRetry, defaultRetry, type RetryPolicy, type SagaDefinition } from './definition.ts';
+import type { SagaEffect } from '../../saga/index.ts';
+import { defaultCompensationRetry, defaultRetry, type RetryPolicy, type SagaDefinition } from '../../saga/index.ts';
 
 /** What the order saga carries from step to step. */
 export interface OrderSagaData {

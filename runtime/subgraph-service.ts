@@ -1,9 +1,7 @@
-import type { BeforeBatch, Handlers } from '../messaging/inbox.ts';
-import type { OutboxRelay } from '../messaging/outbox.ts';
-import { startMessaging } from '../messaging/runtime.ts';
-import type { MessagingTables } from '../messaging/tables.ts';
-import type { ServiceName } from './config.ts';
-import { acceptingAssertions } from './gateway-identity.ts';
+import type { ServiceName } from '../kernel/index.ts';
+import { acceptingAssertions } from '../kernel/index.ts';
+import type { BeforeBatch, Handlers, MessagingTables, OutboxRelay } from '../messaging/index.ts';
+import { startMessaging } from '../messaging/index.ts';
 import type { Service, ServiceDeps } from './service.ts';
 import { createSubgraph, type SubgraphContext } from './subgraph.ts';
 

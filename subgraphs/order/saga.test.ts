@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decide, type SagaEvent } from './core.ts';
-import type { SagaState } from './definition.ts';
-import { type OrderSagaData, orderSaga, orderStatusAfter } from './order-saga.ts';
+import type { SagaState } from '../../saga/index.ts';
+import { decide, type SagaEvent } from '../../saga/index.ts';
+import { type OrderSagaData, orderSaga, orderStatusAfter } from './saga.ts';
 
 const definition = orderSaga({ deadlineMs: 30_000 });
 const now = new Date('2026-11-25T12:00:00.000Z');

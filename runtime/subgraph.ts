@@ -5,13 +5,22 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
-import type { Identity, TokenVerifier } from './auth.ts';
-import { forbidden, formatError, logUnexpectedErrors, rethrowAsGraphQL } from './errors.ts';
-import { GATEWAY_SIGNATURE_HEADER, gatewayRequestVerifier } from './gateway-identity.ts';
-import { correlationIdOf, graphqlHandler, type RequestHandler } from './http.ts';
-import { type QueryLimits, queryLimitsPlugin } from './limits.ts';
-import type { Logger } from './logger.ts';
-import { DateTime, Decimal } from './scalars.ts';
+import type { Identity, Logger, TokenVerifier } from '../kernel/index.ts';
+import {
+  correlationIdOf,
+  DateTime,
+  Decimal,
+  forbidden,
+  formatError,
+  GATEWAY_SIGNATURE_HEADER,
+  gatewayRequestVerifier,
+  graphqlHandler,
+  logUnexpectedErrors,
+  type QueryLimits,
+  queryLimitsPlugin,
+  type RequestHandler,
+  rethrowAsGraphQL,
+} from '../kernel/index.ts';
 
 /** What every subgraph resolver knows about the request. */
 export interface SubgraphContext {

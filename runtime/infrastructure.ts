@@ -1,13 +1,9 @@
-import { type Cache, createMemoryCache, createRedisCache } from '../cache/cache.ts';
-import { type Database, openDatabase } from '../db/client.ts';
-import { allTopics } from '../messaging/contract.ts';
-import { createKafkaTransport } from '../messaging/kafka.ts';
-import { createMemoryTransport } from '../messaging/memory.ts';
-import type { Transport } from '../messaging/transport.ts';
-import { createTokenVerifier, type TokenVerifier } from './auth.ts';
-import type { Config } from './config.ts';
-import type { Disposer } from './lifecycle.ts';
-import type { Logger } from './logger.ts';
+import { type Cache, createMemoryCache, createRedisCache } from '../cache/index.ts';
+import { type Database, openDatabase } from '../db/index.ts';
+import type { Config, Disposer, Logger } from '../kernel/index.ts';
+import { createTokenVerifier, type TokenVerifier } from '../kernel/index.ts';
+import type { Transport } from '../messaging/index.ts';
+import { allTopics, createKafkaTransport, createMemoryTransport } from '../messaging/index.ts';
 
 export interface Infrastructure {
   database: Database;

@@ -1,9 +1,15 @@
-import type { MigrationSet } from '../db/client.ts';
-import { type Config, ConfigError, loadConfig, type ServiceName } from './config.ts';
-import { listen } from './http.ts';
+import type { MigrationSet } from '../db/index.ts';
+import {
+  type Config,
+  ConfigError,
+  createDisposer,
+  createLogger,
+  exitOnSignal,
+  listen,
+  loadConfig,
+  type ServiceName,
+} from '../kernel/index.ts';
 import { openInfrastructure } from './infrastructure.ts';
-import { createDisposer, exitOnSignal } from './lifecycle.ts';
-import { createLogger } from './logger.ts';
 import type { ServiceFactory } from './service.ts';
 
 /** Reads the configuration or exits with a message that names the bad variable. */

@@ -1,10 +1,7 @@
-import type { Cache } from '../cache/cache.ts';
-import type { Database, Db } from '../db/client.ts';
-import type { Transport } from '../messaging/transport.ts';
-import type { TokenVerifier } from './auth.ts';
-import type { Config, ServiceName } from './config.ts';
-import type { RequestHandler } from './http.ts';
-import type { Logger } from './logger.ts';
+import type { Cache } from '../cache/index.ts';
+import type { Database, Db } from '../db/index.ts';
+import type { Config, Logger, RequestHandler, ServiceName, TokenVerifier } from '../kernel/index.ts';
+import type { Transport } from '../messaging/index.ts';
 
 /** What the composition root hands every service. */
 export interface ServiceDeps {

@@ -1,5 +1,5 @@
 import { defineConfig } from 'drizzle-kit';
-import { serviceNamed } from '../system/registry.ts';
+import { serviceNamed } from './registry.ts';
 
 /**
  * drizzle-kit's configuration for one service, named by SAGAWAY_SERVICE (`npm run db:generate`
