@@ -19,7 +19,7 @@ const resolverTypes = (service: ServiceEntry) => ({
     useTypeImports: true,
     enumsAsTypes: true,
     scalars,
-    contextType: `../resolvers.ts#${service.resolverTypes.context}`,
+    contextType: service.resolverTypes.context,
     mappers: service.resolverTypes.mappers,
     mapperTypeSuffix: 'Model',
     avoidOptionals: false,

@@ -17,6 +17,11 @@ export interface Principal {
   authorization: string;
 }
 
+/** Who a request through the gateway runs as: the principal, and the id that traces the request. */
+export interface Caller extends Principal {
+  correlationId: string;
+}
+
 export interface Authenticator {
   authenticate(credentials: Credentials): Promise<Principal>;
   /** Forgets a revoked key at once (its `ApiKeyRevoked` event reached this replica). */

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { createLogger, createTokenVerifier, devPolicy, signDevToken as sign } from '../kernel/index.ts';
 import { createAuthenticator } from './api-keys.ts';
 import type { OrderEventHub, StatusEvent } from './events.ts';
-import { type GraphQuery, LiveCloseCode, startLiveSubscriptions } from './live.ts';
+import { type GraphQuery, LiveCloseCode, startLiveSubscriptions } from './live/index.ts';
 import { apiSchemaPath } from './schema.ts';
 
 /**

@@ -7,7 +7,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { GraphQLError } from 'graphql';
 import type { Cache } from '../cache/index.ts';
 import { createReadModel } from '../cache/index.ts';
-import type { Config, Identity, Logger, ServiceName, TokenVerifier } from '../kernel/index.ts';
+import type { Config, Logger, ServiceName, TokenVerifier } from '../kernel/index.ts';
 import {
   CORRELATION_HEADER,
   clientAddress,
@@ -22,18 +22,15 @@ import {
   rethrowAsGraphQL,
 } from '../kernel/index.ts';
 import type { Transport } from '../messaging/index.ts';
-import { API_KEY_HEADER, createAuthenticator, orderServiceKeyLookup } from './api-keys.ts';
+import { API_KEY_HEADER, type Caller, createAuthenticator, orderServiceKeyLookup } from './api-keys.ts';
 import { startOrderEventHub } from './events.ts';
-import { type GraphQuery, startLiveSubscriptions } from './live.ts';
+import { type GraphQuery, startLiveSubscriptions } from './live/index.ts';
 import { createRateLimiter, customerRateLimitPlugin, tooMany } from './rate-limits.ts';
 import { retryableStatusPlugin, subgraphFetcher } from './resilience.ts';
 import { apiSchemaPath, supergraphPath } from './schema.ts';
 
-export interface GatewayContext extends BaseContext {
-  identity: Identity;
-  authorization: string;
-  correlationId: string;
-}
+/** Apollo's context of a gateway request: who it runs as. */
+export type GatewayContext = BaseContext & Caller;
 
 /** Forwards the caller's token and correlation id: each subgraph authorizes on its own. */
 class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {

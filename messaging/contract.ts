@@ -33,6 +33,12 @@ export const orderStatuses = [
   'FAILED',
   'CANCELLED',
 ] as const;
+export type OrderStatus = (typeof orderStatuses)[number];
+
+/** An order in one of these statuses moves no more. */
+export const finalOrderStatuses = ['COMPLETED', 'FAILED', 'CANCELLED'] as const satisfies readonly OrderStatus[];
+export const isFinalOrderStatus = (status: string): boolean =>
+  (finalOrderStatuses as readonly string[]).includes(status);
 
 export const messages = {
   ReserveInventory: {

@@ -9,6 +9,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { OrdersDocument } from '../client/generated/graphql.ts';
 import { type Client, GraphQLClientError, placeWithRetry } from '../client/index.ts';
 import type { ConsumerStats, RelayStats } from '../messaging/index.ts';
+import { finalOrderStatuses } from '../messaging/index.ts';
 import { demoCatalog } from '../subgraphs/inventory/seed.ts';
 import { infraEnv } from '../tests/support/infrastructure.ts';
 import { type RunningSystem, startSystem } from '../tests/support/system.ts';
@@ -46,7 +47,7 @@ const ORDERS = Number(values.orders);
 const CONCURRENCY = Number(values.concurrency);
 const RATE = Number(values.rate ?? (mode === 'mixed' ? 10 : 50));
 const DURATION_S = Number(values.duration);
-const FINAL_STATUSES = `('COMPLETED','FAILED','CANCELLED')`;
+const FINAL_STATUSES = `(${finalOrderStatuses.map((s) => `'${s}'`).join(',')})`;
 
 /** Sixteen customers stand in for thousands: their per-customer caps and rate limits are lifted. */
 const UNCAPPED = {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Client, GraphQLClientError } from '../client/index.ts';
+import { finalOrderStatuses } from '../messaging/index.ts';
 import { demoCatalog } from '../subgraphs/inventory/seed.ts';
 import { infraEnv } from '../tests/support/infrastructure.ts';
 import { checkInvariants, formatInvariants } from '../tests/support/invariants.ts';
@@ -180,7 +181,7 @@ async function run(system: RunningSystem, external: boolean, started: number): P
   let lastFinalAt = Date.now();
   while (Date.now() < deadline) {
     const [row] = await system.sql<{ n: number }>(
-      `select count(*)::int as n from orders.orders where status not in ('COMPLETED','FAILED','CANCELLED')`,
+      `select count(*)::int as n from orders.orders where status not in (${finalOrderStatuses.map((s) => `'${s}'`).join(',')})`,
     );
     open = row!.n;
     if (open === 0) break;

@@ -18,7 +18,7 @@ export interface ServiceEntry {
   migrations: MigrationSet;
   /** For drizzle-kit: the files that define its tables, and the PostgreSQL schemas they live in. */
   tables: { files: string[]; schemas: string[] };
-  /** For codegen: the resolvers' context type and the rows GraphQL types map to. */
+  /** For codegen, as paths from the generated folder: the resolvers' context type and the rows GraphQL types map to. */
   resolverTypes: { context: string; mappers: Record<string, string> };
   load(): Promise<ServiceFactory>;
 }
@@ -31,7 +31,7 @@ export const services: readonly ServiceEntry[] = [
     schema: 'subgraphs/inventory/schema.graphql',
     migrations: { name: 'inventory' },
     tables: { files: ['./subgraphs/inventory/tables.ts'], schemas: ['inventory'] },
-    resolverTypes: { context: 'InventoryContext', mappers: { Product: '../tables.ts#ProductRow' } },
+    resolverTypes: { context: '../resolvers.ts#InventoryContext', mappers: { Product: '../tables.ts#ProductRow' } },
     load: async () => (await import('../subgraphs/inventory/server.ts')).createInventoryService,
   },
   {
@@ -41,7 +41,7 @@ export const services: readonly ServiceEntry[] = [
     migrations: { name: 'payment' },
     tables: { files: ['./subgraphs/payment/tables.ts'], schemas: ['payments'] },
     resolverTypes: {
-      context: 'PaymentContext',
+      context: '../resolvers.ts#PaymentContext',
       mappers: { Payment: '../tables.ts#PaymentRow', Order: '../resolvers.ts#OrderReference' },
     },
     load: async () => (await import('../subgraphs/payment/server.ts')).createPaymentService,
@@ -53,7 +53,7 @@ export const services: readonly ServiceEntry[] = [
     migrations: { name: 'order' },
     tables: { files: ['./subgraphs/order/tables.ts', './saga/tables.ts'], schemas: ['orders', 'saga', 'access'] },
     resolverTypes: {
-      context: 'OrderContext',
+      context: '../views.ts#OrderContext',
       mappers: {
         Order: '../tables.ts#OrderRow',
         OrderItem: '../tables.ts#OrderItemRow',

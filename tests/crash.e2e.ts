@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, placeWithRetry } from '../client/index.ts';
+import { isFinalOrderStatus } from '../messaging/index.ts';
 import { infraEnv } from './support/infrastructure.ts';
 import { checkInvariants, formatInvariants } from './support/invariants.ts';
 import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
@@ -141,7 +142,7 @@ describe('two replicas of the orchestrator and of inventory, killed under load',
       orders.map((o) =>
         waitFor(
           () => client.orderStatus(o.id).catch(() => null),
-          (s) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(s?.status ?? ''),
+          (s) => isFinalOrderStatus(s?.status ?? ''),
           { timeoutMs: 90_000, what: `order ${o.id}` },
         ),
       ),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createClient, GraphQLClientError } from '../client/index.ts';
 import { devPolicy, signDevToken } from '../kernel/index.ts';
+import { isFinalOrderStatus } from '../messaging/index.ts';
 import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
 
 /**
@@ -33,7 +34,7 @@ const place = (items: { productId: string; quantity: number }[], paymentToken: s
 const final = (id: string) =>
   waitFor(
     async () => (await alice.order(id))!,
-    (o) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(o.status),
+    (o) => isFinalOrderStatus(o.status),
     { what: `order ${id} to reach a final status` },
   );
 

@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, GraphQLClientError, OrderFieldsFragment } from '../client/index.ts';
+import { isFinalOrderStatus } from '../messaging/index.ts';
 import { infraEnv } from './support/infrastructure.ts';
 import { checkInvariants } from './support/invariants.ts';
 import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
@@ -48,7 +49,7 @@ const until = (id: string, status: string, timeoutMs = 30_000) =>
 const final = (id: string, timeoutMs = 30_000) =>
   waitFor(
     async () => (await alice.order(id))!,
-    (o) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(o.status),
+    (o) => isFinalOrderStatus(o.status),
     { timeoutMs, what: `order ${id} to finish` },
   );
 const steps = (o: OrderFieldsFragment) => o.saga.steps.map((s) => `${s.name}:${s.status}`);

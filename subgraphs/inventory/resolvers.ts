@@ -4,8 +4,8 @@ import type { Db } from '../../db/index.ts';
 import { auditEntry, connection, forbidden, formatCents, notFound, pageArgs, uuidOf } from '../../kernel/index.ts';
 import type { SubgraphContext } from '../../runtime/index.ts';
 import type { Resolvers } from './generated/resolvers.ts';
+import { recordAudit } from './handlers.ts';
 import { validateRestock } from './inventory.ts';
-import { recordAudit } from './messages.ts';
 import { listProducts, productsByIds, restock } from './repository.ts';
 import type { ProductRow } from './tables.ts';
 

@@ -1,16 +1,11 @@
 import type { Cents } from '../../kernel/index.ts';
 import { badInput, uuidOf } from '../../kernel/index.ts';
 
-export type OrderStatus =
-  | 'PENDING'
-  | 'INVENTORY_CONFIRMED'
-  | 'PAYMENT_CONFIRMED'
-  | 'COMPLETED'
-  | 'FAILED'
-  | 'CANCELLED';
+import type { OrderStatus } from '../../messaging/index.ts';
 
-export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
-export const isFinal = (status: OrderStatus) => FINAL_STATUSES.has(status);
+export { isFinalOrderStatus as isFinal } from '../../messaging/index.ts';
+// The statuses are part of the wire contract (OrderStatusChanged carries them).
+export type { OrderStatus };
 
 export const MAX_LINES = 50;
 export const MAX_QUANTITY = 1000;

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { olderThan } from '../../db/index.ts';
 import { type OrderStatus, type PricedLine, statusesBefore } from './order.ts';
-import { type OrderItemRow, type OrderRow, orderItems, orders } from './tables.ts';
+import { finalStatusList, type OrderItemRow, type OrderRow, orderItems, orders } from './tables.ts';
 
 export const findOrder = async (db: Db, id: string): Promise<OrderRow | undefined> =>
   (await db.select().from(orders).where(eq(orders.id, id)))[0];
@@ -36,7 +36,7 @@ export async function openLoad(db: Db, customerId: string): Promise<{ orders: nu
     })
     .from(orders)
     .innerJoin(orderItems, eq(orderItems.orderId, orders.id))
-    .where(and(eq(orders.customerId, customerId), sql`${orders.status} not in ('COMPLETED', 'FAILED', 'CANCELLED')`));
+    .where(and(eq(orders.customerId, customerId), sql`${orders.status} not in (${finalStatusList})`));
   return { orders: Number(row?.orders ?? 0), units: Number(row?.units ?? 0) };
 }
 

@@ -5,10 +5,10 @@ import { rowsOf } from '../../db/index.ts';
 import type { IncomingMessage } from '../../messaging/index.ts';
 import { createEnvelope, decode, encode, topics } from '../../messaging/index.ts';
 import { codeOf, startSubgraphForTest } from '../../runtime/testing.ts';
-import type { OrderView } from './resolvers.ts';
+import { createOrderSagaEngine } from './saga-host.ts';
 import { createOrderService, orderMigrations, warmOrderViews } from './server.ts';
 import { catalog, orders } from './tables.ts';
-import { createOrderSagaEngine } from './workflow.ts';
+import type { OrderView } from './views.ts';
 
 const BOOK = '7a1c0e52-0001-4000-8000-000000000001';
 const MUG = '7a1c0e52-0008-4000-8000-000000000008';

@@ -7,12 +7,13 @@ import { createSubgraphService, readSchema } from '../../runtime/index.ts';
 import type { SagaEngine } from '../../saga/index.ts';
 import { createAdmission } from '../../saga/index.ts';
 import { createLocalCatalog } from './catalog.ts';
-import { orderHandlers } from './messages.ts';
+import { orderHandlers } from './handlers.ts';
 import { itemsOfOrders, listOrders } from './repository.ts';
-import { itemsLoader, type OrderView, orderResolvers, sagaLoader } from './resolvers.ts';
+import { orderResolvers } from './resolvers.ts';
 import type { OrderSagaData } from './saga.ts';
+import { createOrderSagaEngine } from './saga-host.ts';
 import { inbox, outbox } from './tables.ts';
-import { createOrderSagaEngine } from './workflow.ts';
+import { itemsLoader, type OrderView, sagaLoader } from './views.ts';
 
 export const orderTypeDefs = readSchema(new URL('./schema.graphql', import.meta.url));
 /** The order service's migrations create two schemas: its orders and the saga engine's instances. */

@@ -12,8 +12,11 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { ActorKind, ApiKeyScope } from '../../kernel/index.ts';
-import { messagingTables } from '../../messaging/index.ts';
+import { finalOrderStatuses, messagingTables } from '../../messaging/index.ts';
 import type { OrderStatus } from './order.ts';
+
+/** `'COMPLETED', 'FAILED', 'CANCELLED'` as SQL literals (an index predicate takes no parameters). */
+export const finalStatusList = sql.raw(finalOrderStatuses.map((status) => `'${status}'`).join(', '));
 
 export const ordersSchema = pgSchema('orders');
 
@@ -39,9 +42,7 @@ export const orders = ordersSchema.table(
     index('orders_customer_created_idx').on(t.customerId, t.createdAt.desc(), t.id.desc()),
     index('orders_created_idx').on(t.createdAt.desc(), t.id.desc()),
     // A customer's orders still running: what the cap on open orders and units counts.
-    index('orders_customer_open_idx')
-      .on(t.customerId)
-      .where(sql`${t.status} not in ('COMPLETED', 'FAILED', 'CANCELLED')`),
+    index('orders_customer_open_idx').on(t.customerId).where(sql`${t.status} not in (${finalStatusList})`),
   ],
 );
 

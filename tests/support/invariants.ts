@@ -1,3 +1,4 @@
+import { finalOrderStatuses } from '../../messaging/index.ts';
 /**
  * What must hold in a system at rest, however it got there: checked after the crash tests and by
  * `npm run chaos`, straight from each service's tables.
@@ -12,7 +13,7 @@ type Sql = <T extends object>(query: string) => Promise<T[]>;
 
 export async function checkInvariants(
   sql: Sql,
-  { finalStatuses = ['COMPLETED', 'FAILED', 'CANCELLED'] } = {},
+  { finalStatuses = [...finalOrderStatuses] as string[] } = {},
 ): Promise<Invariant[]> {
   const invariants: Invariant[] = [];
   const add = (name: string, ok: boolean, detail: string) => invariants.push({ name, ok, detail });

@@ -1,7 +1,8 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { OrderRow as OrderRowModel, OrderItemRow as OrderItemRowModel, ApiKeyRow as ApiKeyRowModel, AuditRow as AuditRowModel } from '../tables.ts';
-import type { ProductReference as ProductReferenceModel, OrderContext } from '../resolvers.ts';
+import type { ProductReference as ProductReferenceModel } from '../resolvers.ts';
 import type { ApiKeyPrincipal as ApiKeyPrincipalModel } from '../access.ts';
+import type { OrderContext } from '../views.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;

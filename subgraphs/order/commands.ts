@@ -1,6 +1,7 @@
+// What callers ask of the order service: place, cancel, retry.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
-import type { Logger, Sealer } from '../../kernel/index.ts';
+import type { Sealer } from '../../kernel/index.ts';
 import {
   auditEntry,
   badInput,
@@ -14,85 +15,15 @@ import {
   serviceUnavailable,
   uuidOf,
 } from '../../kernel/index.ts';
-import { batchingOutbox, type Causation, createEnvelope, writeOutbox } from '../../messaging/index.ts';
-import type { Admission } from '../../saga/index.ts';
-import { createSagaEngine, type SagaEngine, type SagaView } from '../../saga/index.ts';
+import { batchingOutbox, type Causation, writeOutbox } from '../../messaging/index.ts';
+import type { Admission, SagaEngine, SagaView } from '../../saga/index.ts';
 import { recordAudit } from './access.ts';
 import type { Catalog } from './catalog.ts';
-import { CURRENCY, isFinal, type OrderStatus, type PlaceOrderInput, priceLines, validatePlaceOrder } from './order.ts';
-import { findByIdempotencyKey, findOrder, insertOrder, lockOrder, moveStatus, openLoad } from './repository.ts';
-import { type OrderSagaData, orderSaga, orderStatusAfter } from './saga.ts';
+import { CURRENCY, isFinal, type PlaceOrderInput, priceLines, validatePlaceOrder } from './order.ts';
+import { findByIdempotencyKey, findOrder, insertOrder, lockOrder, openLoad } from './repository.ts';
+import type { OrderSagaData } from './saga.ts';
+import { statusEvent } from './saga-host.ts';
 import { type OrderItemRow, type OrderRow, outbox } from './tables.ts';
-
-/**
- * Writes the status change and its event in the caller's transaction; answers whether it moved.
- * A move the order's status does not allow (a late step after a cancellation, or a redelivered
- * one) changes nothing: the saga, not the order, is the authority on what happens next.
- */
-export async function changeOrderStatus(
-  tx: Db,
-  orderId: string,
-  status: OrderStatus,
-  reason: string | null,
-  causation: Causation,
-  now = new Date(),
-): Promise<boolean> {
-  const updated = await moveStatus(tx, orderId, status, reason, now);
-  if (updated) await writeOutbox(tx, outbox, [statusEvent(updated, causation)]);
-  return updated !== undefined;
-}
-
-const statusEvent = (o: OrderRow, causation: Causation) =>
-  createEnvelope(
-    'OrderStatusChanged',
-    o.id,
-    {
-      orderId: o.id,
-      customerId: o.customerId,
-      status: o.status,
-      version: o.version,
-      reason: o.failureReason,
-      at: o.updatedAt.toISOString(),
-    },
-    causation,
-    o.updatedAt,
-  );
-
-/** The order saga, run by this service: its local step completes the order; its progress moves the status. */
-export function createOrderSagaEngine({
-  deadlineMs,
-  backoffMs,
-  touched,
-  logger,
-}: {
-  deadlineMs: number;
-  backoffMs: number;
-  touched?: Set<string>;
-  logger?: Logger;
-}): SagaEngine<OrderSagaData> {
-  /** A status the order's own transitions refuse is not an error, but it is said. */
-  const move = async (tx: Db, orderId: string, status: OrderStatus, reason: string | null, causation: Causation) => {
-    if (!(await changeOrderStatus(tx, orderId, status, reason, causation)))
-      logger?.info(
-        { orderId, status, correlationId: causation.correlationId },
-        'order status not moved: its current status does not lead there',
-      );
-  };
-  return createSagaEngine<OrderSagaData>({
-    definition: orderSaga({ deadlineMs, backoffMs }),
-    outbox,
-    hooks: {
-      local: {
-        completeOrder: (tx, saga, causation) => move(tx, saga.data.orderId, 'COMPLETED', null, causation),
-      },
-      async onChange(tx, saga, effects, causation) {
-        touched?.add(saga.correlationId);
-        const change = orderStatusAfter(effects);
-        if (change) await move(tx, saga.data.orderId, change.status, change.reason, causation);
-      },
-    },
-  });
-}
 
 const isUniqueViolation = (err: unknown): boolean => hasErrorCode(err, (code) => code === '23505');
 

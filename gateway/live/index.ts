@@ -1,0 +1,39 @@
+import type { LiveOptions } from './contract.ts';
+import { liveSchema } from './schema.ts';
+import { serveSocket } from './socket.ts';
+import { statusStreams } from './stream.ts';
+
+export { type GraphAnswer, type GraphQuery, LiveCloseCode, type LiveOptions } from './contract.ts';
+
+/**
+ * `orderStatusChanged` over graphql-ws on the gateway's own HTTP server and path. Each
+ * subscription first gets the order's current state, read through the federated graph as the
+ * subscriber (so another customer's order answers FORBIDDEN), then every later event from Kafka in
+ * version order, each authorized again and resolved through the graph as of that event, until a
+ * final status.
+ */
+export function startLiveSubscriptions({
+  maxQueue = 100,
+  maxSubscriptionsPerConnection = 50,
+  maxConnectionsPerCustomer = 20,
+  connectionInitTimeoutMs = 3000,
+  ...options
+}: LiveOptions) {
+  const streams = statusStreams({ ...options, maxQueue });
+  const schema = liveSchema({
+    apiSchemaSdl: options.apiSchemaSdl,
+    query: options.query,
+    subscribe: (orderId, { session, close }) => streams.open(orderId, session, close),
+  });
+  const socket = serveSocket(schema, {
+    ...options,
+    maxSubscriptionsPerConnection,
+    maxConnectionsPerCustomer,
+    connectionInitTimeoutMs,
+  });
+  return {
+    /** Subscriptions open on this replica whose snapshot was read (from then on none misses an event). */
+    count: streams.count,
+    close: socket.close,
+  };
+}
