@@ -14,7 +14,7 @@
  * Another folder reaches a library folder only through its public surface: `index.ts`, plus
  * `testing.ts` and `*.contract.ts` for tests.
  */
-const libraries = '(kernel|db|cache|messaging|saga|runtime)';
+const libraries = '(kernel|db|cache|messaging|saga|runtime|harness)';
 const tests = '\\.(test|contract)\\.ts$';
 const project = '^(kernel|db|cache|messaging|saga|runtime|subgraphs|gateway|system|harness|tests|scripts|client)/';
 

@@ -8,12 +8,19 @@ const graphqlCjs = createRequire(import.meta.url).resolve('graphql');
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlCjs }] },
   test: {
+    // Both cores (vitest's default leaves one idle on a 2-core machine); the e2e project still runs
+    // one file at a time.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
+          globalSetup: ['db/testing.ts'],
+          // One module graph per worker, not per file: the files share no mutable module state, and
+          // loading Apollo, drizzle and PGlite again for every file was most of the tier's time.
+          isolate: false,
           exclude: ['node_modules/**', '.data/**', '.kafka/**'],
           testTimeout: 20_000,
         },

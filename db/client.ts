@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -59,10 +59,20 @@ export function openPostgres(url: string, poolSize = 10): Database {
 /** Called with every SQL statement a drizzle database runs (tests count them). */
 export type QueryObserver = (sql: string) => void;
 
+/**
+ * Names a `dumpDataDir` tarball of a freshly initialised cluster that in-memory databases start from
+ * instead of running initdb again (seconds each): the unit tests make one per run (db/testing.ts).
+ */
+export const PGLITE_TEMPLATE_VARIABLE = 'SAGAWAY_PGLITE_TEMPLATE';
+
 /** The embedded database: PostgreSQL compiled to WASM, one connection, data in `dir` (in memory without one). */
 export async function openPglite(dir?: string, onQuery?: QueryObserver): Promise<Database> {
   if (dir) mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
+  const template = dir ? undefined : process.env[PGLITE_TEMPLATE_VARIABLE];
+  const client = await PGlite.create({
+    ...(dir ? { dataDir: dir } : {}),
+    ...(template ? { loadDataDir: new Blob([readFileSync(template)]) } : {}),
+  });
   const db = drizzlePglite({ client, ...(onQuery ? { logger: { logQuery: (query: string) => onQuery(query) } } : {}) });
   return {
     db,

@@ -2,6 +2,7 @@ import { createClient as createSocketClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Database, openPglite, rowsOf } from '../db/index.ts';
+import { demoCatalog } from '../harness/index.ts';
 import {
   acceptingAssertions,
   createLogger,
@@ -11,7 +12,6 @@ import {
   signAssertion,
   signDevToken,
 } from '../kernel/index.ts';
-import { demoCatalog } from '../subgraphs/inventory/seed.ts';
 import { type EmbeddedSystem, startEmbeddedSystem } from '../system/embedded.ts';
 import { createAuthenticator, type KeyRecord } from './api-keys.ts';
 

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createClient } from '../client/index.ts';
 import { openPglite } from '../db/index.ts';
+import { demoCatalog } from '../harness/index.ts';
 import { createLogger, devPolicy, loadConfig, signDevToken } from '../kernel/index.ts';
-import { demoCatalog } from '../subgraphs/inventory/seed.ts';
 import { type EmbeddedSystem, startEmbeddedSystem } from '../system/embedded.ts';
 
 /**

@@ -133,3 +133,30 @@ describe('a batch of messages', () => {
     await expect.poll(() => dead.filter((m) => m.key === broken.key).length).toBe(1);
   });
 });
+
+describe('an infrastructure outage', () => {
+  it('is thrown back to the transport on every delivery, never dead-lettered, and the message is handled once it ends', async () => {
+    const orderId = order();
+    let down = true;
+    const handled: string[] = [];
+    const consume = consumerWith(
+      {
+        async CommitInventory(envelope) {
+          // What postgres.js raises when the server goes away mid-transaction.
+          if (down) throw Object.assign(new Error('connection lost'), { code: 'CONNECTION_CLOSED' });
+          handled.push(envelope.payload.orderId);
+        },
+      },
+      'outage',
+    );
+    const message = incoming(command(orderId), 0);
+    // Many more deliveries than maxAttempts (2): an outage is nobody's message's fault.
+    for (let delivery = 0; delivery < 5; delivery++)
+      await expect(consume([message])).rejects.toThrow('connection lost');
+    down = false;
+    await consume([message]);
+    await consume([message]); // redelivered after the commit: recorded in the inbox, not handled again
+    expect(handled).toEqual([orderId]);
+    expect(dead.filter((m) => m.key === orderId)).toHaveLength(0);
+  });
+});

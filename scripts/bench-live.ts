@@ -1,5 +1,5 @@
 import type { Client } from '../client/index.ts';
-import { type RunningSystem, startSystem } from '../tests/support/system.ts';
+import { type RunningSystem, startSystem } from '../harness/index.ts';
 import { startKafka } from './kafka.ts';
 
 /**

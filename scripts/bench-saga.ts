@@ -8,11 +8,9 @@ import { print } from 'graphql';
 import { Kafka, logLevel } from 'kafkajs';
 import { OrdersDocument } from '../client/generated/graphql.ts';
 import { type Client, GraphQLClientError, placeWithRetry } from '../client/index.ts';
+import { demoCatalog, infraEnv, type RunningSystem, startSystem } from '../harness/index.ts';
 import type { ConsumerStats, RelayStats } from '../messaging/index.ts';
 import { finalOrderStatuses } from '../messaging/index.ts';
-import { demoCatalog } from '../subgraphs/inventory/seed.ts';
-import { infraEnv } from '../tests/support/infrastructure.ts';
-import { type RunningSystem, startSystem } from '../tests/support/system.ts';
 import { startKafka, stopKafka } from './kafka.ts';
 
 /**

@@ -1,11 +1,16 @@
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Client, GraphQLClientError } from '../client/index.ts';
+import {
+  checkInvariants,
+  demoCatalog,
+  formatInvariants,
+  infraEnv,
+  type RunningSystem,
+  type ServiceProcess,
+  startSystem,
+} from '../harness/index.ts';
 import { finalOrderStatuses } from '../messaging/index.ts';
-import { demoCatalog } from '../subgraphs/inventory/seed.ts';
-import { infraEnv } from '../tests/support/infrastructure.ts';
-import { checkInvariants, formatInvariants } from '../tests/support/invariants.ts';
-import { type RunningSystem, type ServiceProcess, startSystem } from '../tests/support/system.ts';
 import { startKafka, stopKafka } from './kafka.ts';
 
 /**

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { infraEnv, reachable } from '../tests/support/infrastructure.ts';
+import { infraEnv, reachable } from '../harness/index.ts';
 
 /**
  * What `npm test` needs on the machine, checked before anything runs: each missing one is named
  * with the command that installs or starts it (Debian/Ubuntu), instead of a failure deep in a suite.
- * The addresses are the ones the suites use (tests/support/infrastructure.ts).
+ * The addresses are the ones the suites use (harness/infrastructure.ts).
  */
 export interface Missing {
   what: string;

@@ -1,10 +1,15 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, placeWithRetry } from '../client/index.ts';
+import {
+  checkInvariants,
+  formatInvariants,
+  infraEnv,
+  type RunningSystem,
+  startSystem,
+  waitFor,
+} from '../harness/index.ts';
 import { isFinalOrderStatus } from '../messaging/index.ts';
-import { infraEnv } from './support/infrastructure.ts';
-import { checkInvariants, formatInvariants } from './support/invariants.ts';
-import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
 
 /**
  * Proof by fault: services die with SIGKILL at the worst moments — between a database commit and

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createClient } from '../client/index.ts';
-import { freePort, waitFor } from './support/system.ts';
+import { freePort, waitFor } from '../harness/index.ts';
 
 /**
  * `npm start` with no infrastructure variables: the whole system in one process on PGlite, the

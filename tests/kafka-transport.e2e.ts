@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { requireKafka } from '../harness/index.ts';
 import { createLogger } from '../kernel/index.ts';
 import { createKafkaTransport } from '../messaging/index.ts';
 import { describeTransportContract } from '../messaging/transport.contract.ts';
-import { requireKafka } from './support/infrastructure.ts';
 
 describeTransportContract('Kafka', async () => {
   const brokers = await requireKafka();

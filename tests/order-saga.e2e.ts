@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createClient, GraphQLClientError } from '../client/index.ts';
+import { type RunningSystem, startSystem, waitFor } from '../harness/index.ts';
 import { devPolicy, signDevToken } from '../kernel/index.ts';
 import { isFinalOrderStatus } from '../messaging/index.ts';
-import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
 
 /**
  * The walking skeleton end to end: every service in its own process on real Kafka, PostgreSQL and

@@ -2,8 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { infraEnv } from './support/infrastructure.ts';
-import { type RunningSystem, startSystem } from './support/system.ts';
+import { infraEnv, type RunningSystem, startSystem } from '../harness/index.ts';
 
 /**
  * The playground in headless Chromium (Debian's `chromium`, driven by playwright-core): it must

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../client/index.ts';
+import { freePort, type RunningSystem, startSystem, waitFor } from '../harness/index.ts';
 import { tcpReachable } from '../kernel/index.ts';
-import { freePort, type RunningSystem, startSystem, waitFor } from './support/system.ts';
 
 /**
  * The cache is an optimisation: the system runs on a Redis of its own, which the test kills.

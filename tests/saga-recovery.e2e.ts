@@ -1,10 +1,8 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, GraphQLClientError, OrderFieldsFragment } from '../client/index.ts';
+import { checkInvariants, infraEnv, type RunningSystem, startSystem, waitFor } from '../harness/index.ts';
 import { isFinalOrderStatus } from '../messaging/index.ts';
-import { infraEnv } from './support/infrastructure.ts';
-import { checkInvariants } from './support/invariants.ts';
-import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
 
 /**
  * Deadlines, cancellation at each step, idempotent placement and the dead-letter path, on real

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, GraphQLClientError } from '../client/index.ts';
-import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
+import { type RunningSystem, startSystem, waitFor } from '../harness/index.ts';
 
 /**
  * A compensation that keeps failing: the payment provider refuses refunds five times (an injected

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { type RunningSystem, startSystem, waitFor } from '../harness/index.ts';
 import { DEVELOPMENT_JWT_SECRET } from '../kernel/index.ts';
-import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
 
 /**
  * One case per attack the security review found, against the system as production runs it

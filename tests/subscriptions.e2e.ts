@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createClient, GraphQLClientError } from '../client/index.ts';
-import { type RunningSystem, startSystem, waitFor } from './support/system.ts';
+import { type RunningSystem, startSystem, waitFor } from '../harness/index.ts';
 
 /**
  * Live order status through the gateway's graphql-ws endpoint, fed by Kafka: two gateway replicas,

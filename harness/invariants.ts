@@ -1,4 +1,4 @@
-import { finalOrderStatuses } from '../../messaging/index.ts';
+import { finalOrderStatuses } from '../messaging/index.ts';
 /**
  * What must hold in a system at rest, however it got there: checked after the crash tests and by
  * `npm run chaos`, straight from each service's tables.

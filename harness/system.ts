@@ -1,15 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import postgres from 'postgres';
-import { type Client, createClient } from '../../client/index.ts';
-import type { ServiceName } from '../../kernel/index.ts';
-import { devPolicy, signDevToken } from '../../kernel/index.ts';
-import { services } from '../../system/registry.ts';
+import { type Client, createClient } from '../client/index.ts';
+import type { ServiceName } from '../kernel/index.ts';
+import { devPolicy, signDevToken } from '../kernel/index.ts';
+import { services } from '../system/registry.ts';
 import { createTestDatabase, requireKafka, requireRedis } from './infrastructure.ts';
+import { freePort, processGroup } from './processes.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 // A secret of this run alone: nothing that signs with a published value is accepted.
@@ -23,47 +22,6 @@ const entry = { gateway: 'gateway/index.ts', ...Object.fromEntries(services.map(
   string
 >;
 const portVariable = (name: ServiceProcess) => `${name.toUpperCase()}_PORT`;
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(
-  url: string,
-  child: ChildProcess,
-  name: string,
-  logFile: string,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) during start-up; see ${logFile}`);
-    try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${name} did not become healthy within ${timeoutMs} ms; see ${logFile}`);
-}
-
-/** One running copy of a service: replica 0 serves the port the others are told about. */
-interface Instance {
-  name: ServiceProcess;
-  replica: number;
-  port: number;
-  child: ChildProcess;
-  exited: Promise<void>;
-}
 
 export interface SystemOptions {
   /** Environment for every process. */
@@ -153,70 +111,34 @@ export async function startSystem(
     PAYMENT_PORT: String(ports.payment),
     ...env,
   };
-  const instances: Instance[] = [];
-  const restarts = Object.fromEntries(['gateway', ...services.map((s) => s.name)].map((name) => [name, 0])) as Record<
-    ServiceProcess,
-    number
-  >;
-  const pendingRestarts = new Set<Promise<void>>();
-  const stoppedOnPurpose = new Set<ChildProcess>();
-  let stopping = false;
-
-  const launch = async (name: ServiceProcess, replica: number, port: number, extraEnv: Record<string, string> = {}) => {
-    const logFile = path.join(logDir, `${name}-${replica}.log`);
-    const out = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry[name]], {
-      cwd: root,
-      env: { ...baseEnv, ...serviceEnv[name], ...extraEnv, [portVariable(name)]: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    // The stream stays open after the child's output ends, for the supervisor's note.
-    child.stdout!.pipe(out, { end: false });
-    child.stderr!.pipe(out, { end: false });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    if (supervise) {
-      child.once('exit', () => {
-        if (stopping || stoppedOnPurpose.has(child)) return;
-        restarts[name] += 1;
-        out.write(
-          `\n--- supervisor: ${name}-${replica} died (${child.exitCode ?? child.signalCode}); restarting without faults ---\n`,
-        );
-        // A restart that dies again during start-up is restarted again by its own exit handler.
-        const restart = new Promise<void>((r) => setTimeout(r, 200))
-          .then(() => launch(name, replica, port, { FAULTS: '' }))
-          .catch(() => {})
-          .finally(() => pendingRestarts.delete(restart));
-        pendingRestarts.add(restart);
-      });
-    }
-    const instance: Instance = { name, replica, port, child, exited };
-    const slot = instances.findIndex((i) => i.name === name && i.replica === replica);
-    if (slot >= 0) instances[slot] = instance;
-    else instances.push(instance);
-    await waitForHealth(`http://127.0.0.1:${port}/health`, child, `${name}-${replica}`, logFile);
-  };
-  const launchAll = async (name: ServiceProcess) => {
+  const group = processGroup({
+    cwd: root,
+    logDir,
+    nodeArgs,
+    ...(supervise ? { supervise: { restartEnv: { FAULTS: '' } } } : {}),
+  });
+  const envOf = (name: ServiceProcess, extra: Record<string, string> = {}) => ({
+    ...baseEnv,
+    ...serviceEnv[name],
+    ...extra,
+  });
+  const launchAll = async (name: ServiceProcess, extra: Record<string, string> = {}) => {
     const count = replicas[name] ?? 1;
     await Promise.all(
-      Array.from({ length: count }, async (_, replica) =>
-        launch(name, replica, replica === 0 ? ports[name] : await freePort()),
-      ),
-    );
-  };
-
-  const alive = (i: Instance) => i.child.exitCode === null && i.child.signalCode === null;
-  const stop = async () => {
-    stopping = true;
-    await Promise.all([...pendingRestarts].map((p) => p.catch(() => {})));
-    await Promise.all(
-      instances.filter(alive).map(async (i) => {
-        const timer = setTimeout(() => i.child.kill('SIGKILL'), 15_000);
-        i.child.kill('SIGCONT');
-        i.child.kill('SIGTERM');
-        await i.exited;
-        clearTimeout(timer);
+      Array.from({ length: count }, async (_, replica) => {
+        const port = replica === 0 ? ports[name] : await freePort();
+        await group.launch(
+          name,
+          replica,
+          port,
+          entry[name],
+          envOf(name, { ...extra, [portVariable(name)]: String(port) }),
+        );
       }),
     );
+  };
+  const stop = async () => {
+    await group.stop();
     await database.drop().catch(() => {});
   };
 
@@ -227,15 +149,14 @@ export async function startSystem(
     await Promise.all(rest.map((s) => launchAll(s.name)));
     // The gateway spreads requests over every replica of each subgraph and fails over between them.
     const replicaUrls = (name: ServiceProcess) =>
-      instances
-        .filter((i) => i.name === name)
+      group
+        .instances(name)
         .map((i) => `http://127.0.0.1:${i.port}/graphql`)
         .join(',');
-    serviceEnv.gateway = {
-      ...Object.fromEntries(services.map((s) => [`${s.name.toUpperCase()}_URL`, replicaUrls(s.name)])),
-      ...serviceEnv.gateway,
-    };
-    await launchAll('gateway');
+    await launchAll(
+      'gateway',
+      Object.fromEntries(services.map((s) => [`${s.name.toUpperCase()}_URL`, replicaUrls(s.name)])),
+    );
   } catch (err) {
     await stop();
     throw err;
@@ -251,57 +172,18 @@ export async function startSystem(
     signClaims: (claims) =>
       new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(JWT_SECRET)),
     serviceUrl: (name) => `http://127.0.0.1:${ports[name]}`,
-    gatewayUrls: () =>
-      instances
-        .filter((i) => i.name === 'gateway')
-        .sort((a, b) => a.replica - b.replica)
-        .map((i) => `http://127.0.0.1:${i.port}/graphql`),
+    gatewayUrls: () => group.instances('gateway').map((i) => `http://127.0.0.1:${i.port}/graphql`),
     client: async (customerId, { admin = false, url = gatewayUrl } = {}) =>
       createClient({ url, token: await signDevToken(policy, customerId, { admin }) }),
-    async signal(name, signal, replica) {
-      const targets = instances.filter(
-        (i) => i.name === name && (replica === undefined || i.replica === replica) && alive(i),
-      );
-      for (const i of targets) {
-        if (signal === 'SIGTERM') {
-          stoppedOnPurpose.add(i.child);
-          i.child.kill('SIGCONT');
-        }
-        i.child.kill(signal);
-      }
-      if (signal === 'SIGKILL' || signal === 'SIGTERM') await Promise.all(targets.map((i) => i.exited));
-    },
-    async restart(name, { replica = 0, env: extraEnv } = {}) {
-      const previous = instances.find((i) => i.name === name && i.replica === replica);
-      if (!previous) throw new Error(`no ${name} replica ${replica}`);
-      if (alive(previous)) throw new Error(`${name}-${replica} is still running`);
-      await launch(name, replica, previous.port, extraEnv);
-    },
-    restarts,
-    async settled() {
-      while (pendingRestarts.size > 0) await Promise.all([...pendingRestarts]);
-    },
-    processes: () => instances.filter(alive).map((i) => ({ name: i.name, replica: i.replica, pid: i.child.pid! })),
+    signal: (name, signal, replica) => group.signal(name, signal, replica),
+    restart: (name, { replica = 0, env: extraEnv } = {}) => group.restart(name, replica, extraEnv),
+    restarts: group.restarts as Record<ServiceProcess, number>,
+    settled: group.settled,
+    processes: () => group.processes() as { name: ServiceProcess; replica: number; pid: number }[],
     sql: async <T extends object>(query: string) => (await sqlClient.unsafe(query)) as unknown as T[],
     async stop() {
       await sqlClient.end();
       await stop();
     },
   };
-}
-
-/** Polls until `read` returns a value that satisfies `done`; returns that value. */
-export async function waitFor<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  { timeoutMs = 30_000, what = 'the condition' } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await read();
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { tcpReachable } from '../../kernel/index.ts';
+import { tcpReachable } from '../kernel/index.ts';
 
 /**
  * The real services the e2e suites need. A missing one fails the suite with how to start it:

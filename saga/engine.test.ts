@@ -1,0 +1,151 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Database, openPglite } from '../db/index.ts';
+import { createEnvelope, type MessagingTables } from '../messaging/index.ts';
+import { createMessagingTables } from '../messaging/testing.ts';
+import type { SagaDefinition } from './definition.ts';
+import { createSagaEngine, SagaConcurrencyError, type SagaHooks } from './engine.ts';
+import { sagaInstances } from './tables.ts';
+import { createSagaTables } from './testing.ts';
+
+/** The engine on a real (embedded) PostgreSQL, with a two-step saga of its own: no domain. */
+let database: Database;
+let outbox: MessagingTables['outbox'];
+beforeAll(async () => {
+  database = await openPglite();
+  ({ outbox } = await createMessagingTables(database, 'engine_test'));
+  await createSagaTables(database);
+});
+afterAll(() => database.close());
+
+type Data = { orderId: string };
+const definition: SagaDefinition<Data> = {
+  type: 'test-saga',
+  version: 1,
+  deadlineMs: 60_000,
+  steps: [
+    {
+      name: 'reserve',
+      action: {
+        kind: 'remote',
+        command: ({ orderId }, ctx) => ({
+          type: 'ReserveInventory',
+          payload: { sagaId: ctx.sagaId, step: ctx.step, orderId, lines: [{ productId: orderId, quantity: 1 }] },
+        }),
+      },
+      compensation: {
+        name: 'release',
+        command: ({ orderId }, ctx) => ({
+          type: 'ReleaseInventory',
+          payload: { sagaId: ctx.sagaId, step: ctx.step, orderId },
+        }),
+      },
+      timeoutReason: 'took too long',
+    },
+    {
+      name: 'commit',
+      action: {
+        kind: 'remote',
+        command: ({ orderId }, ctx) => ({
+          type: 'CommitInventory',
+          payload: { sagaId: ctx.sagaId, step: ctx.step, orderId },
+        }),
+      },
+      retry: { maxAttempts: 3, backoffMs: 1000, maxBackoffMs: 1000 },
+    },
+  ],
+};
+
+let now = new Date('2026-11-29T12:00:00.000Z');
+const engineWith = (hooks: Partial<SagaHooks<Data>> = {}) =>
+  createSagaEngine<Data>({ definition, outbox, hooks: { local: {}, ...hooks }, clock: () => now });
+
+const commandsOf = async (orderId: string) =>
+  (await database.db.select().from(outbox).where(eq(outbox.key, orderId))).map((r) => r.type);
+const rowOf = async (orderId: string) =>
+  (await database.db.select().from(sagaInstances).where(eq(sagaInstances.correlationId, orderId)))[0]!;
+
+async function started(engine = engineWith()) {
+  const orderId = crypto.randomUUID();
+  const saga = await database.db.transaction((tx) =>
+    engine.start(
+      tx,
+      { id: crypto.randomUUID(), correlationId: orderId, data: { orderId } },
+      {
+        correlationId: orderId,
+        causationId: null,
+      },
+    ),
+  );
+  return { orderId, sagaId: saga.id, engine };
+}
+
+const reply = (orderId: string, sagaId: string, step: string, outcome: 'SUCCEEDED' | 'FAILED', retriable?: boolean) =>
+  createEnvelope(
+    'SagaStepReplied',
+    orderId,
+    { sagaId, step, outcome, ...(outcome === 'FAILED' ? { reason: `${step} failed`, retriable } : {}) },
+    { correlationId: orderId, causationId: null },
+  );
+
+describe('the saga engine', () => {
+  // Each case sees only its own sagas (a sweep takes every one that is due).
+  beforeEach(() => database.db.delete(sagaInstances));
+
+  it('stores the saga and its first command in the caller’s transaction, and moves on each reply', async () => {
+    const { orderId, sagaId, engine } = await started();
+    expect(await commandsOf(orderId)).toEqual(['ReserveInventory']);
+    await database.db.transaction((tx) => engine.handleReply(tx, reply(orderId, sagaId, 'reserve', 'SUCCEEDED')));
+    await database.db.transaction((tx) => engine.handleReply(tx, reply(orderId, sagaId, 'commit', 'SUCCEEDED')));
+    expect(await commandsOf(orderId)).toEqual(['ReserveInventory', 'CommitInventory']);
+    expect(await rowOf(orderId)).toMatchObject({ status: 'COMPLETED', version: 3 });
+  });
+
+  it('writes nothing when another writer changed the saga between its read and its write', async () => {
+    const { orderId, sagaId } = await started();
+    // The hook runs inside the transition, after the row was read: another replica's update lands there.
+    const racing = engineWith({
+      onChange: async (tx, saga) => {
+        await tx.execute(sql`update saga.instances set version = version + 1 where id = ${saga.id}`);
+      },
+    });
+    await expect(
+      database.db.transaction((tx) => racing.handleReply(tx, reply(orderId, sagaId, 'reserve', 'SUCCEEDED'))),
+    ).rejects.toBeInstanceOf(SagaConcurrencyError);
+    // Rolled back whole: no command for the next step, the saga as it was.
+    expect(await commandsOf(orderId)).toEqual(['ReserveInventory']);
+    expect(await rowOf(orderId)).toMatchObject({ status: 'RUNNING', currentStep: 'reserve', version: 1 });
+  });
+
+  it('ignores a reply delivered again after it was applied', async () => {
+    const { orderId, sagaId, engine } = await started();
+    const once = reply(orderId, sagaId, 'reserve', 'SUCCEEDED');
+    await database.db.transaction((tx) => engine.handleReply(tx, once));
+    await database.db.transaction((tx) => engine.handleReply(tx, once));
+    expect(await commandsOf(orderId)).toEqual(['ReserveInventory', 'CommitInventory']);
+    expect((await rowOf(orderId)).version).toBe(2);
+  });
+
+  it('sweeps a saga past its deadline into compensation, and leaves the others alone', async () => {
+    const late = await started();
+    now = new Date(now.getTime() + 30_000);
+    const onTime = await started();
+    now = new Date(now.getTime() + 31_000); // past the first one's deadline only
+    expect(await late.engine.sweep(database.db)).toBe(1);
+    expect(await commandsOf(late.orderId)).toEqual(['ReserveInventory', 'ReleaseInventory']);
+    expect(await rowOf(late.orderId)).toMatchObject({ status: 'COMPENSATING' });
+    expect(await commandsOf(onTime.orderId)).toEqual(['ReserveInventory']);
+    expect(await late.engine.sweep(database.db)).toBe(0);
+  });
+
+  it('sends a step again when its retry is due, not before', async () => {
+    const { orderId, sagaId, engine } = await started();
+    await database.db.transaction((tx) => engine.handleReply(tx, reply(orderId, sagaId, 'reserve', 'SUCCEEDED')));
+    await database.db.transaction((tx) => engine.handleReply(tx, reply(orderId, sagaId, 'commit', 'FAILED', true)));
+    expect(await engine.sweep(database.db)).toBe(0); // the backoff (1 s) has not passed
+    now = new Date(now.getTime() + 1_001);
+    expect(await engine.sweep(database.db)).toBe(1);
+    expect(await commandsOf(orderId)).toEqual(['ReserveInventory', 'CommitInventory', 'CommitInventory']);
+    expect(await rowOf(orderId)).toMatchObject({ status: 'RUNNING', currentStep: 'commit', retryAt: null });
+  });
+});
