@@ -10,7 +10,7 @@ import { services } from '../system/registry.ts';
 import { createTestDatabase, requireKafka, requireRedis } from './infrastructure.ts';
 import { freePort, processGroup } from './processes.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
+const root = path.resolve(import.meta.dirname, '..');
 // A secret of this run alone: nothing that signs with a published value is accepted.
 const JWT_SECRET = randomBytes(32).toString('hex');
 const policy = devPolicy(JWT_SECRET);
