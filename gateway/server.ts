@@ -23,6 +23,7 @@ import {
 } from '../kernel/index.ts';
 import type { Transport } from '../messaging/index.ts';
 import { API_KEY_HEADER, type Caller, createAuthenticator, orderServiceKeyLookup } from './api-keys.ts';
+import { withCors } from './cors.ts';
 import { startOrderEventHub } from './events.ts';
 import { type GraphQuery, startLiveSubscriptions } from './live/index.ts';
 import { createRateLimiter, customerRateLimitPlugin, tooMany } from './rate-limits.ts';
@@ -203,14 +204,17 @@ export async function createGateway({
   };
   let live: ReturnType<typeof startLiveSubscriptions> | undefined;
   return {
-    graphql: graphqlHandler(apollo, context, {
-      maxBodyBytes: config.limits.maxBodyBytes,
-      // Every request counts against its client address before anything is done with it.
-      admit: async (req) => {
-        const wait = await limiter.address(clientAddress(req, config.trustedProxies));
-        return wait > 0 ? tooMany(wait, 'requests from this address') : undefined;
-      },
-    }),
+    graphql: withCors(
+      graphqlHandler(apollo, context, {
+        maxBodyBytes: config.limits.maxBodyBytes,
+        // Every request counts against its client address before anything is done with it.
+        admit: async (req) => {
+          const wait = await limiter.address(clientAddress(req, config.trustedProxies));
+          return wait > 0 ? tooMany(wait, 'requests from this address') : undefined;
+        },
+      }),
+      config.corsOrigins,
+    ),
     stats: () => ({ memory: process.memoryUsage(), subscriptions: live?.count() ?? 0, orderCache: orderViews.stats() }),
     serveSubscriptions(server) {
       live = startLiveSubscriptions({
@@ -223,6 +227,7 @@ export async function createGateway({
         ...config.live,
         limits: config.limits,
         admitAddress: (req) => limiter.address(clientAddress(req, config.trustedProxies)),
+        corsOrigins: config.corsOrigins,
       });
     },
     async stop() {

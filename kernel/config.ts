@@ -72,6 +72,18 @@ const envSchema = z.object({
   GATEWAY_PLAYGROUND: z.enum(['true', 'false']).optional(),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   API_KEY_CACHE_SECONDS: z.coerce.number().int().min(1).max(150).default(30),
+  /** Browser apps on other origins allowed to call the gateway: exact origins, comma-separated. */
+  GATEWAY_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^https?:\/\/[^/\s]+$/, 'must be origins like https://shop.example.com (scheme and host, no path)'),
+      ),
+    ),
   RATE_LIMIT_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(3000),
   RATE_LIMIT_PER_CUSTOMER_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_MUTATIONS_PER_CUSTOMER_PER_MINUTE: z.coerce.number().int().min(1).default(120),
@@ -228,6 +240,8 @@ export interface Config {
   rateLimits: { perAddress: number; perCustomer: number; mutationsPerCustomer: number };
   /** Whether the gateway serves the playground page (not in production unless asked for). */
   playground: boolean;
+  /** Other origins whose browser apps may call the gateway (CORS) and open its socket. */
+  corsOrigins: string[];
   /** How many proxies in front of the gateway append to X-Forwarded-For (0: the header is ignored). */
   trustedProxies: number;
   /** How long a gateway replica remembers an API key it looked up (a revocation reaches it sooner, as an event). */
@@ -340,6 +354,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     playground: e.GATEWAY_PLAYGROUND === undefined ? e.NODE_ENV !== 'production' : e.GATEWAY_PLAYGROUND === 'true',
     apiKeyCacheMs: e.API_KEY_CACHE_SECONDS * 1000,
+    corsOrigins: e.GATEWAY_CORS_ORIGINS,
     trustedProxies: e.TRUST_PROXY_HOPS,
     live: {
       maxQueue: e.LIVE_MAX_QUEUE,

@@ -43,6 +43,8 @@ export interface LiveOptions {
   limits: QueryLimits & { maxBodyBytes: number };
   /** How long a socket may stay open without a valid `connection_init`. */
   connectionInitTimeoutMs?: number;
+  /** Other origins whose browser pages may open the socket (besides the gateway's own). */
+  corsOrigins?: string[];
   /** Counts a connection against its client address: milliseconds to wait, or 0. */
   admitAddress?: (request: IncomingMessage) => Promise<number>;
 }

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { type DocumentNode, GraphQLError, getOperationAST, parse, subscribe } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { DomainError, ErrorCode, limitChecker } from '../../kernel/index.ts';
 import type { Credentials, Principal } from '../api-keys.ts';
+import { socketOriginAllowed } from '../cors.ts';
 import { coded, LiveCloseCode, type LiveOptions } from './contract.ts';
 import { fieldResolver } from './order-query.ts';
 import type { LiveContext } from './schema.ts';
@@ -14,7 +16,10 @@ import type { Session } from './stream.ts';
 const isProtocolError = (err: unknown) =>
   typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('WS_ERR_');
 
-type SocketOptions = Pick<LiveOptions, 'server' | 'authenticate' | 'logger' | 'limits' | 'admitAddress'> &
+type SocketOptions = Pick<
+  LiveOptions,
+  'server' | 'authenticate' | 'logger' | 'limits' | 'admitAddress' | 'corsOrigins'
+> &
   Required<
     Pick<LiveOptions, 'maxSubscriptionsPerConnection' | 'maxConnectionsPerCustomer' | 'connectionInitTimeoutMs'>
   >;
@@ -30,7 +35,14 @@ export function serveSocket(schema: GraphQLSchema, options: SocketOptions) {
   const checkDocument = limitChecker(limits, { standard: true });
   // No frame may be larger than an HTTP body: a client cannot make the gateway buffer more, even
   // before its token is read.
-  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: limits.maxBodyBytes });
+  const wss = new WebSocketServer({
+    server,
+    path: '/graphql',
+    maxPayload: limits.maxBodyBytes,
+    // A browser page of another origin is refused at the upgrade (403), before graphql-ws sees it.
+    verifyClient: ({ req }: { req: IncomingMessage }, done: (ok: boolean, status?: number, reason?: string) => void) =>
+      socketOriginAllowed(req, options.corsOrigins ?? []) ? done(true) : done(false, 403, 'Origin not allowed'),
+  });
   wss.on('connection', (socket, request) => refuseBadFrames(socket, request.socket, logger));
 
   const sessions = new WeakMap<object, Session>();
