@@ -3,6 +3,8 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The SDK is a workspace of this repository: npm ci needs its manifest.
+COPY client/package.json client/
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
 USER node
