@@ -21,6 +21,8 @@ export default defineConfig({
           // One module graph per worker, not per file: the files share no mutable module state, and
           // loading Apollo, drizzle and PGlite again for every file was most of the tier's time.
           isolate: false,
+          // The unit tier finishes before the e2e suites start: those get the machine to themselves.
+          sequence: { groupOrder: 0 },
           exclude: ['node_modules/**', '.data/**', '.kafka/**'],
           testTimeout: 20_000,
         },
@@ -29,6 +31,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
+          sequence: { groupOrder: 1 },
           include: ['tests/**/*.e2e.ts'],
           // The e2e suites start whole systems; one at a time keeps a 2-core machine honest.
           fileParallelism: false,

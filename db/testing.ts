@@ -1,7 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLITE_TEMPLATE_VARIABLE } from './client.ts';
+import { sql } from 'drizzle-orm';
+import { type Database, PGLITE_TEMPLATE_VARIABLE } from './client.ts';
 
 const file = path.resolve(import.meta.dirname, '..', '.tmp', `pglite-template-${process.pid}.tar`);
 
@@ -20,4 +21,15 @@ export async function setup() {
 
 export function teardown() {
   rmSync(file, { force: true });
+}
+
+/**
+ * Creates tables from their drizzle definitions (schemas and tables, as drizzle-kit reads a schema
+ * file's exports), with the DDL drizzle-kit writes: for tests of a library whose tables each
+ * service migrates in its own schema.
+ */
+export async function createTables(database: Database, definitions: Record<string, unknown>): Promise<void> {
+  const { generateDrizzleJson, generateMigration } = await import('drizzle-kit/api');
+  const statements = await generateMigration(generateDrizzleJson({}), generateDrizzleJson(definitions));
+  for (const statement of statements) await database.db.execute(sql.raw(statement));
 }
