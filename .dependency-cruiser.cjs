@@ -113,7 +113,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^([^/]+)/' },
       to: {
-        path: `^${libraries}/[^/]+\\.ts$`,
+        path: `^${libraries}/.+\\.ts$`,
         pathNot: ['^$1/', '/(index|testing)\\.ts$', '\\.contract\\.ts$'],
       },
     },

@@ -1,5 +1,5 @@
-import { createDisposer, createLogger, createTokenVerifier, exitOnSignal, listen } from '../kernel/index.ts';
-import { configOrExit, openCache, openTransport } from '../runtime/index.ts';
+import { createDisposer, createLogger, createTokenVerifier, exitOnSignal } from '../kernel/index.ts';
+import { configOrExit, openCache, openTransport, serveHttp } from '../runtime/index.ts';
 import { servePlayground } from './playground.ts';
 import { createGateway } from './server.ts';
 
@@ -12,16 +12,15 @@ try {
   const cache = await openCache(config, logger, disposer);
   const verifier = createTokenVerifier(config.auth);
   const gateway = await createGateway({ config, verifier, logger, transport, cache });
-  const http = await listen({
-    graphql: gateway.graphql,
-    extra: config.playground ? servePlayground : undefined,
-    stats: gateway.stats,
-    settings: config.http,
-    opsVerifier: verifier,
-    port: config.ports.gateway,
-    host: config.host,
-    onError: (err) => logger.error({ err }, 'request failed'),
-  });
+  const http = await serveHttp(
+    { config, verifier, logger },
+    {
+      graphql: gateway.graphql,
+      extra: config.playground ? servePlayground : undefined,
+      stats: gateway.stats,
+      port: config.ports.gateway,
+    },
+  );
   gateway.serveSubscriptions(http.server);
   // Subscriptions close before the HTTP server, which waits for open connections.
   disposer.use(http.close);

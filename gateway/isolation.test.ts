@@ -31,10 +31,10 @@ function moduleGraph(entry: string): Set<string> {
 }
 
 describe('the gateway process', () => {
-  it('loads no subgraph, saga or composition code', () => {
+  it('loads no subgraph, subgraph hosting, saga or composition code', () => {
     const loaded = [...moduleGraph('gateway/index.ts')];
     expect(loaded).toContain('gateway/server.ts');
-    expect(loaded.filter((f) => /^(subgraphs|saga|system)\//.test(f))).toEqual([]);
+    expect(loaded.filter((f) => /^(subgraphs|saga|system|runtime\/subgraph)\//.test(f))).toEqual([]);
   });
 
   it('is what the check follows: the composition root does load every service', () => {

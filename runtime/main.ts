@@ -5,10 +5,10 @@ import {
   createDisposer,
   createLogger,
   exitOnSignal,
-  listen,
   loadConfig,
   type ServiceName,
 } from '../kernel/index.ts';
+import { serveHttp } from './http.ts';
 import { openInfrastructure } from './infrastructure.ts';
 import type { ServiceFactory } from './service.ts';
 
@@ -40,15 +40,10 @@ export async function runServiceProcess(
     for (const set of migrations) await infra.database.migrate(set);
     const service = await create({ config, logger, db: infra.database.db, ...infra });
     disposer.use(() => service.stop());
-    const http = await listen({
-      graphql: service.graphql,
-      stats: service.stats,
-      settings: config.http,
-      opsVerifier: infra.verifier,
-      port: config.ports[name],
-      host: config.host,
-      onError: (err) => logger.error({ err }, 'request failed'),
-    });
+    const http = await serveHttp(
+      { config, verifier: infra.verifier, logger },
+      { graphql: service.graphql, stats: service.stats, port: config.ports[name] },
+    );
     disposer.use(() => http.close());
     logger.info({ port: http.port, ...infra.describe }, `${name} service ready`);
   } catch (err) {

@@ -177,6 +177,19 @@ const policyOf = <D>(def: SagaDefinition<D>, record: StepRecord): RetryPolicy =>
  * - Step names are unique, so a reply names its step alone; a reply that does not answer the
  *   running step (a duplicate, a late one) changes nothing.
  */
+/** A saga before its first event: running, no step yet. */
+export const initialState = <D>(id: string, correlationId: string, data: D): SagaState<D> => ({
+  id,
+  correlationId,
+  status: 'RUNNING',
+  currentStep: null,
+  data,
+  steps: [],
+  failureReason: null,
+  cancelled: false,
+  retryAt: null,
+});
+
 export function decide<D>(def: SagaDefinition<D>, state: SagaState<D>, event: SagaEvent, now: Date): Decision<D> {
   const at = now.toISOString();
   const last = state.steps.length - 1;

@@ -4,7 +4,7 @@ import { rowsOf } from '../db/index.ts';
 import type { MessagingTables } from '../messaging/index.ts';
 import { type Causation, createEnvelope, type Envelope, writeOutbox } from '../messaging/index.ts';
 import type { BacklogSample } from './admission.ts';
-import { decide, type SagaEffect, type SagaEvent } from './core.ts';
+import { decide, initialState, type SagaEffect, type SagaEvent } from './core.ts';
 import type { SagaDefinition, SagaState } from './definition.ts';
 import { type SagaRow, sagaInstances } from './tables.ts';
 
@@ -173,17 +173,7 @@ export function createSagaEngine<D>({
   return {
     async start(tx, { id, correlationId, data }, causation) {
       const now = clock();
-      const initial: SagaState<D> = {
-        id,
-        correlationId,
-        status: 'RUNNING',
-        currentStep: null,
-        data,
-        steps: [],
-        failureReason: null,
-        cancelled: false,
-        retryAt: null,
-      };
+      const initial = initialState(id, correlationId, data);
       const rowOf = (state: SagaState<D>): SagaRow => ({
         id,
         type: definition.type,

@@ -2,8 +2,8 @@ import type { Database } from '../db/index.ts';
 import { servePlayground } from '../gateway/playground.ts';
 import { createGateway } from '../gateway/server.ts';
 import type { Config, Logger } from '../kernel/index.ts';
-import { createDisposer, listen } from '../kernel/index.ts';
-import { type Infrastructure, openInfrastructure } from '../runtime/index.ts';
+import { createDisposer } from '../kernel/index.ts';
+import { type Infrastructure, openInfrastructure, serveHttp } from '../runtime/index.ts';
 import { seedDemoCatalog } from '../subgraphs/inventory/seed.ts';
 import { services } from './registry.ts';
 
@@ -33,15 +33,10 @@ export async function startEmbeddedSystem(
     for (const { name, load } of services) {
       const service = await (await load())(deps);
       disposer.use(service.stop);
-      const http = await listen({
-        graphql: service.graphql,
-        stats: service.stats,
-        settings: config.http,
-        opsVerifier: infra.verifier,
-        port: config.ports[name],
-        host: config.host,
-        onError: (err) => logger.error({ err }, 'request failed'),
-      });
+      const http = await serveHttp(
+        { config, verifier: infra.verifier, logger },
+        { graphql: service.graphql, stats: service.stats, port: config.ports[name] },
+      );
       disposer.use(http.close);
       // The gateway must reach each subgraph where it really listens (port 0: any free one).
       urls[name] = `http://${config.host}:${http.port}/graphql`;
@@ -53,16 +48,15 @@ export async function startEmbeddedSystem(
       transport: infra.transport,
       cache: infra.cache,
     });
-    const http = await listen({
-      graphql: gateway.graphql,
-      extra: config.playground ? servePlayground : undefined,
-      stats: gateway.stats,
-      settings: config.http,
-      opsVerifier: infra.verifier,
-      port: config.ports.gateway,
-      host: config.host,
-      onError: (err) => logger.error({ err }, 'request failed'),
-    });
+    const http = await serveHttp(
+      { config, verifier: infra.verifier, logger },
+      {
+        graphql: gateway.graphql,
+        extra: config.playground ? servePlayground : undefined,
+        stats: gateway.stats,
+        port: config.ports.gateway,
+      },
+    );
     gateway.serveSubscriptions(http.server);
     // Subscriptions close before the HTTP server, which waits for open connections.
     disposer.use(http.close);

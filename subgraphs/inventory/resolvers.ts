@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { ReadModel } from '../../cache/index.ts';
 import type { Db } from '../../db/index.ts';
 import { auditEntry, connection, forbidden, formatCents, notFound, pageArgs, uuidOf } from '../../kernel/index.ts';
-import type { SubgraphContext } from '../../runtime/index.ts';
+import type { SubgraphContext } from '../../runtime/subgraph/index.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { recordAudit } from './handlers.ts';
 import { validateRestock } from './inventory.ts';

@@ -1,7 +1,7 @@
 import { createReadModel } from '../../cache/index.ts';
 import { topics } from '../../messaging/index.ts';
 import type { Service, ServiceDeps } from '../../runtime/index.ts';
-import { createSubgraphService, readSchema } from '../../runtime/index.ts';
+import { createSubgraphService, readSchema } from '../../runtime/subgraph/index.ts';
 import { inventoryHandlers, lockBatchProducts } from './handlers.ts';
 import { listProducts } from './repository.ts';
 import { inventoryResolvers, productLoader } from './resolvers.ts';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEnvelope, encode, topics } from '../../messaging/index.ts';
 import { codeOf, startSubgraphForTest } from '../../runtime/testing.ts';
 import { createOrderService, orderMigrations } from './server.ts';
-import { catalog, orders } from './tables.ts';
+import { orders } from './tables.ts';
+import { announcePrices } from './testing.ts';
 
 const BOOK = '7a1c0e52-0001-4000-8000-000000000001';
 
@@ -18,20 +18,7 @@ beforeAll(async () => {
     ORDER_MAX_OPEN_PER_CUSTOMER: '1',
     ORDER_MAX_OPEN_UNITS_PER_CUSTOMER: '3',
   });
-  await subgraph.deps.transport.publish(topics.inventoryEvents, [
-    encode(
-      createEnvelope(
-        'ProductPriced',
-        BOOK,
-        { productId: BOOK, sku: 'BOOK-DDD', price: '54.99', currency: 'USD' },
-        { correlationId: 'seed', causationId: null },
-      ),
-    ),
-  ]);
-  for (let tries = 0; (await subgraph.deps.db.select().from(catalog)).length < 1; tries++) {
-    if (tries > 100) throw new Error('the price never arrived');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await announcePrices(subgraph.deps, [{ id: BOOK, sku: 'BOOK-DDD', price: '54.99' }]);
 });
 afterAll(() => subgraph?.stop());
 

@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryCache, createReadModel } from '../../cache/index.ts';
 import { rowsOf } from '../../db/index.ts';
 import type { IncomingMessage } from '../../messaging/index.ts';
-import { createEnvelope, decode, encode, topics } from '../../messaging/index.ts';
+import { decode, topics } from '../../messaging/index.ts';
 import { codeOf, startSubgraphForTest } from '../../runtime/testing.ts';
 import { createOrderSagaEngine } from './saga-host.ts';
 import { createOrderService, orderMigrations, warmOrderViews } from './server.ts';
-import { catalog, orders } from './tables.ts';
+import { orders } from './tables.ts';
+import { announcePrices } from './testing.ts';
 import type { OrderView } from './views.ts';
 
 const BOOK = '7a1c0e52-0001-4000-8000-000000000001';
@@ -18,28 +19,10 @@ const commands: IncomingMessage[] = [];
 beforeAll(async () => {
   subgraph = await startSubgraphForTest([orderMigrations], createOrderService);
   // The prices inventory would have announced.
-  await subgraph.deps.transport.publish(topics.inventoryEvents, [
-    encode(
-      createEnvelope(
-        'ProductPriced',
-        BOOK,
-        { productId: BOOK, sku: 'BOOK-DDD', price: '54.99', currency: 'USD' },
-        { correlationId: 'seed', causationId: null },
-      ),
-    ),
-    encode(
-      createEnvelope(
-        'ProductPriced',
-        MUG,
-        { productId: MUG, sku: 'MUG-SAGA', price: '14.99', currency: 'USD' },
-        { correlationId: 'seed', causationId: null },
-      ),
-    ),
+  await announcePrices(subgraph.deps, [
+    { id: BOOK, sku: 'BOOK-DDD', price: '54.99' },
+    { id: MUG, sku: 'MUG-SAGA', price: '14.99' },
   ]);
-  for (let tries = 0; (await subgraph.deps.db.select().from(catalog)).length < 2; tries++) {
-    if (tries > 100) throw new Error('the prices never arrived');
-    await new Promise((r) => setTimeout(r, 50));
-  }
   await subgraph.deps.transport.subscribe({
     groupId: 'test-inventory',
     topics: [topics.inventoryCommands],

@@ -2,7 +2,7 @@ import type { ReadModel } from '../../cache/index.ts';
 import type { Db } from '../../db/index.ts';
 import type { Sealer } from '../../kernel/index.ts';
 import { connection, forbidden, formatCents, pageArgs, timeAndIdKey, uuidOf } from '../../kernel/index.ts';
-import type { SubgraphContext } from '../../runtime/index.ts';
+import type { SubgraphContext } from '../../runtime/subgraph/index.ts';
 import type { Admission, SagaEngine } from '../../saga/index.ts';
 import { createApiKey, isTimeCursor, listApiKeys, listAudit, resolveApiKey, revokeApiKey } from './access.ts';
 import type { Catalog } from './catalog.ts';

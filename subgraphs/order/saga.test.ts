@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SagaState } from '../../saga/index.ts';
-import { decide, type SagaEvent } from '../../saga/index.ts';
+import { decide, initialState, type SagaEvent } from '../../saga/index.ts';
 import { type OrderSagaData, orderSaga, orderStatusAfter } from './saga.ts';
 
 const definition = orderSaga({ deadlineMs: 30_000 });
@@ -13,17 +13,7 @@ const data: OrderSagaData = {
   currency: 'USD',
   paymentToken: 'tok_visa',
 };
-const fresh: SagaState<OrderSagaData> = {
-  id: '00000000-0000-4000-8000-0000000000ff',
-  correlationId: data.orderId,
-  status: 'RUNNING',
-  currentStep: null,
-  data,
-  steps: [],
-  failureReason: null,
-  cancelled: false,
-  retryAt: null,
-};
+const fresh: SagaState<OrderSagaData> = initialState('00000000-0000-4000-8000-0000000000ff', data.orderId, data);
 
 const ok = (step: string): SagaEvent => ({ kind: 'replied', step, outcome: 'SUCCEEDED' });
 const failed = (step: string, reason: string): SagaEvent => ({ kind: 'replied', step, outcome: 'FAILED', reason });

@@ -3,7 +3,7 @@ import type { Db } from '../../db/index.ts';
 import { createSealer, every } from '../../kernel/index.ts';
 import { topics } from '../../messaging/index.ts';
 import type { Service, ServiceDeps } from '../../runtime/index.ts';
-import { createSubgraphService, readSchema } from '../../runtime/index.ts';
+import { createSubgraphService, readSchema } from '../../runtime/subgraph/index.ts';
 import type { SagaEngine } from '../../saga/index.ts';
 import { createAdmission } from '../../saga/index.ts';
 import { createLocalCatalog } from './catalog.ts';

@@ -2,7 +2,7 @@
 import DataLoader from 'dataloader';
 import type { ReadModel } from '../../cache/index.ts';
 import type { Db } from '../../db/index.ts';
-import type { SubgraphContext } from '../../runtime/index.ts';
+import type { SubgraphContext } from '../../runtime/subgraph/index.ts';
 import type { SagaRow } from '../../saga/index.ts';
 import { type SagaEngine, type SagaView, sagaView } from '../../saga/index.ts';
 import { findOrder, itemsOfOrders } from './repository.ts';

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../../db/index.ts';
 import { formatCents, isUuid } from '../../kernel/index.ts';
-import type { SubgraphContext } from '../../runtime/index.ts';
+import type { SubgraphContext } from '../../runtime/subgraph/index.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { paymentsByOrders } from './repository.ts';
 import type { PaymentRow } from './tables.ts';

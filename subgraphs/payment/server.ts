@@ -1,7 +1,7 @@
 import { createSealer } from '../../kernel/index.ts';
 import { topics } from '../../messaging/index.ts';
 import type { Service, ServiceDeps } from '../../runtime/index.ts';
-import { createSubgraphService, readSchema } from '../../runtime/index.ts';
+import { createSubgraphService, readSchema } from '../../runtime/subgraph/index.ts';
 import { paymentHandlers } from './handlers.ts';
 import { createSimulatedProvider } from './provider.ts';
 import { paymentLoader, paymentResolvers } from './resolvers.ts';

@@ -5,7 +5,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
-import type { Identity, Logger, TokenVerifier } from '../kernel/index.ts';
+import type { Identity, Logger, TokenVerifier } from '../../kernel/index.ts';
 import {
   correlationIdOf,
   DateTime,
@@ -20,7 +20,7 @@ import {
   queryLimitsPlugin,
   type RequestHandler,
   rethrowAsGraphQL,
-} from '../kernel/index.ts';
+} from '../../kernel/index.ts';
 
 /** What every subgraph resolver knows about the request. */
 export interface SubgraphContext {

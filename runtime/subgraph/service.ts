@@ -1,9 +1,9 @@
-import type { ServiceName } from '../kernel/index.ts';
-import { acceptingAssertions } from '../kernel/index.ts';
-import type { BeforeBatch, Handlers, MessagingTables, OutboxRelay } from '../messaging/index.ts';
-import { startMessaging } from '../messaging/index.ts';
-import type { Service, ServiceDeps } from './service.ts';
-import { createSubgraph, type SubgraphContext } from './subgraph.ts';
+import type { ServiceName } from '../../kernel/index.ts';
+import { acceptingAssertions } from '../../kernel/index.ts';
+import type { BeforeBatch, Handlers, MessagingTables, OutboxRelay } from '../../messaging/index.ts';
+import { startMessaging } from '../../messaging/index.ts';
+import type { Service, ServiceDeps } from '../service.ts';
+import { createSubgraph, type SubgraphContext } from './server.ts';
 
 /**
  * The shape every subgraph service shares: its messaging (outbox relay and idempotent consumer of
