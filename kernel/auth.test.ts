@@ -4,6 +4,7 @@ import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenVerifier, devPolicy, signDevToken, type TokenPolicy } from './auth.ts';
 import { DomainError } from './errors.ts';
+import { withTickingClock } from './testing.ts';
 
 const SECRET = 'auth-test-secret-0123456789';
 const policy = devPolicy(SECRET);
@@ -36,6 +37,13 @@ describe('the token verifier', () => {
     const token = await signDevToken(policy, 'bob', { expiresIn: '1s' });
     expect((await verifier.verify(`Bearer ${token}`)).customerId).toBe('bob');
     await expect.poll(() => outcome(verifier, token), { timeout: 5000, interval: 100 }).toBe('The token has expired');
+  });
+
+  it('signs a 24 h token that verifies even when a second ticks while it is signed', async () => {
+    const verified = await withTickingClock(async () =>
+      outcome(createTokenVerifier(policy), await signDevToken(policy, 'carol')),
+    );
+    expect(verified).toBe('accepted carol');
   });
 
   it('never remembers a token signed with another secret', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { gatewayRequestVerifier, signGatewayRequest } from './gateway-identity.ts';
+import { createTokenVerifier, devPolicy } from './auth.ts';
+import { acceptingAssertions, gatewayRequestVerifier, signAssertion, signGatewayRequest } from './gateway-identity.ts';
+import { withTickingClock } from './testing.ts';
 
 const SECRET = 'identity-test-gateway-secret-0123456789';
 const BODY = '{"query":"mutation { placeOrder { id } }"}';
@@ -51,5 +53,15 @@ describe("the gateway's signature", () => {
     ],
   ])('refuses %s', (_what, header, body, authorization, reason) => {
     expect(gatewayRequestVerifier(SECRET)(header(), body, authorization)).toBe(reason);
+  });
+});
+
+describe("the gateway's identity assertion", () => {
+  it('is accepted by a subgraph even when a second ticks while it is signed', async () => {
+    const subgraph = acceptingAssertions(createTokenVerifier(devPolicy('users-secret-0123456789')), SECRET);
+    const identity = await withTickingClock(async () =>
+      subgraph.verify(`Bearer ${await signAssertion(SECRET, { customerId: 'alice', roles: [], isAdmin: false })}`),
+    );
+    expect(identity).toMatchObject({ customerId: 'alice', isAdmin: false });
   });
 });

@@ -62,6 +62,9 @@ const assertionKey = (gatewaySecret: string) =>
 
 /** Signs an assertion of `identity` (its customer, roles, API key and scopes) for the subgraphs. */
 export async function signAssertion(gatewaySecret: string, identity: Identity): Promise<string> {
+  // One reading of the clock for both claims: a second ticking between two readings would make the
+  // assertion live a second longer than the subgraphs accept.
+  const now = Math.floor(Date.now() / 1000);
   return new SignJWT({
     roles: identity.roles,
     ...(identity.apiKeyId ? { akid: identity.apiKeyId } : {}),
@@ -72,8 +75,8 @@ export async function signAssertion(gatewaySecret: string, identity: Identity): 
     .setSubject(identity.customerId)
     .setIssuer(ASSERTION_ISSUER)
     .setAudience(ASSERTION_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + ASSERTION_SECONDS)
+    .setIssuedAt(now)
+    .setExpirationTime(now + ASSERTION_SECONDS)
     .sign(new TextEncoder().encode(assertionKey(gatewaySecret)));
 }
 
