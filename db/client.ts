@@ -24,7 +24,8 @@ export interface MigrationSet {
   name: string;
 }
 
-const migrationsRoot = path.resolve(import.meta.dirname, 'migrations');
+/** Every service's migrations, a folder each. */
+export const migrationsRoot = path.resolve(import.meta.dirname, 'migrations');
 
 /** Bookkeeping lives outside the service's schema, which its first migration creates. */
 const migrationConfig = (set: MigrationSet) => ({
@@ -61,18 +62,32 @@ export type QueryObserver = (sql: string) => void;
 
 /**
  * Names a `dumpDataDir` tarball of a freshly initialised cluster that in-memory databases start from
- * instead of running initdb again (seconds each): the unit tests make one per run (db/testing.ts).
+ * instead of running initdb again (seconds each): the unit tests make one (db/testing.ts).
  */
 export const PGLITE_TEMPLATE_VARIABLE = 'SAGAWAY_PGLITE_TEMPLATE';
 
 /** The embedded database: PostgreSQL compiled to WASM, one connection, data in `dir` (in memory without one). */
-export async function openPglite(dir?: string, onQuery?: QueryObserver): Promise<Database> {
+export async function openPglite({
+  dir,
+  onQuery,
+  template = dir ? undefined : process.env[PGLITE_TEMPLATE_VARIABLE],
+}: {
+  dir?: string;
+  /** Sees every statement drizzle sends. */
+  onQuery?: QueryObserver;
+  /** A `dumpDataDir` tarball the in-memory cluster starts as. */
+  template?: string;
+} = {}): Promise<Database> {
   if (dir) mkdirSync(dir, { recursive: true });
-  const template = dir ? undefined : process.env[PGLITE_TEMPLATE_VARIABLE];
   const client = await PGlite.create({
     ...(dir ? { dataDir: dir } : {}),
     ...(template ? { loadDataDir: new Blob([readFileSync(template)]) } : {}),
   });
+  return pgliteDatabase(client, onQuery);
+}
+
+/** A `Database` on an open PGlite client. */
+export function pgliteDatabase(client: PGlite, onQuery?: QueryObserver): Database {
   const db = drizzlePglite({ client, ...(onQuery ? { logger: { logQuery: (query: string) => onQuery(query) } } : {}) });
   return {
     db,
@@ -92,5 +107,5 @@ export async function openDatabase({
   dataDir: string;
   databasePoolSize: number;
 }): Promise<Database> {
-  return databaseUrl ? openPostgres(databaseUrl, databasePoolSize) : openPglite(path.join(dataDir, 'pglite'));
+  return databaseUrl ? openPostgres(databaseUrl, databasePoolSize) : openPglite({ dir: path.join(dataDir, 'pglite') });
 }

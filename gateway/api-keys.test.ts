@@ -1,7 +1,8 @@
 import { createClient as createSocketClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type Database, openPglite, rowsOf } from '../db/index.ts';
+import { type Database, rowsOf } from '../db/index.ts';
+import { openMigratedPglite } from '../db/testing.ts';
 import { demoCatalog } from '../harness/index.ts';
 import {
   acceptingAssertions,
@@ -84,9 +85,9 @@ beforeAll(async () => {
     ORDER_PORT: '0',
     INVENTORY_PORT: '0',
     PAYMENT_PORT: '0',
-    OUTBOX_POLL_MS: '20',
+    OUTBOX_POLL_MS: '60000',
   });
-  database = await openPglite();
+  database = await openMigratedPglite();
   system = await startEmbeddedSystem(config, createLogger('silent'), { database });
   admin = await signDevToken(policy, 'root', { admin: true });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { openPglite } from '../db/index.ts';
+import { openMigratedPglite } from '../db/testing.ts';
 import { createLogger, loadConfig } from '../kernel/index.ts';
 import { type EmbeddedSystem, startEmbeddedSystem } from '../system/embedded.ts';
 
@@ -17,8 +17,9 @@ beforeAll(async () => {
     INVENTORY_PORT: '0',
     PAYMENT_PORT: '0',
     GATEWAY_CORS_ORIGINS: `${SHOP}, https://admin.example.test`,
+    OUTBOX_POLL_MS: '60000',
   });
-  system = await startEmbeddedSystem(config, createLogger('silent'), { database: await openPglite() });
+  system = await startEmbeddedSystem(config, createLogger('silent'), { database: await openMigratedPglite() });
 });
 afterAll(() => system?.stop());
 

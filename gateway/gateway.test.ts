@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createClient } from '../client/index.ts';
-import { openPglite } from '../db/index.ts';
+import { openMigratedPglite } from '../db/testing.ts';
 import { demoCatalog } from '../harness/index.ts';
 import { createLogger, devPolicy, loadConfig, signDevToken } from '../kernel/index.ts';
 import { type EmbeddedSystem, startEmbeddedSystem } from '../system/embedded.ts';
@@ -36,7 +36,7 @@ beforeAll(async () => {
     SAGA_SWEEP_MS: '60000',
     SAGA_ADMISSION_SAMPLE_MS: '60000',
   });
-  const database = await openPglite(undefined, (sql) => statements.push(sql));
+  const database = await openMigratedPglite((sql) => statements.push(sql));
   system = await startEmbeddedSystem(config, createLogger('silent'), { database });
   token = await signDevToken(devPolicy(JWT_SECRET), 'alice');
   alice = createClient({ url: system.url, token });

@@ -102,14 +102,16 @@ export function createTokenVerifier(
     if (jwks && header.alg && ASYMMETRIC.includes(header.alg)) return jwks(header, token);
     throw new joseErrors.JOSEAlgNotAllowed(`"${header.alg}" is not accepted`);
   };
-  const verified = new LRUCache<string, Identity>({ max: cacheSize });
+  // The identity and the token's expiry (ms): the cache's own timer is monotonic, the expiry is
+  // checked against the wall clock as jose checks it.
+  const verified = new LRUCache<string, { identity: Identity; expiresAt: number }>({ max: cacheSize });
   return {
     async verify(authorization) {
       const match = /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '');
       if (!match) throw unauthenticated();
       const token = match[1]!;
       const known = verified.get(token);
-      if (known) return known;
+      if (known && known.expiresAt > Date.now()) return known.identity;
       try {
         const { payload } = await jwtVerify(token, key, {
           algorithms,
@@ -136,7 +138,7 @@ export function createTokenVerifier(
           ...(delegated ? delegation(payload) : {}),
         });
         const ttl = Math.min(cacheSeconds * 1000, payload.exp! * 1000 - Date.now());
-        if (ttl > 0) verified.set(token, identity, { ttl });
+        if (ttl > 0) verified.set(token, { identity, expiresAt: payload.exp! * 1000 }, { ttl });
         return identity;
       } catch (err) {
         throw refusal(err);

@@ -1,5 +1,6 @@
 import { createMemoryCache } from '../cache/index.ts';
-import { type MigrationSet, openPglite } from '../db/index.ts';
+import type { MigrationSet } from '../db/index.ts';
+import { openMigratedPglite } from '../db/testing.ts';
 import {
   createLogger,
   createTokenVerifier,
@@ -31,9 +32,9 @@ export async function startSubgraphForTest(
   create: (deps: ServiceDeps) => Promise<Service>,
   env: Record<string, string> = {},
 ) {
-  const config = loadConfig({ LOG_LEVEL: 'silent', JWT_SECRET, OUTBOX_POLL_MS: '50', ...env });
+  const config = loadConfig({ LOG_LEVEL: 'silent', JWT_SECRET, OUTBOX_POLL_MS: '60000', ...env });
   const logger = createLogger('silent');
-  const database = await openPglite();
+  const database = await openMigratedPglite();
   for (const set of migrations) await database.migrate(set);
   const transport = createMemoryTransport();
   const deps: ServiceDeps = {

@@ -1,14 +1,20 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { prepareTemplates } from '../db/testing.ts';
 import { startKafka, stopKafka } from './kafka.ts';
 import { brokerAnswers, missingPrerequisites } from './prerequisites.ts';
 
 /**
- * `npm test`: type-check, then every vitest project (unit, resolver and e2e tests). The e2e tests
- * need a Kafka broker: when none answers, the local one is started for the run and stopped after.
- * Extra arguments go to vitest (`npm test -- tests/order-saga.e2e.ts`).
+ * `npm test`: type-check and lint, then the unit tier (no infrastructure) and the e2e tier (real
+ * Kafka, PostgreSQL and Redis), each timed. The e2e tests need a Kafka broker: when none answers,
+ * the local one is started for the run and stopped after. Extra arguments go to one vitest run
+ * (`npm test -- tests/order-saga.e2e.ts`).
  */
 const args = process.argv.slice(2);
-const run = (command: string, argv: string[]) => spawnSync(command, argv, { stdio: 'inherit' }).status ?? 1;
+const run = (command: string, argv: string[]) =>
+  new Promise<number>((resolve) =>
+    spawn(command, argv, { stdio: 'inherit' }).on('close', (code) => resolve(code ?? 1)),
+  );
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 const started = Date.now();
 const external = process.env.KAFKA_BROKERS !== undefined;
@@ -19,18 +25,35 @@ if (missing.length > 0) {
   );
   process.exit(1);
 }
-// The whole run checks types and lint (Biome: format, rules, import order; dependency-cruiser: the
-// layering) before any test starts.
-if (args.length === 0 && (run('npx', ['tsc', '--noEmit']) !== 0 || run('npm', ['run', '-s', 'lint']) !== 0)) {
+// The in-memory database templates the unit tier starts from are made (or found in .tmp) while the
+// whole run checks types and lint (Biome: format, rules, import order; dependency-cruiser: the
+// layering), before any test starts.
+const templates = prepareTemplates();
+if (
+  args.length === 0 &&
+  ((await run('npx', ['tsc', '--noEmit'])) !== 0 || (await run('npm', ['run', '-s', 'lint'])) !== 0)
+) {
   process.exit(1);
 }
+await templates;
 
 const startedBroker = external ? false : await startKafka();
 let status = 1;
 try {
-  status = run('npx', ['vitest', 'run', ...args]);
+  if (args.length > 0) {
+    status = await run('npx', ['vitest', 'run', ...args]);
+  } else {
+    const unitStarted = Date.now();
+    status = await run('npx', ['vitest', 'run', '--project', 'unit']);
+    process.stdout.write(`unit tier finished in ${seconds(unitStarted)}\n`);
+    if (status === 0) {
+      const e2eStarted = Date.now();
+      status = await run('npx', ['vitest', 'run', '--project', 'e2e']);
+      process.stdout.write(`e2e tier finished in ${seconds(e2eStarted)}\n`);
+    }
+  }
 } finally {
   if (startedBroker) await stopKafka();
 }
-process.stdout.write(`npm test finished in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+process.stdout.write(`npm test finished in ${seconds(started)}\n`);
 process.exit(status);
