@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './config.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { DEVELOPMENT_JWT_SECRET } from './secrets.ts';
 
 const PRODUCTION_SECRET = 'a'.repeat(16) + 'b'.repeat(16) + 'c'.repeat(8);
 

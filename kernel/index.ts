@@ -18,3 +18,4 @@ export * from './net.ts';
 export * from './pagination.ts';
 export * from './scalars.ts';
 export * from './sealing.ts';
+export * from './secrets.ts';
