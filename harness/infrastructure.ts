@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
 import postgres from 'postgres';
 import { tcpReachable } from '../kernel/index.ts';
 
@@ -73,4 +74,20 @@ export async function createTestDatabase(label: string): Promise<{ url: string; 
       }
     },
   };
+}
+
+/** Every run makes its own topics; a long-lived broker would otherwise carry them all, and slow down. */
+export async function deleteTopics(prefix: string): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'bench-cleanup',
+    brokers: infraEnv.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -1,5 +1,5 @@
 import type { Client } from '../client/index.ts';
-import { type RunningSystem, startSystem } from '../harness/index.ts';
+import { percentile, type RunningSystem, startSystem } from '../harness/index.ts';
 import { startKafka } from './kafka.ts';
 
 /**
@@ -13,8 +13,6 @@ import { startKafka } from './kafka.ts';
  */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const NOTEBOOK = '7a1c0e52-0009-4000-8000-000000000009';
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function delays(
   system: RunningSystem,
