@@ -178,9 +178,9 @@ const policyOf = <D>(def: SagaDefinition<D>, record: StepRecord): RetryPolicy =>
  *   running step (a duplicate, a late one) changes nothing.
  */
 /** A saga before its first event: running, no step yet. */
-export const initialState = <D>(id: string, correlationId: string, data: D): SagaState<D> => ({
+export const initialState = <D>(id: string, businessKey: string, data: D): SagaState<D> => ({
   id,
-  correlationId,
+  businessKey,
   status: 'RUNNING',
   currentStep: null,
   data,

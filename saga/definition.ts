@@ -67,7 +67,8 @@ export interface StepRecord {
 
 export interface SagaState<D> {
   id: string;
-  correlationId: string;
+  /** What the saga runs for (an order id): one saga of a type per key, and its messages' key. */
+  businessKey: string;
   status: SagaStatus;
   currentStep: string | null;
   data: D;

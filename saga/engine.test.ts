@@ -63,14 +63,14 @@ const engineWith = (hooks: Partial<SagaHooks<Data>> = {}) =>
 const commandsOf = async (orderId: string) =>
   (await database.db.select().from(outbox).where(eq(outbox.key, orderId))).map((r) => r.type);
 const rowOf = async (orderId: string) =>
-  (await database.db.select().from(sagaInstances).where(eq(sagaInstances.correlationId, orderId)))[0]!;
+  (await database.db.select().from(sagaInstances).where(eq(sagaInstances.businessKey, orderId)))[0]!;
 
 async function started(engine = engineWith()) {
   const orderId = crypto.randomUUID();
   const saga = await database.db.transaction((tx) =>
     engine.start(
       tx,
-      { id: crypto.randomUUID(), correlationId: orderId, data: { orderId } },
+      { id: crypto.randomUUID(), businessKey: orderId, data: { orderId } },
       {
         correlationId: orderId,
         causationId: null,

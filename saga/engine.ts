@@ -25,13 +25,13 @@ export type SagaView<D> = SagaState<D> & { row: SagaRow };
 
 export interface SagaEngine<D> {
   /** Starts a saga in the caller's transaction; returns it as stored. */
-  start(tx: Db, input: { id: string; correlationId: string; data: D }, causation: Causation): Promise<SagaView<D>>;
+  start(tx: Db, input: { id: string; businessKey: string; data: D }, causation: Causation): Promise<SagaView<D>>;
   /** Applies a participant's reply; a reply for another saga type or a stale step does nothing. */
   handleReply(tx: Db, reply: Envelope<'SagaStepReplied'>): Promise<void>;
   /** Cancels or resumes the saga of a business key, inside the caller's transaction. Returns the saga after, or undefined. */
   signal(
     tx: Db,
-    correlationId: string,
+    businessKey: string,
     event: Extract<SagaEvent, { kind: 'cancelRequested' | 'resumeRequested' }>,
     causation: Causation,
   ): Promise<{ saga: SagaState<D>; changed: boolean } | undefined>;
@@ -39,8 +39,9 @@ export interface SagaEngine<D> {
   sweep(db: Db, limit?: number): Promise<number>;
   /** The sagas in flight (running or compensating) and how many started after `since`. */
   backlog(db: Db, since: Date): Promise<BacklogSample>;
-  findByCorrelation(db: Db, correlationId: string): Promise<SagaView<D> | undefined>;
-  findManyByCorrelation(db: Db, correlationIds: string[]): Promise<SagaView<D>[]>;
+  /** The saga of a business key. */
+  findByKey(db: Db, businessKey: string): Promise<SagaView<D> | undefined>;
+  findManyByKeys(db: Db, businessKeys: string[]): Promise<SagaView<D>[]>;
 }
 
 /** A stored saga as the engine and its readers see it. */
@@ -48,7 +49,7 @@ export const sagaView = <D>(row: SagaRow): SagaView<D> => ({ ...toState<D>(row),
 
 const toState = <D>(row: SagaRow): SagaState<D> => ({
   id: row.id,
-  correlationId: row.correlationId,
+  businessKey: row.businessKey,
   status: row.status,
   currentStep: row.currentStep,
   data: row.data as D,
@@ -114,7 +115,7 @@ export function createSagaEngine<D>({
     }
     const sends = effects.flatMap((e) =>
       e.kind === 'send'
-        ? [createEnvelope(e.command.type, state.correlationId, e.command.payload as never, causation, clock())]
+        ? [createEnvelope(e.command.type, state.businessKey, e.command.payload as never, causation, clock())]
         : [],
     );
     await Promise.all([
@@ -139,7 +140,7 @@ export function createSagaEngine<D>({
   }
 
   const ofType = eq(sagaInstances.type, definition.type);
-  const traceOf = (row: SagaRow): Causation => ({ correlationId: row.traceId || row.correlationId, causationId: null });
+  const traceOf = (row: SagaRow): Causation => ({ correlationId: row.traceId || row.businessKey, causationId: null });
 
   async function sweepOne(db: Db): Promise<boolean> {
     return db.transaction(async (tx) => {
@@ -171,14 +172,14 @@ export function createSagaEngine<D>({
   }
 
   return {
-    async start(tx, { id, correlationId, data }, causation) {
+    async start(tx, { id, businessKey, data }, causation) {
       const now = clock();
-      const initial = initialState(id, correlationId, data);
+      const initial = initialState(id, businessKey, data);
       const rowOf = (state: SagaState<D>): SagaRow => ({
         id,
         type: definition.type,
         definitionVersion: definition.version,
-        correlationId,
+        businessKey,
         ...columns(state),
         traceId: causation.correlationId,
         deadlineAt: new Date(now.getTime() + definition.deadlineMs),
@@ -207,11 +208,11 @@ export function createSagaEngine<D>({
       );
     },
 
-    async signal(tx, correlationId, event, causation) {
+    async signal(tx, businessKey, event, causation) {
       const [row] = await tx
         .select()
         .from(sagaInstances)
-        .where(and(ofType, eq(sagaInstances.correlationId, correlationId)))
+        .where(and(ofType, eq(sagaInstances.businessKey, businessKey)))
         .for('update');
       if (!row) return undefined;
       const { state, changed } = await transition(tx, row, event, causation);
@@ -234,20 +235,20 @@ export function createSagaEngine<D>({
       return { inFlight: Number(row!.in_flight), startedSince: Number(row!.started) };
     },
 
-    async findByCorrelation(db, correlationId) {
+    async findByKey(db, businessKey) {
       const [row] = await db
         .select()
         .from(sagaInstances)
-        .where(and(ofType, eq(sagaInstances.correlationId, correlationId)));
+        .where(and(ofType, eq(sagaInstances.businessKey, businessKey)));
       return row ? sagaView<D>(row) : undefined;
     },
 
-    async findManyByCorrelation(db, correlationIds) {
-      if (correlationIds.length === 0) return [];
+    async findManyByKeys(db, businessKeys) {
+      if (businessKeys.length === 0) return [];
       const rows = await db
         .select()
         .from(sagaInstances)
-        .where(and(ofType, inArray(sagaInstances.correlationId, correlationIds)));
+        .where(and(ofType, inArray(sagaInstances.businessKey, businessKeys)));
       return rows.map((row) => sagaView<D>(row));
     },
   };

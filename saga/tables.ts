@@ -12,7 +12,7 @@ export const sagaInstances = sagaSchema.table(
     type: text('type').notNull(),
     definitionVersion: integer('definition_version').notNull(),
     /** The business key the saga runs for (the order id); messages are keyed by it. */
-    correlationId: text('correlation_id').notNull(),
+    businessKey: text('business_key').notNull(),
     status: text('status').$type<SagaStatus>().notNull(),
     currentStep: text('current_step'),
     data: jsonb('data').notNull(),
@@ -21,7 +21,7 @@ export const sagaInstances = sagaSchema.table(
     cancelled: boolean('cancelled').notNull().default(false),
     /** When the running step is sent again after a retriable failure. */
     retryAt: timestamp('retry_at', { withTimezone: true, mode: 'date' }),
-    /** The correlation id of the request that started the saga; messages the saga sends on its own carry it. */
+    /** The correlation id of the request that started the saga (its trace); messages the saga sends on its own carry it. */
     traceId: text('trace_id').notNull().default(''),
     deadlineAt: timestamp('deadline_at', { withTimezone: true, mode: 'date' }).notNull(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
@@ -30,7 +30,7 @@ export const sagaInstances = sagaSchema.table(
     version: integer('version').notNull(),
   },
   (t) => [
-    uniqueIndex('instances_type_correlation_idx').on(t.type, t.correlationId),
+    uniqueIndex('instances_type_business_key_idx').on(t.type, t.businessKey),
     index('instances_status_deadline_idx').on(t.status, t.deadlineAt),
     // Never updated, so it costs no HOT update: admission counts the sagas started since a moment.
     index('instances_started_idx').on(t.type, t.startedAt),

@@ -95,7 +95,7 @@ describe('placing the same order twice', () => {
     expect(third.id).toBe(first.id);
     expect((await final(first.id)).status).toBe('COMPLETED');
     expect(
-      await system.sql(`select count(*)::int as n from saga.instances where correlation_id = '${first.id}'`),
+      await system.sql(`select count(*)::int as n from saga.instances where business_key = '${first.id}'`),
     ).toEqual([{ n: 1 }]);
     expect(
       await system.sql(`select count(*)::int as n from orders.orders where idempotency_key = 'checkout-7f3a'`),

@@ -152,7 +152,7 @@ export async function placeOrder(
           tx,
           {
             id: randomUUID(),
-            correlationId: row.id,
+            businessKey: row.id,
             data: {
               orderId: row.id,
               customerId: row.customerId,

@@ -53,7 +53,7 @@ describe('order resolvers', () => {
     expect(envelope.correlationId).toBeTruthy();
     // The payment token is kept only sealed to its order: not readable in the saga's row.
     const [saga] = rowsOf<{ data: { paymentToken: string } }>(
-      await subgraph.deps.db.execute(sql`select data from saga.instances where correlation_id = ${order.id}`),
+      await subgraph.deps.db.execute(sql`select data from saga.instances where business_key = ${order.id}`),
     );
     expect(saga!.data.paymentToken).toMatch(/^sealed\.v1\./);
     expect(JSON.stringify(saga)).not.toContain('tok_visa');

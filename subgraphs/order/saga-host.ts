@@ -69,7 +69,7 @@ export function createOrderSagaEngine({
         completeOrder: (tx, saga, causation) => move(tx, saga.data.orderId, 'COMPLETED', null, causation),
       },
       async onChange(tx, saga, effects, causation) {
-        touched?.add(saga.correlationId);
+        touched?.add(saga.businessKey);
         const change = orderStatusAfter(effects);
         if (change) await move(tx, saga.data.orderId, change.status, change.reason, causation);
       },

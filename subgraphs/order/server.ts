@@ -104,9 +104,9 @@ export async function warmOrderViews(
 ): Promise<void> {
   const newest = (await listOrders(db, { limit: count })).slice(0, count);
   const ids = newest.map((o) => o.id);
-  const [items, sagas] = await Promise.all([itemsOfOrders(db, ids), engine.findManyByCorrelation(db, ids)]);
+  const [items, sagas] = await Promise.all([itemsOfOrders(db, ids), engine.findManyByKeys(db, ids)]);
   for (const order of newest) {
-    const saga = sagas.find((s) => s.correlationId === order.id);
+    const saga = sagas.find((s) => s.businessKey === order.id);
     if (saga)
       await views.put(order.id, order.version, {
         order,

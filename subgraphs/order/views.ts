@@ -22,8 +22,8 @@ export const itemsLoader = (db: Db) =>
 
 export const sagaLoader = (db: Db, engine: SagaEngine<OrderSagaData>) =>
   new DataLoader<string, SagaView<OrderSagaData> | null>(async (orderIds) => {
-    const sagas = await engine.findManyByCorrelation(db, [...orderIds]);
-    const byOrder = new Map(sagas.map((s) => [s.correlationId, s]));
+    const sagas = await engine.findManyByKeys(db, [...orderIds]);
+    const byOrder = new Map(sagas.map((s) => [s.businessKey, s]));
     return orderIds.map((id) => byOrder.get(id) ?? null);
   });
 

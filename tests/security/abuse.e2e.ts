@@ -148,7 +148,7 @@ describe('payment data', () => {
       { what: 'the order to complete' },
     );
     const stored = await system.sql<{ text: string }>(
-      `select data::text as text from saga.instances where correlation_id = '${orderId}'
+      `select data::text as text from saga.instances where business_key = '${orderId}'
        union all select envelope::text from orders.outbox where key = '${orderId}'
        union all select envelope::text from payments.outbox where key = '${orderId}'`,
     );
