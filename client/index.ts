@@ -80,6 +80,15 @@ const toClientError = (err: unknown): GraphQLClientError => {
       [],
       null,
     );
+  // A browser's WebSocket tells only that it failed (an `error` Event), never why: the upgrade was
+  // refused (an origin the gateway does not allow), or nothing answered.
+  if (!(err instanceof Error) && typeof (err as { type?: unknown })?.type === 'string')
+    return new GraphQLClientError(
+      'INTERNAL_SERVER_ERROR',
+      `the subscription connection failed (WebSocket ${(err as { type: string }).type})`,
+      [],
+      null,
+    );
   const list = Array.isArray(err) ? (err as GraphQLClientError['errors']) : undefined;
   if (list?.length)
     return new GraphQLClientError(

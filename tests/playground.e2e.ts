@@ -1,32 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { infraEnv, type RunningSystem, startSystem } from '../harness/index.ts';
+import { launchChromium, type RunningSystem, startSystem } from '../harness/index.ts';
 
 /**
  * The playground in headless Chromium (Debian's `chromium`, driven by playwright-core): it must
  * load from the gateway alone, run a mutation over HTTP and show a subscription's events arriving
  * over graphql-ws, with the token from its headers editor.
  */
-const CHROMIUM = infraEnv.chromiumPath;
 const artifacts = path.resolve(import.meta.dirname, 'artifacts');
 let system: RunningSystem;
 let browser: Browser;
 
 beforeAll(async () => {
   system = await startSystem('playground');
-  try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-  } catch (err) {
-    throw new Error(
-      `Chromium did not start from ${CHROMIUM} (install it with \`apt-get install chromium\`, as .ci/run does): ${(err as Error).message}`,
-    );
-  }
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

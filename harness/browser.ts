@@ -1,0 +1,20 @@
+import { type Browser, chromium } from 'playwright-core';
+import { infraEnv } from './infrastructure.ts';
+
+/**
+ * Headless Chromium (Debian's `chromium`, driven by playwright-core) for the browser tests; when it
+ * does not start, the error says how to install it.
+ */
+export async function launchChromium(): Promise<Browser> {
+  try {
+    return await chromium.launch({
+      executablePath: infraEnv.chromiumPath,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  } catch (err) {
+    throw new Error(
+      `Chromium did not start from ${infraEnv.chromiumPath} (install it with \`apt-get install chromium\`, as .ci/run does): ${(err as Error).message}`,
+    );
+  }
+}
