@@ -1,46 +1,16 @@
 import {
   backoff,
-  type Command,
+  type Decision,
   defaultCompensationRetry,
   defaultRetry,
   type RetryPolicy,
   type SagaDefinition,
+  type SagaEffect,
+  type SagaEvent,
   type SagaState,
   type StepDefinition,
   type StepRecord,
 } from './definition.ts';
-
-/** What happened to a saga. */
-export type SagaEvent =
-  | { kind: 'started' }
-  /** A participant (or the host, for a local step) answered the running step. */
-  | {
-      kind: 'replied';
-      step: string;
-      outcome: 'SUCCEEDED' | 'FAILED';
-      reason?: string | undefined;
-      retriable?: boolean | undefined;
-    }
-  /** The running step's retry is due. */
-  | { kind: 'retryDue' }
-  /** The saga's deadline passed while a forward step was running. */
-  | { kind: 'deadlineExceeded' }
-  | { kind: 'cancelRequested'; reason: string }
-  /** Someone resumes a STUCK saga: its failed compensation is sent again. */
-  | { kind: 'resumeRequested' };
-
-/** What the engine must do after a decision. */
-export type SagaEffect =
-  | { kind: 'send'; step: string; compensation: boolean; command: Command }
-  | { kind: 'local'; step: string }
-  | { kind: 'finished'; status: 'COMPLETED' | 'COMPENSATED' | 'STUCK'; reason: string | null; cancelled: boolean };
-
-export interface Decision<D> {
-  state: SagaState<D>;
-  effects: SagaEffect[];
-  /** False when the event changed nothing (a stale or duplicate reply, a late timer). */
-  changed: boolean;
-}
 
 const ctx = (state: SagaState<unknown>, step: string) => ({
   sagaId: state.id,
@@ -177,18 +147,6 @@ const policyOf = <D>(def: SagaDefinition<D>, record: StepRecord): RetryPolicy =>
  * - Step names are unique, so a reply names its step alone; a reply that does not answer the
  *   running step (a duplicate, a late one) changes nothing.
  */
-/** A saga before its first event: running, no step yet. */
-export const initialState = <D>(id: string, businessKey: string, data: D): SagaState<D> => ({
-  id,
-  businessKey,
-  status: 'RUNNING',
-  currentStep: null,
-  data,
-  steps: [],
-  failureReason: null,
-  cancelled: false,
-  retryAt: null,
-});
 
 export function decide<D>(def: SagaDefinition<D>, state: SagaState<D>, event: SagaEvent, now: Date): Decision<D> {
   const at = now.toISOString();

@@ -83,3 +83,48 @@ export interface SagaState<D> {
 /** Exponential backoff for the n-th attempt (n ≥ 1) under a policy. */
 export const backoff = (policy: RetryPolicy, attempt: number) =>
   Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** Math.max(0, attempt - 1));
+
+/** What happened to a saga. */
+export type SagaEvent =
+  | { kind: 'started' }
+  /** A participant (or the host, for a local step) answered the running step. */
+  | {
+      kind: 'replied';
+      step: string;
+      outcome: 'SUCCEEDED' | 'FAILED';
+      reason?: string | undefined;
+      retriable?: boolean | undefined;
+    }
+  /** The running step's retry is due. */
+  | { kind: 'retryDue' }
+  /** The saga's deadline passed while a forward step was running. */
+  | { kind: 'deadlineExceeded' }
+  | { kind: 'cancelRequested'; reason: string }
+  /** Someone resumes a STUCK saga: its failed compensation is sent again. */
+  | { kind: 'resumeRequested' };
+
+/** What the engine must do after a decision. */
+export type SagaEffect =
+  | { kind: 'send'; step: string; compensation: boolean; command: Command }
+  | { kind: 'local'; step: string }
+  | { kind: 'finished'; status: 'COMPLETED' | 'COMPENSATED' | 'STUCK'; reason: string | null; cancelled: boolean };
+
+export interface Decision<D> {
+  state: SagaState<D>;
+  effects: SagaEffect[];
+  /** False when the event changed nothing (a stale or duplicate reply, a late timer). */
+  changed: boolean;
+}
+
+/** A saga before its first event: running, no step yet. */
+export const initialState = <D>(id: string, businessKey: string, data: D): SagaState<D> => ({
+  id,
+  businessKey,
+  status: 'RUNNING',
+  currentStep: null,
+  data,
+  steps: [],
+  failureReason: null,
+  cancelled: false,
+  retryAt: null,
+});

@@ -4,8 +4,8 @@ import { rowsOf } from '../db/index.ts';
 import type { MessagingTables } from '../messaging/index.ts';
 import { type Causation, createEnvelope, type Envelope, writeOutbox } from '../messaging/index.ts';
 import type { BacklogSample } from './admission.ts';
-import { decide, initialState, type SagaEffect, type SagaEvent } from './core.ts';
-import type { SagaDefinition, SagaState } from './definition.ts';
+import { decide } from './core.ts';
+import { initialState, type SagaDefinition, type SagaEffect, type SagaEvent, type SagaState } from './definition.ts';
 import { type SagaRow, sagaInstances } from './tables.ts';
 
 /** The saga row changed under us (another replica handled a message first); retrying is safe. */
