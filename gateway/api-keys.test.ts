@@ -1,11 +1,10 @@
 import { createClient as createSocketClient } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { type Database, rowsOf } from '../db/index.ts';
-import { openMigratedPglite } from '../db/testing.ts';
 import { demoCatalog } from '../harness/index.ts';
-import { createLogger, devPolicy, loadConfig, signDevToken } from '../kernel/index.ts';
-import { type EmbeddedSystem, startEmbeddedSystem } from '../system/embedded.ts';
+import { devPolicy, signDevToken } from '../kernel/index.ts';
+import { startEmbeddedForTest } from '../system/testing.ts';
 
 /**
  * API keys and the audit log through the whole graph in one process (PGlite, in-process transport):
@@ -15,7 +14,7 @@ import { type EmbeddedSystem, startEmbeddedSystem } from '../system/embedded.ts'
 const JWT_SECRET = 'api-key-test-secret-0123456789abcdef';
 const GATEWAY_SECRET = 'api-key-test-gateway-secret-0123456789';
 const policy = devPolicy(JWT_SECRET);
-let system: EmbeddedSystem;
+let system: Awaited<ReturnType<typeof startEmbeddedForTest>>;
 let database: Database;
 let admin: string;
 const [widget] = demoCatalog;
@@ -59,27 +58,9 @@ async function createKey(customerId: string, scopes: string[]): Promise<{ key: s
   return { key: created.data!.createApiKey.key, id: created.data!.createApiKey.apiKey.id };
 }
 
-const until = async (check: () => Promise<boolean>, what: string, timeoutMs = 5000) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
 beforeAll(async () => {
-  const config = loadConfig({
-    JWT_SECRET,
-    GATEWAY_SECRET,
-    LOG_LEVEL: 'silent',
-    GATEWAY_PORT: '0',
-    ORDER_PORT: '0',
-    INVENTORY_PORT: '0',
-    PAYMENT_PORT: '0',
-    OUTBOX_POLL_MS: '60000',
-  });
-  database = await openMigratedPglite();
-  system = await startEmbeddedSystem(config, createLogger('silent'), { database });
+  system = await startEmbeddedForTest({ JWT_SECRET, GATEWAY_SECRET });
+  database = system.database;
   admin = await signDevToken(policy, 'root', { admin: true });
 });
 afterAll(() => system?.stop());
@@ -209,21 +190,19 @@ describe('API keys', () => {
         complete: () => {},
       },
     );
-    await until(async () => events.length === 1, 'the snapshot');
+    await expect.poll(() => events.length, { interval: 20 }).toBe(1);
 
     const revoked = await asAdmin(`mutation($id: ID!) { revokeApiKey(id: $id) { id revokedAt revokedBy } }`, { id });
     expect(revoked.data!.revokeApiKey).toMatchObject({ id, revokedBy: 'root' });
-    await until(
-      async () => codeOf(await withKey(key, ORDERS)) === 'UNAUTHENTICATED',
-      'the revocation to reach the gateway',
-    );
+    // The revocation reaches the gateway.
+    await expect.poll(async () => codeOf(await withKey(key, ORDERS)), { interval: 20 }).toBe('UNAUTHENTICATED');
     // Revoking again changes nothing.
     const again = await asAdmin(`mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { id });
     expect(again.data!.revokeApiKey.revokedAt).toBe(revoked.data!.revokeApiKey.revokedAt);
 
     // The next event of the order is not delivered to the revoked key.
     await asAdmin(`mutation($id: ID!) { cancelOrder(id: $id) { id } }`, { id: orderId });
-    await until(async () => failure !== undefined, 'the subscription to end');
+    await expect.poll(() => failure, { interval: 20 }).toBeDefined();
     expect(events).toHaveLength(1);
     expect(JSON.stringify(failure)).toContain('UNAUTHENTICATED');
     await socket.dispose();
@@ -238,11 +217,15 @@ describe('the audit log', () => {
       { authorization: `Bearer ${admin}`, 'x-correlation-id': 'restock-1' },
     );
     expect(restocked.errors).toBeUndefined();
-    let entries: { node: Record<string, unknown> }[] = [];
-    await until(async () => {
-      entries = (await asAdmin(AUDIT, { action: 'product.restocked' })).data!.auditLog.edges;
-      return entries.length === 1;
-    }, 'the restock to reach the audit log');
+    // The restock reaches the audit log through inventory's outbox.
+    const entries = await vi.waitFor(
+      async () => {
+        const found = (await asAdmin(AUDIT, { action: 'product.restocked' })).data!.auditLog.edges;
+        expect(found).toHaveLength(1);
+        return found as { node: Record<string, unknown> }[];
+      },
+      { timeout: 5000, interval: 20 },
+    );
     expect(entries[0]!.node).toMatchObject({
       actor: 'root',
       actorKind: 'ADMIN',

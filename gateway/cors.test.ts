@@ -1,25 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { openMigratedPglite } from '../db/testing.ts';
-import { createLogger, loadConfig } from '../kernel/index.ts';
-import { type EmbeddedSystem, startEmbeddedSystem } from '../system/embedded.ts';
+import type { EmbeddedSystem } from '../system/embedded.ts';
+import { startEmbeddedForTest } from '../system/testing.ts';
 
 /** Browser apps of listed origins may call the gateway and open its socket; pages of others may not. */
 const SHOP = 'http://shop.example.test:8080';
 let system: EmbeddedSystem;
 
 beforeAll(async () => {
-  const config = loadConfig({
+  system = await startEmbeddedForTest({
     JWT_SECRET: 'cors-test-secret-0123456789abcdef',
-    LOG_LEVEL: 'silent',
-    GATEWAY_PORT: '0',
-    ORDER_PORT: '0',
-    INVENTORY_PORT: '0',
-    PAYMENT_PORT: '0',
     GATEWAY_CORS_ORIGINS: `${SHOP}, https://admin.example.test`,
-    OUTBOX_POLL_MS: '60000',
   });
-  system = await startEmbeddedSystem(config, createLogger('silent'), { database: await openMigratedPglite() });
 });
 afterAll(() => system?.stop());
 

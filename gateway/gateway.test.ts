@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createClient } from '../client/index.ts';
-import { openMigratedPglite } from '../db/testing.ts';
 import { demoCatalog } from '../harness/index.ts';
-import { createLogger, devPolicy, loadConfig, signDevToken } from '../kernel/index.ts';
-import { type EmbeddedSystem, startEmbeddedSystem } from '../system/embedded.ts';
+import { devPolicy, signDevToken } from '../kernel/index.ts';
+import type { EmbeddedSystem } from '../system/embedded.ts';
+import { startEmbeddedForTest } from '../system/testing.ts';
 
 /**
  * The whole graph in one process on PGlite: what the gateway refuses before asking a subgraph, and
@@ -25,19 +25,10 @@ const post = async (query: string, variables: Record<string, unknown> = {}) =>
 
 beforeAll(async () => {
   // Background work (relay polls, sweeps) is slowed down so that only the request's SQL is counted.
-  const config = loadConfig({
-    JWT_SECRET,
-    LOG_LEVEL: 'silent',
-    GATEWAY_PORT: '0',
-    ORDER_PORT: '0',
-    INVENTORY_PORT: '0',
-    PAYMENT_PORT: '0',
-    OUTBOX_POLL_MS: '60000',
-    SAGA_SWEEP_MS: '60000',
-    SAGA_ADMISSION_SAMPLE_MS: '60000',
-  });
-  const database = await openMigratedPglite((sql) => statements.push(sql));
-  system = await startEmbeddedSystem(config, createLogger('silent'), { database });
+  system = await startEmbeddedForTest(
+    { JWT_SECRET, SAGA_SWEEP_MS: '60000', SAGA_ADMISSION_SAMPLE_MS: '60000' },
+    { onQuery: (sql) => statements.push(sql) },
+  );
   token = await signDevToken(devPolicy(JWT_SECRET), 'alice');
   alice = createClient({ url: system.url, token });
 });

@@ -114,16 +114,11 @@ const watch = (client: Client, orderId: string, selection = 'status version', fr
   );
   return { results, done };
 };
-const until = async (check: () => boolean) => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
-  expect(check()).toBe(true);
-};
-
 describe('the subscription endpoint', () => {
   it('sends the snapshot, then each newer event, and completes after a final status', async () => {
     const client = await connect(await signDevToken('alice'));
     const { results, done } = watch(client, 'o-1');
-    await until(() => results.length === 1);
+    await expect.poll(() => results.length, { interval: 10 }).toBe(1);
     publish('o-1', 1); // already covered by the snapshot
     publish('o-1', 2);
     publish('o-1', 3, 'COMPLETED');
@@ -141,7 +136,7 @@ describe('the subscription endpoint', () => {
     const client = await connect(await signDevToken('alice'));
     const a = watch(client, 'o-2');
     const b = watch(client, 'o-3');
-    await until(() => a.results.length === 1 && b.results.length === 1);
+    await expect.poll(() => a.results.length === 1 && b.results.length === 1, { interval: 10 }).toBe(true);
     const c = watch(client, 'o-4');
     const error = (await c.done) as Result['errors'];
     expect(error?.[0]?.extensions?.code).toBe('RATE_LIMITED');
@@ -155,7 +150,7 @@ describe('the subscription endpoint', () => {
     const { results } = watch(client, 'o-5', 'status version order { id }');
     await new Promise((r) => setTimeout(r, 200));
     for (let v = 2; v <= 12; v++) publish('o-5', v);
-    await until(() => closedWith !== 0);
+    await expect.poll(() => closedWith !== 0, { interval: 10 }).toBe(true);
     orderDelayMs = 0;
     expect(closedWith).toBe(LiveCloseCode.SubscriberTooSlow);
     expect(results.length).toBeLessThan(11);
@@ -164,7 +159,7 @@ describe('the subscription endpoint', () => {
   it('ends a subscription whose token has expired at its next event', async () => {
     const client = await connect(await signDevToken('alice', { expiresIn: '60s' }));
     const { results, done } = watch(client, 'o-6');
-    await until(() => results.length === 1);
+    await expect.poll(() => results.length, { interval: 10 }).toBe(1);
     // A minute later by the wall clock (the clock tokens are checked against).
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 });
     let errors: Result['errors'];
@@ -200,10 +195,10 @@ describe('the subscription endpoint', () => {
       'version a: order { id } b: order { id } c: order { ...F }',
       'fragment F on Order { id }',
     );
-    await until(() => results.length === 1);
+    await expect.poll(() => results.length, { interval: 10 }).toBe(1);
     const before = orderReads;
     publish('o-8', 2);
-    await until(() => results.length === 2);
+    await expect.poll(() => results.length, { interval: 10 }).toBe(2);
     expect(orderReads - before).toBe(1);
     expect(results[1]!.data).toEqual({
       orderStatusChanged: { version: 2, a: { id: 'o-8' }, b: { id: 'o-8' }, c: { id: 'o-8' } },
@@ -257,12 +252,12 @@ describe('the subscription endpoint', () => {
     const codes: number[] = [];
     const held = await Promise.all([1, 2].map(async () => connect(await signDevToken('carol'))));
     const watches = held.map((c, i) => watch(c, `o-cap-${i}`));
-    await until(() => watches.every((w) => w.results.length === 1));
+    await expect.poll(() => watches.every((w) => w.results.length === 1), { interval: 10 }).toBe(true);
     const third = await connect(await signDevToken('carol'), (code) => codes.push(code));
     await watch(third, 'o-cap-3').done;
     expect(codes).toContain(LiveCloseCode.TooManyConnections);
     // Another customer is not affected.
     const other = watch(await connect(await signDevToken('dave')), 'o-cap-4');
-    await until(() => other.results.length === 1);
+    await expect.poll(() => other.results.length, { interval: 10 }).toBe(1);
   });
 });
