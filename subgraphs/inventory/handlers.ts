@@ -1,33 +1,8 @@
 import type { Db } from '../../db/index.ts';
-import type { AuditEntry } from '../../kernel/index.ts';
-import { formatCents } from '../../kernel/index.ts';
 import type { Envelope, Handlers } from '../../messaging/index.ts';
-import { createEnvelope, failedWith, replyToSaga, succeeded, writeOutbox } from '../../messaging/index.ts';
+import { failedWith, replyToSaga, succeeded } from '../../messaging/index.ts';
 import { lockProductsFor, reserveForOrder, settleReservations } from './repository.ts';
-import { outbox, type ProductRow } from './tables.ts';
-
-/** Tells other services about products (the order service prices orders from these), in the caller's transaction. */
-export async function announceProducts(tx: Db, rows: ProductRow[]): Promise<void> {
-  await writeOutbox(
-    tx,
-    outbox,
-    rows.map((p) =>
-      createEnvelope(
-        'ProductPriced',
-        p.id,
-        { productId: p.id, sku: p.sku, price: formatCents(p.priceCents), currency: p.currency },
-        { correlationId: `product:${p.id}`, causationId: null },
-      ),
-    ),
-  );
-}
-
-/** Sends an admin action to the audit log (kept by the order service), in the caller's transaction. */
-export async function recordAudit(tx: Db, entry: AuditEntry): Promise<void> {
-  await writeOutbox(tx, outbox, [
-    createEnvelope('AuditRecorded', entry.id, entry, { correlationId: entry.correlationId, causationId: null }),
-  ]);
-}
+import { outbox } from './tables.ts';
 
 /**
  * Inventory's part in the order saga: every command answers with a reply, in the same transaction.

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/index.ts';
-import { announceProducts } from './handlers.ts';
+import { announceProducts } from './announcements.ts';
 import { products } from './tables.ts';
 
 /** The demo catalog: fixed ids so tokens, examples and tests can name products. */
