@@ -1,22 +1,54 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { EmbeddedSystem } from '../system/embedded.ts';
-import { startEmbeddedForTest } from '../system/testing.ts';
+import { createMemoryCache } from '../cache/index.ts';
+import { createLogger, createTokenVerifier, loadConfig } from '../kernel/index.ts';
+import { createMemoryTransport } from '../messaging/index.ts';
+import { serveHttp } from '../runtime/index.ts';
+import { createGateway } from './server.ts';
 
-/** Browser apps of listed origins may call the gateway and open its socket; pages of others may not. */
+/**
+ * Browser apps of listed origins may call the gateway and open its socket; pages of others may not.
+ * The gateway alone: its subgraphs are never reached, what is checked is its HTTP and upgrade layer.
+ */
 const SHOP = 'http://shop.example.test:8080';
-let system: EmbeddedSystem;
+let url: string;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  system = await startEmbeddedForTest({
+  const nowhere = 'http://127.0.0.1:9/graphql';
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    GATEWAY_PORT: '0',
     JWT_SECRET: 'cors-test-secret-0123456789abcdef',
     GATEWAY_CORS_ORIGINS: `${SHOP}, https://admin.example.test`,
+    ORDER_URL: nowhere,
+    INVENTORY_URL: nowhere,
+    PAYMENT_URL: nowhere,
   });
+  const logger = createLogger('silent');
+  const verifier = createTokenVerifier(config.auth);
+  const gateway = await createGateway({
+    config,
+    verifier,
+    logger,
+    transport: createMemoryTransport(),
+    cache: createMemoryCache(),
+  });
+  const http = await serveHttp(
+    { config, verifier, logger },
+    { graphql: gateway.graphql, stats: gateway.stats, port: 0 },
+  );
+  gateway.serveSubscriptions(http.server);
+  url = `http://127.0.0.1:${http.port}/graphql`;
+  stop = async () => {
+    await gateway.stop();
+    await http.close();
+  };
 });
-afterAll(() => system?.stop());
+afterAll(() => stop?.());
 
 const preflight = (origin: string) =>
-  fetch(system.url, {
+  fetch(url, {
     method: 'OPTIONS',
     headers: {
       origin,
@@ -28,7 +60,7 @@ const preflight = (origin: string) =>
 /** Opens the socket with this Origin header (or none): the HTTP status of a refused upgrade, or 101. */
 const upgrade = (origin?: string) =>
   new Promise<number>((resolve) => {
-    const socket = new WebSocket(system.url.replace(/^http/, 'ws'), 'graphql-transport-ws', origin ? { origin } : {});
+    const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws', origin ? { origin } : {});
     socket.once('open', () => {
       socket.close();
       resolve(101);
@@ -48,7 +80,7 @@ describe('cross-origin access', () => {
 
   it('lets a listed origin read answers, Retry-After included, and tells other origins nothing', async () => {
     const ask = (origin: string) =>
-      fetch(system.url, {
+      fetch(url, {
         method: 'POST',
         headers: { origin, 'content-type': 'application/json' },
         body: JSON.stringify({ query: '{ products(first: 1) { edges { node { id } } } }' }),
@@ -62,7 +94,7 @@ describe('cross-origin access', () => {
   });
 
   it('opens the socket for listed origins, the gateway’s own pages and clients without an Origin, and refuses other pages', async () => {
-    const own = new URL(system.url).origin;
+    const own = new URL(url).origin;
     expect(await upgrade(SHOP)).toBe(101);
     expect(await upgrade(own)).toBe(101);
     expect(await upgrade()).toBe(101);

@@ -1,4 +1,4 @@
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { infraEnv } from './infrastructure.ts';
 
 /**
@@ -6,6 +6,8 @@ import { infraEnv } from './infrastructure.ts';
  * does not start, the error says how to install it.
  */
 export async function launchChromium(): Promise<Browser> {
+  // Loaded here, not with the harness: most of its users never start a browser.
+  const { chromium } = await import('playwright-core');
   try {
     return await chromium.launch({
       executablePath: infraEnv.chromiumPath,

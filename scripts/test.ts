@@ -14,6 +14,15 @@ const run = (command: string, argv: string[]) =>
   new Promise<number>((resolve) =>
     spawn(command, argv, { stdio: 'inherit' }).on('close', (code) => resolve(code ?? 1)),
   );
+/** Runs `fn` with a Kafka broker: the one configured or already up, else the local one, stopped after. */
+async function withBroker(fn: () => Promise<number>): Promise<number> {
+  const startedBroker = external ? false : await startKafka();
+  try {
+    return await fn();
+  } finally {
+    if (startedBroker) await stopKafka();
+  }
+}
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 const started = Date.now();
@@ -37,23 +46,22 @@ if (
 }
 await templates;
 
-const startedBroker = external ? false : await startKafka();
-let status = 1;
-try {
-  if (args.length > 0) {
-    status = await run('npx', ['vitest', 'run', ...args]);
-  } else {
-    const unitStarted = Date.now();
-    status = await run('npx', ['vitest', 'run', '--project', 'unit']);
-    process.stdout.write(`unit tier finished in ${seconds(unitStarted)}\n`);
-    if (status === 0) {
+let status: number;
+if (args.length > 0) {
+  status = await withBroker(() => run('npx', ['vitest', 'run', ...args]));
+} else {
+  // The unit tier needs no infrastructure: it runs before the broker starts, alone on the machine.
+  const unitStarted = Date.now();
+  status = await run('npx', ['vitest', 'run', '--project', 'unit']);
+  process.stdout.write(`unit tier finished in ${seconds(unitStarted)}\n`);
+  if (status === 0) {
+    status = await withBroker(async () => {
       const e2eStarted = Date.now();
-      status = await run('npx', ['vitest', 'run', '--project', 'e2e']);
+      const code = await run('npx', ['vitest', 'run', '--project', 'e2e']);
       process.stdout.write(`e2e tier finished in ${seconds(e2eStarted)}\n`);
-    }
+      return code;
+    });
   }
-} finally {
-  if (startedBroker) await stopKafka();
 }
 process.stdout.write(`npm test finished in ${seconds(started)}\n`);
 process.exit(status);
