@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { sql } from 'drizzle-orm';
 import {
   type Database,
   migrationsRoot,
@@ -84,15 +83,4 @@ export const setup = prepareTemplates;
  */
 export function openMigratedPglite(onQuery?: QueryObserver): Promise<Database> {
   return openPglite({ onQuery, template: process.env[MIGRATED_TEMPLATE_VARIABLE] });
-}
-
-/**
- * Creates tables from their drizzle definitions (schemas and tables, as drizzle-kit reads a schema
- * file's exports), with the DDL drizzle-kit writes: for tests of a library whose tables each
- * service migrates in its own schema.
- */
-export async function createTables(database: Database, definitions: Record<string, unknown>): Promise<void> {
-  const { generateDrizzleJson, generateMigration } = await import('drizzle-kit/api');
-  const statements = await generateMigration(generateDrizzleJson({}), generateDrizzleJson(definitions));
-  for (const statement of statements) await database.db.execute(sql.raw(statement));
 }

@@ -100,9 +100,15 @@ describe('tokens from an identity provider (JWKS)', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  const keyPair = async (alg: 'RS256' | 'ES256', kid: string) => {
+  // One key pair per key id for the whole file: RSA key generation is most of these tests' time.
+  const pairs = new Map<string, ReturnType<typeof makePair>>();
+  const makePair = async (alg: 'RS256' | 'ES256', kid: string) => {
     const pair = await generateKeyPair(alg);
     return { ...pair, jwk: { ...(await exportJWK(pair.publicKey)), kid, alg, use: 'sig' } };
+  };
+  const keyPair = (alg: 'RS256' | 'ES256', kid: string) => {
+    if (!pairs.has(kid)) pairs.set(kid, makePair(alg, kid));
+    return pairs.get(kid)!;
   };
   const issue = (privateKey: Parameters<SignJWT['sign']>[0], alg: string, kid: string, sub: string) =>
     new SignJWT({ roles: [] })
@@ -143,7 +149,7 @@ describe('tokens from an identity provider (JWKS)', () => {
     expect(
       await outcome(createTokenVerifier(jwksPolicy), await rawToken({ ...valid(), iss: 'https://idp.example' })),
     ).toBe('The token is signed with an algorithm this API does not accept');
-    const rsa = await keyPair('RS256', 'rsa-3');
+    const rsa = await keyPair('RS256', 'rsa-2');
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'RS256', kid: 'rsa-3' })
       .setSubject('x')

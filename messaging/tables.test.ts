@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openPglite } from '../db/index.ts';
+import type { Database } from '../db/index.ts';
+import { openMigratedPglite } from '../db/testing.ts';
 import type { MessagingTables } from './tables.ts';
 import { pruneMessaging } from './tables.ts';
-import { createMessagingTables } from './testing.ts';
+import { migratedMessagingTables } from './testing.ts';
 
 let database: Database;
 let inbox: MessagingTables['inbox'];
 let outbox: MessagingTables['outbox'];
 beforeAll(async () => {
-  database = await openPglite();
-  ({ inbox, outbox } = await createMessagingTables(database));
+  database = await openMigratedPglite();
+  ({ inbox, outbox } = migratedMessagingTables());
 });
 afterAll(() => database?.close());
 

@@ -1,20 +1,20 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Database, openPglite } from '../db/index.ts';
+import type { Database } from '../db/index.ts';
+import { openMigratedPglite } from '../db/testing.ts';
 import { createEnvelope, type MessagingTables } from '../messaging/index.ts';
-import { createMessagingTables } from '../messaging/testing.ts';
+import { migratedMessagingTables } from '../messaging/testing.ts';
 import type { SagaDefinition } from './definition.ts';
 import { createSagaEngine, SagaConcurrencyError, type SagaHooks } from './engine.ts';
 import { sagaInstances } from './tables.ts';
-import { createSagaTables } from './testing.ts';
 
 /** The engine on a real (embedded) PostgreSQL, with a two-step saga of its own: no domain. */
 let database: Database;
 let outbox: MessagingTables['outbox'];
 beforeAll(async () => {
-  database = await openPglite();
-  ({ outbox } = await createMessagingTables(database, 'engine_test'));
-  await createSagaTables(database);
+  // saga.instances and an outbox, as the services' migrations create them.
+  database = await openMigratedPglite();
+  ({ outbox } = migratedMessagingTables());
 });
 afterAll(() => database.close());
 
