@@ -1,9 +1,35 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 // Resolve `graphql` as Node does (its CommonJS build), so tests share one graphql realm with the
 // CommonJS Apollo packages; Vite would otherwise pick the ESM build and `instanceof` checks fail.
 const graphqlCjs = createRequire(import.meta.url).resolve('graphql');
+
+/**
+ * vitest's order (failed first, then longest by the last run's durations, else largest file), with
+ * the files that start services or databases ahead of the others of their project: on a fresh clone
+ * there are no durations, and a long file started last would finish the tier alone.
+ */
+class StartingFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const starts = (file: TestSpecification) =>
+      /start(Embedded|Subgraph|Order\w*)ForTest|startOrderSubgraph|openMigratedPglite/.test(
+        readFileSync(file.moduleId, 'utf8'),
+      );
+    const weight = new Map(sorted.map((file) => [file, starts(file) ? 0 : 1]));
+    return sorted
+      .map((file, index) => ({ file, index }))
+      .sort((a, b) =>
+        a.file.project.name === b.file.project.name
+          ? weight.get(a.file)! - weight.get(b.file)! || a.index - b.index
+          : a.index - b.index,
+      )
+      .map(({ file }) => file);
+  }
+}
 
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlCjs }] },
@@ -12,6 +38,7 @@ export default defineConfig({
     // often enough that a third keeps both cores busy (19 s instead of 21 s for the tier). The e2e
     // project still runs one file at a time.
     maxWorkers: 3,
+    sequence: { sequencer: StartingFirst },
     projects: [
       {
         extends: true,

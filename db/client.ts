@@ -60,22 +60,16 @@ export function openPostgres(url: string, poolSize = 10): Database {
 /** Called with every SQL statement a drizzle database runs (tests count them). */
 export type QueryObserver = (sql: string) => void;
 
-/**
- * Names a `dumpDataDir` tarball of a freshly initialised cluster that in-memory databases start from
- * instead of running initdb again (seconds each): the unit tests make one (db/testing.ts).
- */
-export const PGLITE_TEMPLATE_VARIABLE = 'SAGAWAY_PGLITE_TEMPLATE';
-
 /** The embedded database: PostgreSQL compiled to WASM, one connection, data in `dir` (in memory without one). */
 export async function openPglite({
   dir,
   onQuery,
-  template = dir ? undefined : process.env[PGLITE_TEMPLATE_VARIABLE],
+  template,
 }: {
   dir?: string;
   /** Sees every statement drizzle sends. */
   onQuery?: QueryObserver;
-  /** A `dumpDataDir` tarball the in-memory cluster starts as. */
+  /** A `dumpDataDir` tarball the in-memory cluster starts as, instead of running initdb (seconds). */
   template?: string;
 } = {}): Promise<Database> {
   if (dir) mkdirSync(dir, { recursive: true });

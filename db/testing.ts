@@ -3,16 +3,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import {
-  type Database,
-  migrationsRoot,
-  openPglite,
-  PGLITE_TEMPLATE_VARIABLE,
-  pgliteDatabase,
-  type QueryObserver,
-} from './client.ts';
+import { type Database, migrationsRoot, openPglite, pgliteDatabase, type QueryObserver } from './client.ts';
 
-/** Names the template with every service's migrations applied (`openMigratedPglite`). */
+/** Names the template `openMigratedPglite` starts from. */
 const MIGRATED_TEMPLATE_VARIABLE = 'SAGAWAY_PGLITE_MIGRATED_TEMPLATE';
 const cacheRoot = path.resolve(import.meta.dirname, '..', '.tmp', 'pglite');
 
@@ -39,43 +32,37 @@ function writeAtomically(file: string, data: Uint8Array) {
 }
 
 /**
- * Makes (once per PGlite version and state of db/migrations, kept in .tmp/pglite) the tarballs the
- * unit tests' in-memory databases start from: a freshly initialised cluster, so no test pays for
- * initdb (seconds), and one with every service's migrations applied. Sets the variables naming
- * them for `openPglite` and `openMigratedPglite`.
+ * Makes (once per PGlite version and state of db/migrations, kept in .tmp/pglite) the tarball the
+ * unit tests' in-memory databases start from: a cluster with every service's migrations applied, so
+ * no test pays for initdb (seconds) or migrations. Sets the variable naming it for
+ * `openMigratedPglite`.
  */
-export async function prepareTemplates(): Promise<void> {
+export async function prepareTemplate(): Promise<void> {
   const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
   const manifest = path.join(entry.slice(0, entry.lastIndexOf(`${path.sep}dist${path.sep}`)), 'package.json');
   const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
   const { sets, files } = migrationFiles();
-  const digest = createHash('sha256');
-  for (const file of files) digest.update(file).update(readFileSync(file));
-  const dir = path.join(cacheRoot, version);
-  const bare = path.join(dir, 'bare.tar');
-  const migrated = path.join(dir, `migrated-${digest.digest('hex').slice(0, 16)}.tar`);
-  mkdirSync(dir, { recursive: true });
-  if (!existsSync(bare)) {
+  const digest = createHash('sha256').update(version);
+  for (const file of files) digest.update(path.relative(migrationsRoot, file)).update(readFileSync(file));
+  const name = `migrated-${digest.digest('hex').slice(0, 16)}.tar`;
+  const template = path.join(cacheRoot, name);
+  mkdirSync(cacheRoot, { recursive: true });
+  if (!existsSync(template)) {
     const pglite = await PGlite.create();
-    writeAtomically(bare, new Uint8Array(await (await pglite.dumpDataDir('none')).arrayBuffer()));
-    await pglite.close();
-  }
-  if (!existsSync(migrated)) {
-    const pglite = await PGlite.create({ loadDataDir: new Blob([readFileSync(bare)]) });
     const database = pgliteDatabase(pglite);
-    for (const name of sets) await database.migrate({ name });
-    writeAtomically(migrated, new Uint8Array(await (await pglite.dumpDataDir('none')).arrayBuffer()));
+    for (const set of sets) await database.migrate({ name: set });
+    writeAtomically(template, new Uint8Array(await (await pglite.dumpDataDir('none')).arrayBuffer()));
     await pglite.close();
   }
-  for (const stale of readdirSync(dir)) {
-    if (![path.basename(bare), path.basename(migrated)].includes(stale)) rmSync(path.join(dir, stale), { force: true });
+  // Templates of other versions or migrations are of no more use (a run's partial file is not touched).
+  for (const stale of readdirSync(cacheRoot)) {
+    if (stale !== name && stale.endsWith('.tar')) rmSync(path.join(cacheRoot, stale), { recursive: true, force: true });
   }
-  process.env[PGLITE_TEMPLATE_VARIABLE] = bare;
-  process.env[MIGRATED_TEMPLATE_VARIABLE] = migrated;
+  process.env[MIGRATED_TEMPLATE_VARIABLE] = template;
 }
 
 /** vitest's global setup for the unit tests. */
-export const setup = prepareTemplates;
+export const setup = prepareTemplate;
 
 /**
  * An in-memory database with every service's migrations already applied (a service migrating it

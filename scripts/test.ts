@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { prepareTemplates } from '../db/testing.ts';
+import { prepareTemplate } from '../db/testing.ts';
 import { startKafka, stopKafka } from './kafka.ts';
 import { brokerAnswers, missingPrerequisites } from './prerequisites.ts';
 
@@ -34,17 +34,17 @@ if (missing.length > 0) {
   );
   process.exit(1);
 }
-// The in-memory database templates the unit tier starts from are made (or found in .tmp) while the
+// The in-memory database template the unit tier starts from is made (or found in .tmp) while the
 // whole run checks types and lint (Biome: format, rules, import order; dependency-cruiser: the
 // layering), before any test starts.
-const templates = prepareTemplates();
+const template = prepareTemplate();
 if (
   args.length === 0 &&
   ((await run('npx', ['tsc', '--noEmit'])) !== 0 || (await run('npm', ['run', '-s', 'lint'])) !== 0)
 ) {
   process.exit(1);
 }
-await templates;
+await template;
 
 let status: number;
 if (args.length > 0) {
