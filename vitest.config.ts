@@ -9,17 +9,20 @@ const graphqlCjs = createRequire(import.meta.url).resolve('graphql');
 
 /**
  * vitest's order (failed first, then longest by the last run's durations, else largest file), with
- * the files that start services or databases ahead of the others of their project: on a fresh clone
- * there are no durations, and a long file started last would finish the tier alone.
+ * the files that start whole systems, then services or databases, ahead of the others of their
+ * project: on a fresh clone there are no durations, and a long file started last would finish the
+ * tier alone.
  */
 class StartingFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const starts = (file: TestSpecification) =>
-      /start(Embedded|Subgraph|Order\w*)ForTest|startOrderSubgraph|openMigratedPglite/.test(
-        readFileSync(file.moduleId, 'utf8'),
-      );
-    const weight = new Map(sorted.map((file) => [file, starts(file) ? 0 : 1]));
+    // Whole systems first, then single services and databases, then the rest.
+    const weightOf = (file: TestSpecification) => {
+      const source = readFileSync(file.moduleId, 'utf8');
+      if (source.includes('startEmbeddedForTest(')) return 0;
+      return /start(Subgraph|Order\w*)ForTest\(|startOrderSubgraph\(|openMigratedPglite\(/.test(source) ? 1 : 2;
+    };
+    const weight = new Map(sorted.map((file) => [file, weightOf(file)]));
     return sorted
       .map((file, index) => ({ file, index }))
       .sort((a, b) =>
