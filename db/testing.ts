@@ -42,7 +42,8 @@ export async function prepareTemplate(): Promise<void> {
   const manifest = path.join(entry.slice(0, entry.lastIndexOf(`${path.sep}dist${path.sep}`)), 'package.json');
   const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
   const { sets, files } = migrationFiles();
-  const digest = createHash('sha256').update(version);
+  // v2: the template databases dropped.
+  const digest = createHash('sha256').update(`v2 ${version}`);
   for (const file of files) digest.update(path.relative(migrationsRoot, file)).update(readFileSync(file));
   const name = `migrated-${digest.digest('hex').slice(0, 16)}.tar`;
   const template = path.join(cacheRoot, name);
@@ -51,6 +52,13 @@ export async function prepareTemplate(): Promise<void> {
     const pglite = await PGlite.create();
     const database = pgliteDatabase(pglite);
     for (const set of sets) await database.migrate({ name: set });
+    // Only the `postgres` database is ever used: without the two template databases there is a
+    // third less to load for every test database (~0.5 s instead of ~0.75 s).
+    for (const template of ['template0', 'template1']) {
+      await pglite.exec(`update pg_database set datistemplate = false where datname = '${template}'`);
+      await pglite.exec(`drop database ${template}`);
+    }
+    await pglite.exec('checkpoint');
     writeAtomically(template, new Uint8Array(await (await pglite.dumpDataDir('none')).arrayBuffer()));
     await pglite.close();
   }
