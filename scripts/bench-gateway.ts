@@ -1,0 +1,207 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { demoCatalog, freePort, type RunningSystem, startSystem, waitFor } from '../harness/index.ts';
+import { startKafka, stopKafka } from './kafka.ts';
+
+/**
+ * `npm run bench:gateway`: a benchmark, not a test. The three subgraphs run as separate processes on
+ * real Kafka, PostgreSQL and Redis, with sagaway's gateway and, in the same run, a vanilla
+ * @apollo/gateway (scripts/vanilla-gateway.ts) over the same supergraph and subgraph processes.
+ * One customer's 200 finished orders are the data. Each round runs every workload against both
+ * gateways in turn (the order alternates), with autocannon: 20 connections for 10 s. It prints req/s
+ * and latency per gateway and workload, the ratio, and each gateway's RSS idle and after the runs.
+ *
+ * Workloads: a page of 20 orders with items, products, payments and sagas; one order's id and
+ * status; and the same page with writes mixed in (one request in 20 places an order), which a
+ * response cache must survive.
+ */
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '20' },
+    orders: { type: 'string', default: '200' },
+  },
+});
+const ROUNDS = Number(values.rounds);
+const SECONDS = Number(values.seconds);
+const CONNECTIONS = Number(values.connections);
+const ORDERS = Number(values.orders);
+const root = path.resolve(import.meta.dirname, '..');
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const product = demoCatalog[0]!;
+
+const PAGE = `query Page { orders(first: 20) { edges { node { id status totalAmount
+  items { quantity product { name price available } } payment { status } saga { status } } } } }`;
+const ONE = 'query One($id: ID!) { order(id: $id) { id status } }';
+const PLACE = `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status } } }`;
+
+/** Resident memory of a process, from /proc, in MB. */
+const rssOf = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+
+/** The vanilla gateway as its own process, once it answers. */
+async function startVanilla(system: RunningSystem, secret: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/vanilla-gateway.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      PORT: String(port),
+      GATEWAY_SECRET: secret,
+      ORDER_URL: `${system.serviceUrl('order')}/graphql`,
+      INVENTORY_URL: `${system.serviceUrl('inventory')}/graphql`,
+      PAYMENT_URL: `${system.serviceUrl('payment')}/graphql`,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  await waitFor(
+    () =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"{ __typename }"}',
+      }).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    (ok) => ok,
+    { what: 'the vanilla gateway', timeoutMs: 60_000 },
+  );
+  return { url, child };
+}
+
+interface Gateway {
+  name: string;
+  url: string;
+  pid: number;
+}
+type Workload = { name: string; requests: (token: string) => autocannon.Request[] };
+
+async function measure(gateway: Gateway, workload: Workload, token: string) {
+  const result = await autocannon({
+    url: gateway.url,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    requests: workload.requests(token),
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+async function main(): Promise<void> {
+  const startedBroker = process.env.KAFKA_BROKERS !== undefined ? false : await startKafka();
+  const secret = randomBytes(32).toString('hex');
+  const system = await startSystem('bench-gateway', {
+    env: {
+      GATEWAY_SECRET: secret,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      // One customer stands in for many readers: its per-customer caps and rate limits are lifted.
+      ORDER_MAX_OPEN_PER_CUSTOMER: '1000000',
+      ORDER_MAX_OPEN_UNITS_PER_CUSTOMER: '100000000',
+      RATE_LIMIT_PER_CUSTOMER_PER_MINUTE: '100000000',
+      RATE_LIMIT_MUTATIONS_PER_CUSTOMER_PER_MINUTE: '100000000',
+    },
+  });
+  let vanilla: ChildProcess | undefined;
+  try {
+    const admin = await system.client('bench-admin', { admin: true });
+    await admin.restockProduct(product.id, 1_000_000);
+    const customer = await system.client('bench-reader');
+    const token = await system.token('bench-reader');
+    const ids: string[] = [];
+    for (let i = 0; i < ORDERS; i += 10) {
+      const batch = Array.from({ length: Math.min(10, ORDERS - i) }, () =>
+        customer.placeOrder({ items: [{ productId: product.id, quantity: 1 }], paymentToken: 'tok_visa' }),
+      );
+      ids.push(...(await Promise.all(batch)).map((o) => o.id));
+    }
+    await waitFor(
+      () => system.sql<{ n: number }>(`select count(*)::int as n from orders.orders where status = 'COMPLETED'`),
+      (rows) => rows[0]!.n >= ORDERS,
+      { what: `${ORDERS} completed orders`, timeoutMs: 300_000 },
+    );
+    const started = await startVanilla(system, secret);
+    vanilla = started.child;
+    const gateways: Gateway[] = [
+      { name: 'sagaway', url: system.gatewayUrl, pid: system.processes().find((p) => p.name === 'gateway')!.pid },
+      { name: 'vanilla', url: started.url, pid: vanilla.pid! },
+    ];
+    const post = (body: object, authorization: string): autocannon.Request => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${authorization}` },
+      body: JSON.stringify(body),
+    });
+    const workloads: Workload[] = [
+      { name: 'page of 20 orders', requests: (t) => [post({ query: PAGE }, t)] },
+      { name: 'order(id) { id status }', requests: (t) => [post({ query: ONE, variables: { id: ids[0] } }, t)] },
+      {
+        name: 'page, 5% placeOrder',
+        requests: (t) => [
+          ...Array.from({ length: 19 }, () => post({ query: PAGE }, t)),
+          post(
+            {
+              query: PLACE,
+              variables: { input: { items: [{ productId: product.id, quantity: 1 }], paymentToken: 'tok_visa' } },
+            },
+            t,
+          ),
+        ],
+      },
+    ];
+    const idle = gateways.map((g) => rssOf(g.pid));
+    out(
+      `bench:gateway on ${availableParallelism()} cores, every process on this machine; ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections`,
+    );
+    const results = new Map<string, { rps: number[]; p50: number[]; p99: number[]; failures: number }>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const workload of workloads) {
+        const order = round % 2 === 0 ? gateways : [...gateways].reverse();
+        for (const gateway of order) {
+          const r = await measure(gateway, workload, token);
+          const key = `${workload.name}|${gateway.name}`;
+          const acc = results.get(key) ?? { rps: [], p50: [], p99: [], failures: 0 };
+          acc.rps.push(r.rps);
+          acc.p50.push(r.p50);
+          acc.p99.push(r.p99);
+          acc.failures += r.failures;
+          results.set(key, acc);
+        }
+      }
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    out();
+    out('workload                  | sagaway req/s  p50  p99 | vanilla req/s  p50  p99 | sagaway/vanilla');
+    for (const workload of workloads) {
+      const [s, v] = gateways.map((g) => results.get(`${workload.name}|${g.name}`)!);
+      const cell = (r: typeof s) =>
+        `${mean(r!.rps).toFixed(0).padStart(13)} ${mean(r!.p50).toFixed(0).padStart(4)} ${mean(r!.p99).toFixed(0).padStart(4)}`;
+      out(
+        `${workload.name.padEnd(25)} |${cell(s)} |${cell(v)} | ${(mean(s!.rps) / mean(v!.rps)).toFixed(2)}×${s!.failures + v!.failures > 0 ? ` (failed responses: sagaway ${s!.failures}, vanilla ${v!.failures})` : ''}`,
+      );
+    }
+    const after = gateways.map((g) => rssOf(g.pid));
+    out();
+    out(`RSS idle (after start-up)  sagaway ${idle[0]!.toFixed(0)} MB, vanilla ${idle[1]!.toFixed(0)} MB`);
+    out(`RSS after the runs         sagaway ${after[0]!.toFixed(0)} MB, vanilla ${after[1]!.toFixed(0)} MB`);
+  } finally {
+    vanilla?.kill('SIGTERM');
+    await system.stop();
+    if (startedBroker) await stopKafka();
+  }
+}
+
+await main();
+process.exit(0);
