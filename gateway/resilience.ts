@@ -7,6 +7,7 @@ import {
   handleWhen,
 } from 'cockatiel';
 import { GraphQLError } from 'graphql';
+import { Pool } from 'undici';
 import type { Logger } from '../kernel/index.ts';
 import {
   ErrorCode,
@@ -41,16 +42,26 @@ const networkCodes = new Set([
   'UND_ERR_CLOSED',
 ]);
 const refused = (err: unknown) => hasErrorCode(err, (code) => code === 'ECONNREFUSED');
-/** fetch rejects only when no response came: the network or a reset. */
+/** The pool rejects only when no response came: the network or a reset. */
 const unreachable = (err: unknown) => err instanceof TypeError || hasErrorCode(err, (code) => networkCodes.has(code));
 
+/**
+ * Whether a subgraph request's body (as the gateway serialises it, `{"query":"…",…}`) holds a
+ * mutation; read from the text rather than parsed, and never repeated when in doubt.
+ */
 const isMutation = (init: RequestInit | undefined) => {
-  try {
-    const { query } = JSON.parse(String(init?.body ?? '{}')) as { query?: string };
-    return /^\s*mutation\b/.test(query ?? '');
-  } catch {
-    return true; // unknown: never repeat it
-  }
+  const body = String(init?.body ?? '');
+  const query = /^\{"query":"((?:\\.|[^"\\])*)"/.exec(body);
+  return query ? /^(\\n|\s)*mutation\b/.test(query[1]!) : true;
+};
+
+/** Headers as a plain object, the form undici takes. */
+const headerObject = (init: RequestInit | undefined): Record<string, string> => {
+  const headers = init?.headers;
+  if (!headers) return {};
+  if (headers instanceof Headers) return Object.fromEntries(headers);
+  if (Array.isArray(headers)) return Object.fromEntries(headers);
+  return { ...(headers as Record<string, string>) };
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,7 +97,7 @@ export function subgraphFetcher({
   readRetries = 2,
   logger,
   gatewaySecret,
-}: SubgraphFetcherOptions): { fetch: typeof fetch; policy: CircuitBreakerPolicy } {
+}: SubgraphFetcherOptions): { fetch: typeof fetch; policy: CircuitBreakerPolicy; close(): Promise<void> } {
   const policy = circuitBreaker(
     handleWhen((err) => err instanceof SubgraphUnreachable),
     { halfOpenAfter: breaker.halfOpenMs, breaker: new ConsecutiveBreaker(breaker.failures) },
@@ -94,6 +105,17 @@ export function subgraphFetcher({
   policy.onBreak(() => logger.warn({ subgraph: name }, 'subgraph unreachable: circuit open'));
   policy.onReset(() => logger.info({ subgraph: name }, 'subgraph reachable again: circuit closed'));
   let next = 0;
+  // One keep-alive pool per replica: undici's request API costs a fraction of the CPU of fetch.
+  const pools = new Map<string, { pool: Pool; path: string }>();
+  const poolOf = (url: string) => {
+    let entry = pools.get(url);
+    if (!entry) {
+      const parsed = new URL(url);
+      entry = { pool: new Pool(parsed.origin, { connections: 64 }), path: `${parsed.pathname}${parsed.search}` };
+      pools.set(url, entry);
+    }
+    return entry;
+  };
 
   /** One try over the replicas, failing over on refused connections. */
   const once = async (init: RequestInit | undefined): Promise<Response> => {
@@ -102,19 +124,20 @@ export function subgraphFetcher({
     for (let i = 0; i < urls.length; i++) {
       try {
         // Signed per attempt: a signature is accepted once.
-        const headers = new Headers(init?.headers as ConstructorParameters<typeof Headers>[0]);
-        headers.set(
-          GATEWAY_SIGNATURE_HEADER,
-          signGatewayRequest(gatewaySecret, String(init?.body ?? ''), headers.get('authorization') ?? ''),
-        );
-        const response = await fetch(urls[(start + i) % urls.length]!, {
-          ...init,
-          headers,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        if (response.status === 502 || response.status === 503 || response.status === 504)
-          throw new SubgraphUnreachable(`${name} answered HTTP ${response.status}`, false);
-        return response;
+        const headers = headerObject(init);
+        const body = String(init?.body ?? '');
+        headers[GATEWAY_SIGNATURE_HEADER] = signGatewayRequest(gatewaySecret, body, headers.authorization ?? '');
+        const { pool, path } = poolOf(urls[(start + i) % urls.length]!);
+        const signal = AbortSignal.timeout(timeoutMs);
+        const answer = await pool.request({ path, method: 'POST', headers, body, signal });
+        const text = await answer.body.text();
+        if (answer.statusCode === 502 || answer.statusCode === 503 || answer.statusCode === 504)
+          throw new SubgraphUnreachable(`${name} answered HTTP ${answer.statusCode}`, false);
+        const responseHeaders = new Headers();
+        for (const [key, value] of Object.entries(answer.headers)) {
+          if (value !== undefined) responseHeaders.set(key, Array.isArray(value) ? value.join(', ') : value);
+        }
+        return new Response(text, { status: answer.statusCode, headers: responseHeaders });
       } catch (err) {
         lastError = err;
         if (!refused(err)) break;
@@ -140,7 +163,13 @@ export function subgraphFetcher({
       }
     }
   };
-  return { fetch: call as typeof fetch, policy };
+  return {
+    fetch: call as typeof fetch,
+    policy,
+    async close() {
+      await Promise.all([...pools.values()].map(({ pool }) => pool.close()));
+    },
+  };
 }
 
 const unavailable = (name: string, retryAfterMs: number) =>

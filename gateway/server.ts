@@ -119,7 +119,7 @@ export async function createGateway({
   cache: Cache;
 }): Promise<Gateway> {
   // One client per subgraph (its replicas, breaker and signing), for the graph and the key lookups alike.
-  const fetchers = new Map<ServiceName, { urls: string[]; fetch: typeof fetch }>();
+  const fetchers = new Map<ServiceName, { urls: string[]; fetch: typeof fetch; close(): Promise<void> }>();
   const fetcherOf = (name: ServiceName) => {
     let fetcher = fetchers.get(name);
     if (!fetcher) {
@@ -235,6 +235,7 @@ export async function createGateway({
       await hub.close();
       await apollo.stop();
       await limiter.close();
+      await Promise.all([...fetchers.values()].map((f) => f.close()));
     },
   };
 }
