@@ -3,8 +3,7 @@ import WebSocket from 'ws';
 import { createMemoryCache } from '../cache/index.ts';
 import { createLogger, createTokenVerifier, loadConfig } from '../kernel/index.ts';
 import { createMemoryTransport } from '../messaging/index.ts';
-import { serveHttp } from '../runtime/index.ts';
-import { createGateway } from './server.ts';
+import { serveGateway } from './serve.ts';
 
 /**
  * Browser apps of listed origins may call the gateway and open its socket; pages of others may not.
@@ -25,25 +24,15 @@ beforeAll(async () => {
     INVENTORY_URL: nowhere,
     PAYMENT_URL: nowhere,
   });
-  const logger = createLogger('silent');
-  const verifier = createTokenVerifier(config.auth);
-  const gateway = await createGateway({
+  const gateway = await serveGateway({
     config,
-    verifier,
-    logger,
+    verifier: createTokenVerifier(config.auth),
+    logger: createLogger('silent'),
     transport: createMemoryTransport(),
     cache: createMemoryCache(),
   });
-  const http = await serveHttp(
-    { config, verifier, logger },
-    { graphql: gateway.graphql, stats: gateway.stats, port: 0 },
-  );
-  gateway.serveSubscriptions(http.server);
-  url = `http://127.0.0.1:${http.port}/graphql`;
-  stop = async () => {
-    await gateway.stop();
-    await http.close();
-  };
+  url = `http://127.0.0.1:${gateway.port}/graphql`;
+  stop = gateway.close;
 });
 afterAll(() => stop?.());
 

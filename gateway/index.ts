@@ -1,7 +1,6 @@
 import { createDisposer, createLogger, createTokenVerifier, exitOnSignal } from '../kernel/index.ts';
-import { configOrExit, openCache, openTransport, serveHttp } from '../runtime/index.ts';
-import { servePlayground } from './playground.ts';
-import { createGateway } from './server.ts';
+import { configOrExit, openCache, openTransport } from '../runtime/index.ts';
+import { serveGateway } from './serve.ts';
 
 const config = configOrExit();
 const logger = createLogger(config.logLevel, 'gateway');
@@ -11,21 +10,12 @@ try {
   const transport = await openTransport(config, logger, disposer);
   const cache = await openCache(config, logger, disposer);
   const verifier = createTokenVerifier(config.auth);
-  const gateway = await createGateway({ config, verifier, logger, transport, cache });
-  const http = await serveHttp(
-    { config, verifier, logger },
-    {
-      graphql: gateway.graphql,
-      extra: config.playground ? servePlayground : undefined,
-      stats: gateway.stats,
-      port: config.ports.gateway,
-    },
+  const gateway = await serveGateway({ config, verifier, logger, transport, cache });
+  disposer.use(gateway.close);
+  logger.info(
+    { url: `http://${config.host}:${gateway.port}/graphql`, subgraphs: config.subgraphUrls },
+    'gateway ready',
   );
-  gateway.serveSubscriptions(http.server);
-  // Subscriptions close before the HTTP server, which waits for open connections.
-  disposer.use(http.close);
-  disposer.use(gateway.stop);
-  logger.info({ url: `http://${config.host}:${http.port}/graphql`, subgraphs: config.subgraphUrls }, 'gateway ready');
 } catch (err) {
   logger.fatal({ err }, 'gateway failed to start');
   await disposer.dispose();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 import postgres from 'postgres';
 import { tcpReachable } from '../kernel/index.ts';
 
@@ -76,18 +76,20 @@ export async function createTestDatabase(label: string): Promise<{ url: string; 
   };
 }
 
-/** Every run makes its own topics; a long-lived broker would otherwise carry them all, and slow down. */
-export async function deleteTopics(prefix: string): Promise<void> {
-  const admin = new Kafka({
-    clientId: 'bench-cleanup',
-    brokers: infraEnv.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-  }).admin();
+/** Runs `fn` with a connected Kafka admin client of the suites' broker, disconnected after. */
+export async function withKafkaAdmin<T>(clientId: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Kafka({ clientId, brokers: infraEnv.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
+    return await fn(admin);
   } finally {
     await admin.disconnect();
   }
 }
+
+/** Every run makes its own topics; a long-lived broker would otherwise carry them all, and slow down. */
+export const deleteTopics = (prefix: string): Promise<void> =>
+  withKafkaAdmin('bench-cleanup', async (admin) => {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  });

@@ -20,7 +20,7 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** Busy and total jiffies of the whole machine, from /proc/stat. */
-export function machineTicks(): { busy: number; total: number } {
+function machineTicks(): { busy: number; total: number } {
   const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
   const n = fields.map(Number);
   const total = n.reduce((a, b) => a + b, 0);
@@ -28,7 +28,7 @@ export function machineTicks(): { busy: number; total: number } {
 }
 
 /** CPU seconds of every process whose command line matches, for the infrastructure's share. */
-export function cpuOf(pattern: string): number {
+function cpuOf(pattern: string): number {
   const pids = spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
   return pids.reduce((sum, pid) => {
     try {
@@ -40,7 +40,7 @@ export function cpuOf(pattern: string): number {
 }
 
 /** Transactions the system's database has committed so far. */
-export async function databaseCommits(system: RunningSystem): Promise<number> {
+async function databaseCommits(system: RunningSystem): Promise<number> {
   const [row] = await system.sql<{ n: string }>(
     `select xact_commit::text as n from pg_stat_database where datname = current_database()`,
   );
@@ -150,3 +150,7 @@ export async function startMeter(system: RunningSystem): Promise<() => Promise<R
     };
   };
 }
+
+/** Resident memory of a process, from /proc, in MB. */
+export const rssMegabytes = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024;

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/index.ts';
-import { openMigratedPglite } from '../db/testing.ts';
 import { createLogger } from '../kernel/index.ts';
 import { deadLetterTopic, topics } from './contract.ts';
 import { createEnvelope, type Envelope, encode } from './envelope.ts';
@@ -8,7 +7,7 @@ import { type Handlers, inboxConsumer } from './inbox.ts';
 import { createMemoryTransport } from './memory.ts';
 import { writeOutbox } from './outbox.ts';
 import type { MessagingTables } from './tables.ts';
-import { migratedMessagingTables } from './testing.ts';
+import { openMessagingDatabase } from './testing.ts';
 import type { IncomingMessage, Transport } from './transport.ts';
 
 /** The batched idempotent consumer on a real (embedded) PostgreSQL, fed batches by hand. */
@@ -18,8 +17,7 @@ let outbox: MessagingTables['outbox'];
 let transport: Transport;
 const dead: IncomingMessage[] = [];
 beforeAll(async () => {
-  database = await openMigratedPglite();
-  ({ inbox, outbox } = migratedMessagingTables());
+  ({ database, inbox, outbox } = await openMessagingDatabase());
   transport = createMemoryTransport();
   await transport.subscribe({
     groupId: 'dlq-reader',

@@ -1,22 +1,20 @@
 import { isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/index.ts';
-import { openMigratedPglite } from '../db/testing.ts';
 import { createLogger } from '../kernel/index.ts';
 import { topics } from './contract.ts';
 import { createEnvelope, type Envelope } from './envelope.ts';
 import { createMemoryTransport } from './memory.ts';
 import { type OutboxRelay, startOutboxRelay, writeOutbox } from './outbox.ts';
 import type { MessagingTables } from './tables.ts';
-import { migratedMessagingTables } from './testing.ts';
+import { openMessagingDatabase } from './testing.ts';
 import type { IncomingMessage, Transport } from './transport.ts';
 
 /** The outbox relay on a real (embedded) PostgreSQL and the in-process transport. */
 let database: Database;
 let outbox: MessagingTables['outbox'];
 beforeAll(async () => {
-  database = await openMigratedPglite();
-  ({ outbox } = migratedMessagingTables());
+  ({ database, outbox } = await openMessagingDatabase());
 });
 afterAll(() => database.close());
 

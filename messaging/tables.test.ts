@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/index.ts';
-import { openMigratedPglite } from '../db/testing.ts';
 import type { MessagingTables } from './tables.ts';
 import { pruneMessaging } from './tables.ts';
-import { migratedMessagingTables } from './testing.ts';
+import { openMessagingDatabase } from './testing.ts';
 
 let database: Database;
 let inbox: MessagingTables['inbox'];
 let outbox: MessagingTables['outbox'];
 beforeAll(async () => {
-  database = await openMigratedPglite();
-  ({ inbox, outbox } = migratedMessagingTables());
+  ({ database, inbox, outbox } = await openMessagingDatabase());
 });
 afterAll(() => database?.close());
 

@@ -1,4 +1,5 @@
 import { pgSchema } from 'drizzle-orm/pg-core';
+import { openMigratedPglite } from '../db/testing.ts';
 import { messagingTables } from './tables.ts';
 
 /**
@@ -6,4 +7,9 @@ import { messagingTables } from './tables.ts';
  * made by the same definitions every service migrates — the payment service's, chosen for being
  * there, not for anything of the payment service.
  */
-export const migratedMessagingTables = () => messagingTables(pgSchema('payments'));
+const migratedMessagingTables = () => messagingTables(pgSchema('payments'));
+
+/** An in-memory database from `openMigratedPglite`, with `migratedMessagingTables`. */
+export async function openMessagingDatabase() {
+  return { database: await openMigratedPglite(), ...migratedMessagingTables() };
+}

@@ -1,9 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../db/index.ts';
-import { openMigratedPglite } from '../db/testing.ts';
 import { createEnvelope, type MessagingTables } from '../messaging/index.ts';
-import { migratedMessagingTables } from '../messaging/testing.ts';
+import { openMessagingDatabase } from '../messaging/testing.ts';
 import type { SagaDefinition } from './definition.ts';
 import { createSagaEngine, SagaConcurrencyError, type SagaHooks } from './engine.ts';
 import { sagaInstances } from './tables.ts';
@@ -13,8 +12,7 @@ let database: Database;
 let outbox: MessagingTables['outbox'];
 beforeAll(async () => {
   // saga.instances and an outbox, as the services' migrations create them.
-  database = await openMigratedPglite();
-  ({ outbox } = migratedMessagingTables());
+  ({ database, outbox } = await openMessagingDatabase());
 });
 afterAll(() => database.close());
 

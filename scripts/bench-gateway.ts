@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { demoCatalog, freePort, type RunningSystem, startSystem, waitFor } from '../harness/index.ts';
+import { demoCatalog, freePort, type RunningSystem, rssMegabytes, startSystem, waitFor } from '../harness/index.ts';
 import { startKafka, stopKafka } from './kafka.ts';
 
 /**
@@ -40,10 +39,6 @@ const PAGE = `query Page { orders(first: 20) { edges { node { id status totalAmo
   items { quantity product { name price available } } payment { status } saga { status } } } } }`;
 const ONE = 'query One($id: ID!) { order(id: $id) { id status } }';
 const PLACE = `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status } } }`;
-
-/** Resident memory of a process, from /proc, in MB. */
-const rssOf = (pid: number) =>
-  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 /** The vanilla gateway as its own process, once it answers. */
 async function startVanilla(system: RunningSystem, secret: string): Promise<{ url: string; child: ChildProcess }> {
@@ -161,7 +156,7 @@ async function main(): Promise<void> {
         ],
       },
     ];
-    const idle = gateways.map((g) => rssOf(g.pid));
+    const idle = gateways.map((g) => rssMegabytes(g.pid));
     out(
       `bench:gateway on ${availableParallelism()} cores, every process on this machine; ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections`,
     );
@@ -192,7 +187,7 @@ async function main(): Promise<void> {
         `${workload.name.padEnd(25)} |${cell(s)} |${cell(v)} | ${(mean(s!.rps) / mean(v!.rps)).toFixed(2)}×${s!.failures + v!.failures > 0 ? ` (failed responses: sagaway ${s!.failures}, vanilla ${v!.failures})` : ''}`,
       );
     }
-    const after = gateways.map((g) => rssOf(g.pid));
+    const after = gateways.map((g) => rssMegabytes(g.pid));
     out();
     out(`RSS idle (after start-up)  sagaway ${idle[0]!.toFixed(0)} MB, vanilla ${idle[1]!.toFixed(0)} MB`);
     out(`RSS after the runs         sagaway ${after[0]!.toFixed(0)} MB, vanilla ${after[1]!.toFixed(0)} MB`);

@@ -1,14 +1,13 @@
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
 import { type Client, GraphQLClientError } from '../client/index.ts';
 import {
   checkInvariants,
   demoCatalog,
   formatInvariants,
-  infraEnv,
   type RunningSystem,
   type ServiceProcess,
   startSystem,
+  withKafkaAdmin,
 } from '../harness/index.ts';
 import { finalOrderStatuses } from '../messaging/index.ts';
 import { startKafka, stopKafka } from './kafka.ts';
@@ -234,22 +233,14 @@ async function run(system: RunningSystem, external: boolean, started: number): P
   return failed.length === 0 ? 0 : 1;
 }
 
-async function countDeadLetters(prefix: string): Promise<number> {
-  const admin = new Kafka({
-    clientId: 'chaos-audit',
-    brokers: infraEnv.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
+/** Messages in the run's dead-letter topics. */
+const countDeadLetters = (prefix: string): Promise<number> =>
+  withKafkaAdmin('chaos-audit', async (admin) => {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`) && t.endsWith('.dlq'));
     let total = 0;
     for (const topic of topics)
       for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high) - Number(p.low);
     return total;
-  } finally {
-    await admin.disconnect();
-  }
-}
+  });
 
 process.exit(await main());

@@ -1,6 +1,5 @@
 import type { Database } from '../db/index.ts';
-import { servePlayground } from '../gateway/playground.ts';
-import { createGateway } from '../gateway/server.ts';
+import { serveGateway } from '../gateway/serve.ts';
 import type { Config, Logger } from '../kernel/index.ts';
 import { createDisposer } from '../kernel/index.ts';
 import { type Infrastructure, openInfrastructure, serveHttp } from '../runtime/index.ts';
@@ -41,27 +40,15 @@ export async function startEmbeddedSystem(
       // The gateway must reach each subgraph where it really listens (port 0: any free one).
       urls[name] = `http://${config.host}:${http.port}/graphql`;
     }
-    const gateway = await createGateway({
+    const gateway = await serveGateway({
       config: { ...config, subgraphUrls: urls },
       verifier: infra.verifier,
       logger,
       transport: infra.transport,
       cache: infra.cache,
     });
-    const http = await serveHttp(
-      { config, verifier: infra.verifier, logger },
-      {
-        graphql: gateway.graphql,
-        extra: config.playground ? servePlayground : undefined,
-        stats: gateway.stats,
-        port: config.ports.gateway,
-      },
-    );
-    gateway.serveSubscriptions(http.server);
-    // Subscriptions close before the HTTP server, which waits for open connections.
-    disposer.use(http.close);
-    disposer.use(gateway.stop);
-    return { url: `http://${config.host}:${http.port}/graphql`, infra, stop: disposer.dispose };
+    disposer.use(gateway.close);
+    return { url: `http://${config.host}:${gateway.port}/graphql`, infra, stop: disposer.dispose };
   } catch (err) {
     await disposer.dispose();
     throw err;

@@ -1,0 +1,44 @@
+import type { Cache } from '../cache/index.ts';
+import type { Config, Logger, TokenVerifier } from '../kernel/index.ts';
+import type { Transport } from '../messaging/index.ts';
+import { serveHttp } from '../runtime/index.ts';
+import { servePlayground } from './playground.ts';
+import { createGateway } from './server.ts';
+
+/**
+ * The gateway on its HTTP port (`config.ports.gateway`; 0: any free one): GraphQL, the playground
+ * when configured, `/stats`, and subscriptions on the same server. `close` ends the subscriptions
+ * before the HTTP server, which waits for open connections.
+ */
+export async function serveGateway(deps: {
+  config: Config;
+  verifier: TokenVerifier;
+  logger: Logger;
+  transport: Transport;
+  cache: Cache;
+}): Promise<{ port: number; close(): Promise<void> }> {
+  const { config, verifier, logger } = deps;
+  const gateway = await createGateway(deps);
+  try {
+    const http = await serveHttp(
+      { config, verifier, logger },
+      {
+        graphql: gateway.graphql,
+        extra: config.playground ? servePlayground : undefined,
+        stats: gateway.stats,
+        port: config.ports.gateway,
+      },
+    );
+    gateway.serveSubscriptions(http.server);
+    return {
+      port: http.port,
+      async close() {
+        await gateway.stop();
+        await http.close();
+      },
+    };
+  } catch (err) {
+    await gateway.stop();
+    throw err;
+  }
+}
