@@ -7,7 +7,8 @@ import type { Logger } from '../kernel/index.ts';
  */
 export interface Cache {
   getMany(keys: string[]): Promise<(string | null)[]>;
-  setMany(entries: [key: string, value: string][], ttlSeconds: number): Promise<void>;
+  /** Answers whether every entry was written (callers that invalidate must know). */
+  setMany(entries: [key: string, value: string][], ttlSeconds: number): Promise<boolean>;
   delete(keys: string[]): Promise<void>;
   /** Stores `value` (JSON with a numeric `v`) unless the entry held has a version at least as high. */
   setIfNewer(key: string, version: number, value: string, ttlSeconds: number): Promise<void>;
@@ -31,6 +32,7 @@ export function createMemoryCache(clock: () => number = Date.now): Cache {
     },
     async setMany(list, ttlSeconds) {
       for (const [key, value] of list) entries.set(key, { value, expiresAt: clock() + ttlSeconds * 1000 });
+      return true;
     },
     async delete(keys) {
       for (const k of keys) entries.delete(k);
@@ -102,10 +104,15 @@ return 1`,
     getMany: (keys) =>
       keys.length === 0 ? Promise.resolve([]) : redis.mget(keys).catch(degrade(keys.map(() => null))),
     async setMany(list, ttlSeconds) {
-      if (list.length === 0) return;
+      if (list.length === 0) return true;
+      if (list.length === 1) {
+        const [[key, value]] = list as [[string, string]];
+        return (await redis.set(key, value, 'EX', ttlSeconds).catch(degrade(null))) === 'OK';
+      }
       const pipeline = redis.multi();
       for (const [key, value] of list) pipeline.set(key, value, 'EX', ttlSeconds);
-      await pipeline.exec().catch(degrade(null));
+      const results = await pipeline.exec().catch(degrade(null));
+      return results?.every(([err]) => !err) ?? false;
     },
     async delete(keys) {
       if (keys.length > 0) await redis.del(...keys).catch(degrade(0));

@@ -47,14 +47,15 @@ export async function startOrderEventHub({
   const recent = new Map<string, StatusEvent>();
   const hooks: ((event: StatusEvent) => Promise<void>)[] = [];
 
-  const remembered = (event: StatusEvent) => {
+  const isNew = (event: StatusEvent) => {
     const previous = recent.get(event.orderId);
-    if (previous && previous.version >= event.version) return false;
+    return !previous || previous.version < event.version;
+  };
+  const rememberEvent = (event: StatusEvent) => {
     recent.delete(event.orderId);
     recent.set(event.orderId, event);
     // Oldest first in a Map: trim from the front.
     while (recent.size > remember) recent.delete(recent.keys().next().value!);
-    return true;
   };
 
   let subscription: Subscription | undefined = await transport.subscribe({
@@ -74,11 +75,16 @@ export async function startOrderEventHub({
         if (envelope.type === 'ApiKeyRevoked') onApiKeyRevoked?.(envelope.payload.apiKeyId);
         if (envelope.type !== 'OrderStatusChanged') continue;
         const event: StatusEvent = { ...envelope.payload };
-        if (remembered(event)) events.push(event); // else a redelivered or older event
+        if (isNew(event)) events.push(event); // else a redelivered or older event
       }
-      // Every hook of the batch first (in one round trip), then the deliveries, in order.
+      // Every hook of the batch first (in one round trip), then the deliveries, in order. A hook
+      // that fails fails the batch, which is retried: no event is delivered before its hooks ran.
       await Promise.all(events.flatMap((event) => hooks.map((hook) => hook(event))));
-      for (const event of events) for (const listener of listeners.get(event.orderId) ?? []) listener(event);
+      for (const event of events) {
+        if (!isNew(event)) continue; // the same order twice in one batch
+        rememberEvent(event);
+        for (const listener of listeners.get(event.orderId) ?? []) listener(event);
+      }
     },
   });
 

@@ -98,7 +98,8 @@ export function customerRateLimitPlugin(limiter: RateLimiter): ApolloServerPlugi
       return {
         async didResolveOperation({ contextValue, operation, request }) {
           // The gateway's own reads for its subscribers (no HTTP request) were paid for by the subscription.
-          if (!request.http || contextValue.identity.isAdmin) return;
+          // Counted already by the response cache's way (gateway/server.ts) when `counted`.
+          if (!request.http || contextValue.identity.isAdmin || contextValue.counted) return;
           const mutation = operation?.operation === 'mutation';
           const wait = await limiter.customer(contextValue.identity.customerId, mutation);
           if (wait > 0) throw tooMany(wait, mutation ? 'orders or changes' : 'requests');

@@ -4,7 +4,7 @@ import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataS
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError } from 'graphql';
+import { buildSchema, GraphQLError } from 'graphql';
 import type { Cache } from '../cache/index.ts';
 import { createReadModel } from '../cache/index.ts';
 import type { Config, Logger, ServiceName, TokenVerifier } from '../kernel/index.ts';
@@ -14,6 +14,7 @@ import {
   correlationIdOf,
   ErrorCode,
   errorFormatter,
+  type GraphQLAnswer,
   graphqlHandler,
   logUnexpectedErrors,
   mayChangeOrders,
@@ -28,10 +29,11 @@ import { startOrderEventHub } from './events.ts';
 import { type GraphQuery, startLiveSubscriptions } from './live/index.ts';
 import { createRateLimiter, customerRateLimitPlugin, tooMany } from './rate-limits.ts';
 import { retryableStatusPlugin, subgraphFetcher } from './resilience.ts';
+import { createResponseCache, type ResponseCache } from './response-cache.ts';
 import { apiSchemaPath, supergraphPath } from './schema.ts';
 
-/** Apollo's context of a gateway request: who it runs as. */
-export type GatewayContext = BaseContext & Caller;
+/** Apollo's context of a gateway request: who it runs as; `counted` once its rate limits were counted. */
+export type GatewayContext = BaseContext & Caller & { counted?: boolean };
 
 /** Forwards the caller's token and correlation id: each subgraph authorizes on its own. */
 class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -194,9 +196,23 @@ export async function createGateway({
     logger: logger.child({ service: 'gateway' }),
     onApiKeyRevoked: authenticator.forget,
   });
-  // Read-your-events: before a subscriber sees version v, cached views older than v are stale.
+  const apiSchemaSdl = readFileSync(apiSchemaPath, 'utf8');
+  const responses = config.responseCache.enabled
+    ? createResponseCache({
+        schema: buildSchema(apiSchemaSdl),
+        shared: cache,
+        ttlMs: config.cacheTtlSeconds * 1000,
+        volatileTtlMs: config.responseCache.volatileTtlMs,
+        localEntries: config.responseCache.localEntries,
+      })
+    : undefined;
+  // Read-your-events: before a subscriber sees version v, cached views older than v are stale, and
+  // then (so no answer is computed again from a stale view) every cached answer holding the order.
   const orderViews = createReadModel(cache, 'order', config.cacheTtlSeconds);
-  hub.beforeDelivery((event) => orderViews.invalidate(event.orderId, event.version));
+  hub.beforeDelivery(async (event) => {
+    await orderViews.invalidate(event.orderId, event.version);
+    await responses?.orderChanged(event.orderId, event.customerId);
+  });
   const query: GraphQuery = async (document, variables, caller) => {
     const response = await apollo.executeOperation({ query: document, variables }, { contextValue: caller });
     if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
@@ -212,14 +228,20 @@ export async function createGateway({
           const wait = await limiter.address(clientAddress(req, config.trustedProxies));
           return wait > 0 ? tooMany(wait, 'requests from this address') : undefined;
         },
+        serve: responses && cachedServing(responses, { context, limiter, logger }),
       }),
       config.corsOrigins,
     ),
-    stats: () => ({ memory: process.memoryUsage(), subscriptions: live?.count() ?? 0, orderCache: orderViews.stats() }),
+    stats: () => ({
+      memory: process.memoryUsage(),
+      subscriptions: live?.count() ?? 0,
+      orderCache: orderViews.stats(),
+      responseCache: responses?.stats(),
+    }),
     serveSubscriptions(server) {
       live = startLiveSubscriptions({
         server,
-        apiSchemaSdl: readFileSync(apiSchemaPath, 'utf8'),
+        apiSchemaSdl,
         hub,
         query,
         authenticate: authenticator.authenticate,
@@ -237,5 +259,80 @@ export async function createGateway({
       await limiter.close();
       await Promise.all([...fetchers.values()].map((f) => f.close()));
     },
+  };
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** An answer worth keeping: data and no error. */
+function clean(body: string): boolean {
+  try {
+    const parsed = JSON.parse(body) as { data?: unknown; errors?: unknown };
+    return parsed.data !== undefined && parsed.data !== null && parsed.errors === undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Queries answered from the response cache when it holds them (no planning, no subgraph), and
+ * kept when computed; mutations make what they changed stale before they are answered. Anything
+ * else, or a caller who cannot be authenticated or is over a limit, takes the usual way, which
+ * answers with the error.
+ */
+function cachedServing(
+  responses: ResponseCache,
+  {
+    context,
+    limiter,
+    logger,
+  }: {
+    context: (req: IncomingMessage) => Promise<GatewayContext>;
+    limiter: ReturnType<typeof createRateLimiter>;
+    logger: Logger;
+  },
+) {
+  return async (
+    req: IncomingMessage,
+    body: unknown,
+    run: (context: GatewayContext) => Promise<GraphQLAnswer>,
+  ): Promise<GraphQLAnswer | undefined> => {
+    if (req.method !== 'POST' || !body || typeof body !== 'object') return undefined;
+    const { query, operationName, variables } = body as Record<string, unknown>;
+    if (typeof query !== 'string') return undefined;
+    if (operationName != null && typeof operationName !== 'string') return undefined;
+    if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
+    const plan = responses.plan(query, operationName ?? undefined);
+    if (!plan) return undefined;
+    const caller = await context(req).catch(() => undefined);
+    if (!caller) return undefined;
+    const given = (variables ?? undefined) as Record<string, unknown> | undefined;
+    if (plan.operation === 'mutation') {
+      const answer = await run(caller);
+      if (answer.status === 200)
+        await responses
+          .changed(plan, caller.identity, given)
+          .catch((err: unknown) => logger.warn({ err }, 'response cache: a change could not be recorded'));
+      return answer;
+    }
+    const { identity } = caller;
+    const [wait, lookup] = await Promise.all([
+      identity.isAdmin ? 0 : limiter.customer(identity.customerId, false),
+      responses.lookup(plan, identity, given),
+    ]);
+    if (wait > 0) return undefined;
+    if (lookup && 'hit' in lookup)
+      return {
+        status: 200,
+        headers: [
+          ['content-type', JSON_TYPE],
+          ['x-cache', `${lookup.tier}-hit`],
+        ],
+        body: lookup.hit,
+      };
+    const answer = await run({ ...caller, counted: true });
+    if (lookup && answer.status === 200 && clean(answer.body))
+      lookup.store(answer.body).catch((err: unknown) => logger.debug({ err }, 'response cache: not stored'));
+    return { ...answer, headers: [...answer.headers, ['x-cache', lookup ? 'miss' : 'bypass']] };
   };
 }

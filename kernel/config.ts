@@ -95,6 +95,14 @@ export interface Config {
   /** Fault injection for crash tests; empty in production. */
   faults: Faults;
   cacheTtlSeconds: number;
+  /** The gateway's response cache (gateway/response-cache.ts). */
+  responseCache: {
+    enabled: boolean;
+    /** How long answers with stock, payments or sagas (changed without an order event) may be served. */
+    volatileTtlMs: number;
+    /** Entries kept in each replica's memory in front of Redis. */
+    localEntries: number;
+  };
   /** Prepended to every Redis key, so several deployments can share one Redis. */
   cacheKeyPrefix: string;
   seedDemoCatalog: boolean;
@@ -203,6 +211,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     consumerMaxAttempts: e.CONSUMER_MAX_ATTEMPTS,
     faults: parseFaults(e.FAULTS),
     cacheTtlSeconds: e.CACHE_TTL_SECONDS,
+    responseCache: {
+      enabled: e.GATEWAY_RESPONSE_CACHE === 'true',
+      volatileTtlMs: e.GATEWAY_CACHE_VOLATILE_TTL_MS,
+      localEntries: e.GATEWAY_CACHE_LOCAL_ENTRIES,
+    },
     cacheKeyPrefix: e.CACHE_KEY_PREFIX,
     seedDemoCatalog: e.SEED_DEMO_CATALOG,
   };

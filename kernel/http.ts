@@ -33,6 +33,13 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** A whole HTTP answer to a GraphQL request. */
+export interface GraphQLAnswer {
+  status: number;
+  headers: [string, string][];
+  body: string;
+}
+
 /** Serves an Apollo server over node:http (Apollo's integration API), with a body size limit. */
 export function graphqlHandler<C extends BaseContext>(
   server: ApolloServer<C>,
@@ -40,10 +47,20 @@ export function graphqlHandler<C extends BaseContext>(
   {
     maxBodyBytes = 1_000_000,
     admit,
+    serve,
   }: {
     maxBodyBytes?: number;
     /** Refuses a request before it is parsed (the answer's status follows its code), or lets it through. */
     admit?: (req: IncomingMessage, body: string) => Promise<DomainError | undefined> | DomainError | undefined;
+    /**
+     * Answers a parsed request itself (from a cache), or runs it as a context it made (`run`);
+     * undefined: the request takes the usual way, its context made by `context`.
+     */
+    serve?: (
+      req: IncomingMessage,
+      body: unknown,
+      run: (context: C) => Promise<GraphQLAnswer>,
+    ) => Promise<GraphQLAnswer | undefined>;
   } = {},
 ): RequestHandler {
   return async (req, res) => {
@@ -83,18 +100,21 @@ export function graphqlHandler<C extends BaseContext>(
       }
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const response = await server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: url.search, body },
-      context: () => context(req),
-    });
-    for (const [key, value] of response.headers) res.setHeader(key, value);
-    res.statusCode = response.status ?? 200;
-    if (response.body.kind === 'complete') {
-      res.end(response.body.string);
-      return;
-    }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
+    const run = async (made: () => Promise<C>): Promise<GraphQLAnswer> => {
+      const response = await server.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: url.search, body },
+        context: made,
+      });
+      let answer = '';
+      if (response.body.kind === 'complete') answer = response.body.string;
+      else for await (const chunk of response.body.asyncIterator) answer += chunk;
+      return { status: response.status ?? 200, headers: [...response.headers], body: answer };
+    };
+    const answer =
+      (await serve?.(req, body, (made) => run(() => Promise.resolve(made)))) ?? (await run(() => context(req)));
+    for (const [key, value] of answer.headers) res.setHeader(key, value);
+    res.statusCode = answer.status;
+    res.end(answer.body);
   };
 }
 

@@ -15,9 +15,11 @@ import { startKafka, stopKafka } from './kafka.ts';
  * gateways in turn (the order alternates), with autocannon: 20 connections for 10 s. It prints req/s
  * and latency per gateway and workload, the ratio, and each gateway's RSS idle and after the runs.
  *
- * Workloads: a page of 20 orders with items, products, payments and sagas; one order's id and
- * status; and the same page with writes mixed in (one request in 20 places an order), which a
- * response cache must survive.
+ * Workloads: a page of 20 orders with items, products, payments and sagas, and one order's id and
+ * status (going round the 200 orders). Cold: every request carries a variable no other request has
+ * (the operation ignores it, a cache cannot), so each one is computed. Warm: the same reads, with
+ * one request in 20 placing an order, which a response cache must survive (a new order empties
+ * the customer's cached pages).
  */
 const { values } = parseArgs({
   options: {
@@ -139,22 +141,32 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${authorization}` },
       body: JSON.stringify(body),
     });
+    // Each request of a workload is its own: a cold one carries a variable no other request has
+    // (the operation ignores it; a cache cannot), and reads of one order go round all of them.
+    let sent = 0;
+    const vary =
+      (query: string, variables: (n: number) => object): autocannon.Request['setupRequest'] =>
+      (request) => ({ ...request, body: JSON.stringify({ query, variables: variables(sent++) }) });
+    const page = (t: string, cold: boolean) =>
+      cold ? { ...post({ query: PAGE }, t), setupRequest: vary(PAGE, (n) => ({ cold: n })) } : post({ query: PAGE }, t);
+    const one = (t: string, cold: boolean) => ({
+      ...post({ query: ONE }, t),
+      setupRequest: vary(ONE, (n) => ({ id: ids[n % ids.length], ...(cold ? { cold: n } : {}) })),
+    });
+    const place = (t: string) =>
+      post(
+        {
+          query: PLACE,
+          variables: { input: { items: [{ productId: product.id, quantity: 1 }], paymentToken: 'tok_visa' } },
+        },
+        t,
+      );
+    const withWrites = (read: autocannon.Request, t: string) => [...Array.from({ length: 19 }, () => read), place(t)];
     const workloads: Workload[] = [
-      { name: 'page of 20 orders', requests: (t) => [post({ query: PAGE }, t)] },
-      { name: 'order(id) { id status }', requests: (t) => [post({ query: ONE, variables: { id: ids[0] } }, t)] },
-      {
-        name: 'page, 5% placeOrder',
-        requests: (t) => [
-          ...Array.from({ length: 19 }, () => post({ query: PAGE }, t)),
-          post(
-            {
-              query: PLACE,
-              variables: { input: { items: [{ productId: product.id, quantity: 1 }], paymentToken: 'tok_visa' } },
-            },
-            t,
-          ),
-        ],
-      },
+      { name: 'cold: page of 20 orders', requests: (t) => [page(t, true)] },
+      { name: 'cold: order(id)', requests: (t) => [one(t, true)] },
+      { name: 'warm: page, 5% writes', requests: (t) => withWrites(page(t, false), t) },
+      { name: 'warm: order(id), 5% writes', requests: (t) => withWrites(one(t, false), t) },
     ];
     const idle = gateways.map((g) => rssMegabytes(g.pid));
     out(
