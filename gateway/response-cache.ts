@@ -43,8 +43,11 @@ export interface Plan {
 
 export type CacheTier = 'local' | 'shared';
 
-/** A cached answer, or how to keep the answer about to be computed. */
-export type Lookup = { hit: string; tier: CacheTier } | { store(body: string): Promise<void> };
+/**
+ * A cached answer, or how to keep the answer about to be computed. `flight` names the computation:
+ * equal for concurrent misses of one entry under the same tokens, which may share one.
+ */
+export type Lookup = { hit: string; tier: CacheTier } | { flight: string; store(body: string): Promise<void> };
 
 export interface ResponseCacheStats {
   hitsLocal: number;
@@ -334,6 +337,7 @@ export function createResponseCache({
       if (!renewed) return undefined; // the shared store is failing: nothing is kept
       const start = tokens.map((t) => t ?? renewed.shift()!);
       return {
+        flight: `${key} ${start.join(' ')}`,
         async store(body) {
           const entry: Entry = { body, tokens: start, until: clock() + (plan.volatile ? volatileTtlMs : ttlMs) };
           local?.set(key, entry);

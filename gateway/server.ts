@@ -292,6 +292,7 @@ function cachedServing(
     logger: Logger;
   },
 ) {
+  const flights = new Map<string, Promise<{ answer: GraphQLAnswer; keep: boolean }>>();
   return async (
     req: IncomingMessage,
     body: unknown,
@@ -330,9 +331,28 @@ function cachedServing(
         ],
         body: lookup.hit,
       };
-    const answer = await run({ ...caller, counted: true });
-    if (lookup && answer.status === 200 && clean(answer.body))
-      lookup.store(answer.body).catch((err: unknown) => logger.debug({ err }, 'response cache: not stored'));
-    return { ...answer, headers: [...answer.headers, ['x-cache', lookup ? 'miss' : 'bypass']] };
+    if (!lookup) {
+      const answer = await run({ ...caller, counted: true });
+      return { ...answer, headers: [...answer.headers, ['x-cache', 'bypass']] };
+    }
+    // Concurrent misses of one entry under the same tokens (a page everyone reads, just made stale)
+    // share one computation: a change in between gives later ones other tokens, so their own.
+    const shared = flights.get(lookup.flight);
+    if (shared) {
+      const { answer, keep } = await shared;
+      if (keep) return { ...answer, headers: [...answer.headers, ['x-cache', 'shared-miss']] };
+    }
+    const computing = run({ ...caller, counted: true }).then((answer) => ({
+      answer,
+      keep: answer.status === 200 && clean(answer.body),
+    }));
+    if (!shared) {
+      flights.set(lookup.flight, computing);
+      const landed = () => flights.delete(lookup.flight);
+      computing.then(landed, landed);
+    }
+    const { answer, keep } = await computing;
+    if (keep) lookup.store(answer.body).catch((err: unknown) => logger.debug({ err }, 'response cache: not stored'));
+    return { ...answer, headers: [...answer.headers, ['x-cache', 'miss']] };
   };
 }

@@ -4,7 +4,16 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { demoCatalog, freePort, type RunningSystem, rssMegabytes, startSystem, waitFor } from '../harness/index.ts';
+import {
+  cpuSeconds,
+  demoCatalog,
+  freePort,
+  type RunningSystem,
+  rssMegabytes,
+  startMeter,
+  startSystem,
+  waitFor,
+} from '../harness/index.ts';
 import { startKafka, stopKafka } from './kafka.ts';
 
 /**
@@ -27,6 +36,10 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '20' },
     orders: { type: 'string', default: '200' },
+    /** A directory for every process's CPU profile (node --cpu-prof). */
+    profile: { type: 'string' },
+    /** Only the workloads whose name contains this. */
+    only: { type: 'string' },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -94,6 +107,7 @@ async function measure(gateway: Gateway, workload: Workload, token: string) {
     p50: result.latency.p50,
     p99: result.latency.p99,
     failures: result.non2xx + result.errors + result.timeouts,
+    requests: result.requests.total,
   };
 }
 
@@ -111,6 +125,7 @@ async function main(): Promise<void> {
       RATE_LIMIT_PER_CUSTOMER_PER_MINUTE: '100000000',
       RATE_LIMIT_MUTATIONS_PER_CUSTOMER_PER_MINUTE: '100000000',
     },
+    nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [],
   });
   let vanilla: ChildProcess | undefined;
   try {
@@ -162,24 +177,61 @@ async function main(): Promise<void> {
         t,
       );
     const withWrites = (read: autocannon.Request, t: string) => [...Array.from({ length: 19 }, () => read), place(t)];
-    const workloads: Workload[] = [
-      { name: 'cold: page of 20 orders', requests: (t) => [page(t, true)] },
-      { name: 'cold: order(id)', requests: (t) => [one(t, true)] },
-      { name: 'warm: page, 5% writes', requests: (t) => withWrites(page(t, false), t) },
-      { name: 'warm: order(id), 5% writes', requests: (t) => withWrites(one(t, false), t) },
-    ];
+    const workloads: Workload[] = (
+      [
+        { name: 'cold: page of 20 orders', requests: (t) => [page(t, true)] },
+        { name: 'cold: order(id)', requests: (t) => [one(t, true)] },
+        { name: 'warm: page, 5% writes', requests: (t) => withWrites(page(t, false), t) },
+        { name: 'warm: order(id), 5% writes', requests: (t) => withWrites(one(t, false), t) },
+      ] as Workload[]
+    ).filter((w) => !values.only || w.name.includes(values.only));
     const idle = gateways.map((g) => rssMegabytes(g.pid));
     out(
       `bench:gateway on ${availableParallelism()} cores, every process on this machine; ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections`,
     );
-    const results = new Map<string, { rps: number[]; p50: number[]; p99: number[]; failures: number }>();
+    type Tally = {
+      rps: number[];
+      p50: number[];
+      p99: number[];
+      failures: number;
+      requests: number;
+      /** CPU seconds: the gateway measured, the subgraph processes, PostgreSQL + Kafka + Redis. */
+      cpu: { gateway: number; subgraphs: number; infrastructure: number };
+    };
+    const results = new Map<string, Tally>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const workload of workloads) {
         const order = round % 2 === 0 ? gateways : [...gateways].reverse();
         for (const gateway of order) {
+          const meter = await startMeter(system);
+          const gatewayCpu = cpuSeconds(gateway.pid);
           const r = await measure(gateway, workload, token);
+          // The sagas a run started finish before the next run, so that none is charged for another's writes.
+          await waitFor(
+            () =>
+              system.sql<{ n: number }>(
+                `select count(*)::int as n from orders.orders where status not in ('COMPLETED', 'FAILED', 'CANCELLED')`,
+              ),
+            (rows) => rows[0]!.n === 0,
+            { what: 'the placed orders to finish', timeoutMs: 300_000 },
+          );
+          const cost = await meter();
           const key = `${workload.name}|${gateway.name}`;
-          const acc = results.get(key) ?? { rps: [], p50: [], p99: [], failures: 0 };
+          const acc = results.get(key) ?? {
+            rps: [],
+            p50: [],
+            p99: [],
+            failures: 0,
+            requests: 0,
+            cpu: { gateway: 0, subgraphs: 0, infrastructure: 0 },
+          };
+          acc.requests += r.requests;
+          acc.cpu.gateway += cpuSeconds(gateway.pid) - gatewayCpu;
+          acc.cpu.subgraphs += cost.processes
+            .filter((p) => !p.name.startsWith('gateway'))
+            .reduce((sum, p) => sum + p.cpuSeconds, 0);
+          acc.cpu.infrastructure +=
+            cost.infrastructure.postgres + cost.infrastructure.kafka + cost.infrastructure.redis;
           acc.rps.push(r.rps);
           acc.p50.push(r.p50);
           acc.p99.push(r.p99);
@@ -198,6 +250,17 @@ async function main(): Promise<void> {
       out(
         `${workload.name.padEnd(25)} |${cell(s)} |${cell(v)} | ${(mean(s!.rps) / mean(v!.rps)).toFixed(2)}×${s!.failures + v!.failures > 0 ? ` (failed responses: sagaway ${s!.failures}, vanilla ${v!.failures})` : ''}`,
       );
+    }
+    out();
+    out('CPU ms per request (the sagas a run started included) | gateway  subgraphs  PostgreSQL+Kafka+Redis');
+    for (const workload of workloads) {
+      for (const g of gateways) {
+        const t = results.get(`${workload.name}|${g.name}`)!;
+        const ms = (seconds: number) => ((seconds * 1000) / t.requests).toFixed(2).padStart(9);
+        out(
+          `${`${workload.name}, ${g.name}`.padEnd(53)} |${ms(t.cpu.gateway)}${ms(t.cpu.subgraphs)}${ms(t.cpu.infrastructure)}`,
+        );
+      }
     }
     const after = gateways.map((g) => rssMegabytes(g.pid));
     out();
