@@ -80,6 +80,23 @@ describe('the response cache', () => {
     });
   });
 
+  it('names concurrent misses of one entry alike, and a miss after a change otherwise (it may not share)', async () => {
+    const cache = replica();
+    const plan = cache.plan(PAGE, undefined)!;
+    const flight = async () => {
+      const lookup = await cache.lookup(plan, alice, undefined);
+      if (!lookup || 'hit' in lookup) throw new Error('expected a miss');
+      return lookup.flight;
+    };
+    const [a, b] = await Promise.all([flight(), flight()]);
+    expect(a).toBe(b);
+    await cache.orderChanged('1', 'alice');
+    expect(await flight()).not.toBe(a);
+    expect((await cache.lookup(cache.plan(PAGE, undefined)!, bob, undefined)) as { flight: string }).not.toMatchObject({
+      flight: a,
+    });
+  });
+
   it('shares answers and changes between replicas: a change seen by one is seen by every one', async () => {
     const [a, b] = [replica(), replica()];
     await read(a, PAGE, alice, 'page');

@@ -283,6 +283,19 @@ export function createResponseCache({
     }
     return fresh.map(([, token]) => token);
   };
+  // A tag the shared store does not hold gets its first token once per replica, however many
+  // readers miss it at once (each new token would make the others' answers stale at birth).
+  const firsts = new Map<string, Promise<string>>();
+  const first = (tag: string) => {
+    let token = firsts.get(tag);
+    if (!token) {
+      token = renew([tag]).then(([t]) => t!);
+      firsts.set(tag, token);
+      const done = () => firsts.delete(tag);
+      token.then(done, done);
+    }
+    return token;
+  };
   const current = (entry: Entry | undefined, tokens: (string | null)[], now: number) =>
     entry !== undefined &&
     entry.until > now &&
@@ -332,10 +345,10 @@ export function createResponseCache({
       }
       stats.misses++;
       // Tokens are fixed before the answer is computed: a change after this point makes it stale.
-      const missing = tags.filter((_, i) => tokens[i] === null);
-      const renewed = missing.length > 0 ? await renew(missing).catch(() => undefined) : [];
-      if (!renewed) return undefined; // the shared store is failing: nothing is kept
-      const start = tokens.map((t) => t ?? renewed.shift()!);
+      const start = tokens.includes(null)
+        ? await Promise.all(tags.map((tag, i) => tokens[i] ?? first(tag))).catch(() => undefined)
+        : (tokens as string[]);
+      if (!start) return undefined; // the shared store is failing: nothing is kept
       return {
         flight: `${key} ${start.join(' ')}`,
         async store(body) {
