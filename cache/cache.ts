@@ -10,6 +10,11 @@ export interface Cache {
   /** Answers whether every entry was written (callers that invalidate must know). */
   setMany(entries: [key: string, value: string][], ttlSeconds: number): Promise<boolean>;
   delete(keys: string[]): Promise<void>;
+  /**
+   * Stores each value whose key holds none, and answers what every key holds now: its own value,
+   * or the one stored first (so several processes agree on one). Null where the cache failed.
+   */
+  claim(entries: [key: string, value: string][], ttlSeconds: number): Promise<(string | null)[]>;
   /** Stores `value` (JSON with a numeric `v`) unless the entry held has a version at least as high. */
   setIfNewer(key: string, version: number, value: string, ttlSeconds: number): Promise<void>;
   close(): Promise<void>;
@@ -36,6 +41,14 @@ export function createMemoryCache(clock: () => number = Date.now): Cache {
     },
     async delete(keys) {
       for (const k of keys) entries.delete(k);
+    },
+    async claim(list, ttlSeconds) {
+      return list.map(([key, value]) => {
+        const held = get(key);
+        if (held !== null) return held;
+        entries.set(key, { value, expiresAt: clock() + ttlSeconds * 1000 });
+        return value;
+      });
     },
     async setIfNewer(key, version, value, ttlSeconds) {
       const current = get(key);
@@ -87,6 +100,14 @@ end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1`,
   });
+  // SET NX GET: stores the value if the key holds none, and answers what it held.
+  redis.defineCommand('claim', {
+    numberOfKeys: 1,
+    lua: `local held = redis.call('GET', KEYS[1])
+if held then return held end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return ARGV[1]`,
+  });
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, connectTimeoutMs);
     redis.once('ready', () => {
@@ -117,6 +138,14 @@ return 1`,
     async delete(keys) {
       if (keys.length > 0) await redis.del(...keys).catch(degrade(0));
     },
+    claim: (list, ttlSeconds) =>
+      Promise.all(
+        list.map(([key, value]) =>
+          (redis as unknown as { claim(k: string, v: string, ttl: number): Promise<string> })
+            .claim(key, value, ttlSeconds)
+            .catch(degrade(null)),
+        ),
+      ),
     async setIfNewer(key, version, value, ttlSeconds) {
       await (redis as unknown as { setIfNewer(k: string, v: number, value: string, ttl: number): Promise<number> })
         .setIfNewer(key, version, value, ttlSeconds)

@@ -21,6 +21,21 @@ export function describeReadModel(name: string, open: () => Promise<Cache>) {
       expect(views.stats()).toEqual({ hits: 1, misses: 1 });
     });
 
+    it("answers a claim with the first value stored, on every caller's side", async () => {
+      const key = `claim-${randomUUID()}`;
+      expect(await cache.claim([[key, 'first']], 60)).toEqual(['first']);
+      expect(
+        await cache.claim(
+          [
+            [key, 'second'],
+            [`${key}-other`, 'other'],
+          ],
+          60,
+        ),
+      ).toEqual(['first', 'other']);
+      expect(await cache.getMany([key])).toEqual(['first']);
+    });
+
     it('never replaces a view with an older one', async () => {
       const views = model();
       await views.put('o1', 3, { status: 'PAYMENT_CONFIRMED' });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FieldNode, OperationDefinitionNode } from 'graphql';
+import { type FieldNode, Kind, type OperationDefinitionNode, type SelectionSetNode, type VariableNode } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
@@ -29,8 +29,13 @@ const hub: OrderEventHub = {
   beforeDelivery: () => {},
   close: async () => {},
 };
-const publish = (orderId: string, version: number, status: StatusEvent['status'] = 'INVENTORY_CONFIRMED') => {
-  const event = { orderId, customerId: 'alice', status, version, at: new Date().toISOString(), reason: null };
+const publish = (
+  orderId: string,
+  version: number,
+  status: StatusEvent['status'] = 'INVENTORY_CONFIRMED',
+  customerId = 'alice',
+) => {
+  const event = { orderId, customerId, status, version, at: new Date().toISOString(), reason: null };
   for (const listener of listeners.get(orderId) ?? []) listener(event);
 };
 let orderDelayMs = 0;
@@ -52,9 +57,30 @@ const query: GraphQuery = async (document, variables) => {
     };
   orderReads++;
   await new Promise((r) => setTimeout(r, orderDelayMs));
-  // One answer per aliased `order` of the query, as the graph would give.
-  const keys = operation.selectionSet.selections.map((f) => (f as FieldNode).alias?.value ?? 'order');
-  return { data: Object.fromEntries(keys.map((key) => [key, { id: variables.id }])) };
+  // One answer per aliased `order` of the query, as the graph would give, with a newer status than
+  // any event of these tests (the graph may already be past the event it is read for).
+  const fragments = new Map(
+    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
+  );
+  const answer = (set: SelectionSetNode | undefined, order: Record<string, unknown>): [string, unknown][] =>
+    (set?.selections ?? []).flatMap((node) =>
+      node.kind === Kind.FIELD
+        ? [[node.alias?.value ?? node.name.value, order[node.name.value]] as [string, unknown]]
+        : answer(
+            node.kind === Kind.INLINE_FRAGMENT ? node.selectionSet : fragments.get(node.name.value)?.selectionSet,
+            order,
+          ),
+    );
+  const fields = operation.selectionSet.selections as FieldNode[];
+  return {
+    data: Object.fromEntries(
+      fields.map((f) => {
+        const id = variables[(f.arguments![0]!.value as VariableNode).name.value];
+        const order = { id, totalAmount: '9.99', status: 'COMPLETED', version: 99 };
+        return [f.alias?.value ?? 'order', Object.fromEntries(answer(f.selectionSet, order))];
+      }),
+    ),
+  };
 };
 
 let server: Server;
@@ -147,7 +173,7 @@ describe('the subscription endpoint', () => {
     let closedWith = 0;
     const client = await connect(await signDevToken('alice'), (code) => (closedWith = code));
     orderDelayMs = 1000;
-    const { results } = watch(client, 'o-5', 'status version order { id }');
+    const { results } = watch(client, 'o-5', 'status version order { totalAmount }');
     await new Promise((r) => setTimeout(r, 200));
     for (let v = 2; v <= 12; v++) publish('o-5', v);
     await expect.poll(() => closedWith !== 0, { interval: 10 }).toBe(true);
@@ -192,8 +218,8 @@ describe('the subscription endpoint', () => {
     const { results } = watch(
       client,
       'o-8',
-      'version a: order { id } b: order { id } c: order { ...F }',
-      'fragment F on Order { id }',
+      'version a: order { id totalAmount } b: order { t: totalAmount } c: order { ...F }',
+      'fragment F on Order { totalAmount }',
     );
     await expect.poll(() => results.length, { interval: 10 }).toBe(1);
     const before = orderReads;
@@ -201,8 +227,63 @@ describe('the subscription endpoint', () => {
     await expect.poll(() => results.length, { interval: 10 }).toBe(2);
     expect(orderReads - before).toBe(1);
     expect(results[1]!.data).toEqual({
-      orderStatusChanged: { version: 2, a: { id: 'o-8' }, b: { id: 'o-8' }, c: { id: 'o-8' } },
+      orderStatusChanged: {
+        version: 2,
+        a: { id: 'o-8', totalAmount: '9.99' },
+        b: { t: '9.99' },
+        c: { totalAmount: '9.99' },
+      },
     });
+  });
+
+  it("serves the order's own fields as of the event, though the graph answered a newer state", async () => {
+    const client = await connect(await signDevToken('grace'));
+    const { results } = watch(client, 'o-10', 'version order { status version totalAmount }');
+    await expect.poll(() => results.length, { interval: 10 }).toBe(1);
+    publish('o-10', 2, 'INVENTORY_CONFIRMED', 'grace');
+    await expect.poll(() => results.length, { interval: 10 }).toBe(2);
+    expect(results[1]!.data).toEqual({
+      orderStatusChanged: {
+        version: 2,
+        order: { status: 'INVENTORY_CONFIRMED', version: 2, totalAmount: '9.99' },
+      },
+    });
+  });
+
+  it('reads nothing for an order of only the fields the event carries', async () => {
+    const client = await connect(await signDevToken('heidi'));
+    const { results } = watch(client, 'o-11', 'order { id customerId status version failureReason __typename }');
+    await expect.poll(() => results.length, { interval: 10 }).toBe(1);
+    const before = orderReads;
+    publish('o-11', 2, 'INVENTORY_CONFIRMED', 'heidi');
+    await expect.poll(() => results.length, { interval: 10 }).toBe(2);
+    expect(orderReads - before).toBe(0);
+    expect(results[1]!.data).toEqual({
+      orderStatusChanged: {
+        order: {
+          id: 'o-11',
+          customerId: 'heidi',
+          status: 'INVENTORY_CONFIRMED',
+          version: 2,
+          failureReason: null,
+          __typename: 'Order',
+        },
+      },
+    });
+  });
+
+  it('reads a burst of events of several orders in one query', async () => {
+    const client = await connect(await signDevToken('frank'));
+    const ids = ['o-12', 'o-13'];
+    const watches = ids.map((id) => watch(client, id, 'order { id totalAmount }'));
+    await expect.poll(() => watches.every((w) => w.results.length === 1), { interval: 10 }).toBe(true);
+    const before = orderReads;
+    for (const id of ids) publish(id, 2, 'INVENTORY_CONFIRMED', 'frank');
+    await expect.poll(() => watches.every((w) => w.results.length === 2), { interval: 10 }).toBe(true);
+    expect(orderReads - before).toBe(1);
+    expect(watches.map((w) => w.results[1]!.data)).toEqual(
+      ids.map((id) => ({ orderStatusChanged: { order: { id, totalAmount: '9.99' } } })),
+    );
   });
 
   it.each([

@@ -244,6 +244,7 @@ export async function createGateway({
         apiSchemaSdl,
         hub,
         query,
+        shared: cache,
         authenticate: authenticator.authenticate,
         logger: logger.child({ service: 'gateway' }),
         ...config.live,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { type DocumentNode, GraphQLError } from 'graphql';
+import type { Cache } from '../../cache/index.ts';
 import type { Logger, QueryLimits } from '../../kernel/index.ts';
 import { ErrorCode } from '../../kernel/index.ts';
 import type { Authenticator, Caller } from '../api-keys.ts';
@@ -30,6 +31,8 @@ export interface LiveOptions {
   apiSchemaSdl: string;
   hub: OrderEventHub;
   query: GraphQuery;
+  /** Where replicas agree on each event's `order` payload (absent: each replica reads its own). */
+  shared?: Cache;
   /** Bearer tokens and API keys, as over HTTP. */
   authenticate: Authenticator['authenticate'];
   logger: Logger;

@@ -23,6 +23,7 @@ export function startLiveSubscriptions({
   const schema = liveSchema({
     apiSchemaSdl: options.apiSchemaSdl,
     query: options.query,
+    shared: options.shared,
     subscribe: (orderId, { session, close }) => streams.open(orderId, session, close),
   });
   const socket = serveSocket(schema, {

@@ -6,10 +6,12 @@ import {
   type GraphQLFieldResolver,
   type GraphQLResolveInfo,
   Kind,
+  type OperationDefinitionNode,
   OperationTypeNode,
   type SelectionSetNode,
   visit,
 } from 'graphql';
+import type { StatusEvent } from '../events.ts';
 
 /** Objects the gateway already resolved: their fields are read by response key (aliases included). */
 const resolved = new WeakSet<object>();
@@ -24,11 +26,97 @@ export const markResolved = (value: unknown): unknown => {
   return value;
 };
 
-/** The socket's field resolver: an object the graph answered is read by response key. */
-export const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) =>
-  source && typeof source === 'object' && resolved.has(source)
-    ? (source as Record<string, unknown>)[info.path.key as string]
-    : defaultFieldResolver(source, args, context, info);
+/** Orders of a payload, with the event they are delivered with: their own fields are the event's. */
+const asOf = new WeakMap<object, StatusEvent>();
+
+/** An order the graph answered, delivered with `event`: its own fields are served as of the event. */
+export const orderAsOf = (order: object, event: StatusEvent): object => {
+  asOf.set(order, event);
+  return order;
+};
+
+/** The fields of an order an event carries, by field name. */
+const CARRIED: Record<string, (e: StatusEvent) => unknown> = {
+  id: (e) => e.orderId,
+  customerId: (e) => e.customerId,
+  status: (e) => e.status,
+  version: (e) => e.version,
+  failureReason: (e) => e.reason,
+  updatedAt: (e) => e.at,
+};
+
+/** The order as its event carries it, for a selection of carried fields only (`carriedOnly`). */
+export const orderFromEvent = (e: StatusEvent) =>
+  Object.fromEntries(Object.entries(CARRIED).map(([field, read]) => [field, read(e)]));
+
+/**
+ * The socket's field resolver: an order's own fields come from the event it is delivered with;
+ * the rest of an object the graph answered is read by response key.
+ */
+export const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) => {
+  if (source && typeof source === 'object') {
+    const event = asOf.get(source);
+    const carried = event && CARRIED[info.fieldName];
+    if (carried) return carried(event);
+    if (resolved.has(source)) return (source as Record<string, unknown>)[info.path.key as string];
+  }
+  return defaultFieldResolver(source, args, context, info);
+};
+
+/** Whether every `order` of the query asks only for fields the event carries: no read is needed. */
+export function carriedOnly(query: DocumentNode): boolean {
+  const fragments = new Map(
+    query.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
+  );
+  const carried = (set: SelectionSetNode | undefined): boolean =>
+    (set?.selections ?? []).every((node) => {
+      if (node.kind === Kind.FIELD)
+        return !node.selectionSet && (node.name.value === '__typename' || node.name.value in CARRIED);
+      if (node.kind === Kind.INLINE_FRAGMENT) return carried(node.selectionSet);
+      return carried(fragments.get(node.name.value)?.selectionSet);
+    });
+  const operation = query.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+  return (
+    operation?.kind === Kind.OPERATION_DEFINITION &&
+    operation.selectionSet.selections.every((f) => f.kind === Kind.FIELD && carried(f.selectionSet))
+  );
+}
+
+/** The prefix of order `i`'s response keys in a batched query. */
+export const batchPrefix = (i: number) => `_${i}_`;
+
+/**
+ * `orderQuery`'s query for `count` orders at once: every field of order `i` aliased with
+ * `batchPrefix(i)` and asked for `$id<i>`. One federated read then serves a burst of events.
+ */
+export function batchQuery(query: DocumentNode, count: number): DocumentNode {
+  const [operation, ...fragments] = query.definitions as [OperationDefinitionNode, ...FragmentDefinitionNode[]];
+  const variable = (i: number) => ({ kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: `id${i}` } }) as const;
+  const fields = operation.selectionSet.selections as FieldNode[];
+  return {
+    kind: Kind.DOCUMENT,
+    definitions: [
+      {
+        ...operation,
+        variableDefinitions: Array.from({ length: count }, (_, i) => ({
+          ...operation.variableDefinitions![0]!,
+          variable: variable(i),
+        })),
+        selectionSet: {
+          kind: Kind.SELECTION_SET,
+          selections: Array.from({ length: count }, (_, i) =>
+            fields.map((field) => ({
+              ...field,
+              alias: { kind: Kind.NAME, value: `${batchPrefix(i)}${field.alias?.value ?? field.name.value}` } as const,
+              arguments: [{ ...field.arguments![0]!, value: variable(i) }],
+            })),
+          ).flat(),
+        },
+      },
+      ...fragments,
+    ],
+  };
+}
 
 /** Every `order` selection under the subscription's root field, by response key (aliases kept apart). */
 function orderSelections(info: GraphQLResolveInfo): Map<string, FieldNode[]> {

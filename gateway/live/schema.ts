@@ -1,8 +1,10 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { type DocumentNode, type GraphQLFieldResolver, type OperationDefinitionNode, print } from 'graphql';
+import type { GraphQLFieldResolver } from 'graphql';
+import type { Cache } from '../../cache/index.ts';
 import type { StatusEvent } from '../events.ts';
-import { dataOf, type GraphAnswer, type GraphQuery } from './contract.ts';
-import { markResolved, orderQuery } from './order-query.ts';
+import { dataOf, type GraphQuery } from './contract.ts';
+import { markResolved, orderAsOf, orderFromEvent } from './order-query.ts';
+import { orderPayloads } from './payloads.ts';
 import type { Session } from './stream.ts';
 
 /** What the socket gives every resolver of a subscription. */
@@ -20,8 +22,11 @@ export function liveSchema({
   apiSchemaSdl,
   subscribe,
   query,
+  shared,
 }: {
   apiSchemaSdl: string;
+  /** Where replicas agree on each event's payload. */
+  shared?: Cache;
   subscribe: (orderId: string, context: LiveContext) => Promise<AsyncGenerator<StatusEvent>>;
   query: GraphQuery;
 }) {
@@ -35,34 +40,19 @@ export function liveSchema({
           resolve: (event: StatusEvent) => event,
         },
       },
-      OrderStatusEvent: { order: sharedOrderResolver(query) },
+      OrderStatusEvent: { order: orderResolver(orderPayloads({ query, shared })) },
     },
   });
 }
 
 /**
- * Every alias of `order` in an operation is read in one query (see `orderQuery`), and subscribers
- * of one order usually ask for the same fields as the same customer: each event is resolved once
- * per (event, caller, operation) and shared, for a few seconds.
+ * `order` of an event: from the event alone when it carries every field asked for, else the
+ * shared, batched answer of the graph (`orderPayloads`), its own fields as of the event.
  */
-function sharedOrderResolver(query: GraphQuery): GraphQLFieldResolver<StatusEvent, LiveContext> {
-  const queries = new WeakMap<OperationDefinitionNode, { document: DocumentNode; text: string }>();
-  const shared = new Map<string, Promise<GraphAnswer>>();
-  return (event, _args, { session: { caller } }, info) => {
-    let built = queries.get(info.operation);
-    if (!built) {
-      const document = orderQuery(info);
-      built = { document, text: print(document) };
-      queries.set(info.operation, built);
-    }
-    const who = caller.identity.isAdmin ? `admin:${caller.identity.customerId}` : caller.identity.customerId;
-    const key = `${event.orderId}:${event.version}:${who}:${built.text}`;
-    let result = shared.get(key);
-    if (!result) {
-      result = query(built.document, { id: event.orderId }, caller);
-      shared.set(key, result);
-      setTimeout(() => shared.delete(key), 5000).unref();
-    }
-    return result.then((r) => markResolved(dataOf(r, info.path.key as string)));
+function orderResolver(payloads: ReturnType<typeof orderPayloads>): GraphQLFieldResolver<StatusEvent, LiveContext> {
+  return async (event, _args, { session: { caller } }, info) => {
+    if (payloads.carried(info)) return orderFromEvent(event);
+    const order = dataOf<object>(await payloads.answer(event, caller, info), info.path.key as string);
+    return order && orderAsOf(markResolved(order) as object, event);
   };
 }
