@@ -103,7 +103,9 @@ export function orderPayloads({
               ttlSeconds,
             )
           : own;
-        chunk.forEach((w, i) => w.resolve(JSON.parse(first[i] ?? own[i]!) as GraphAnswer));
+        chunk.forEach((w, i) => {
+          w.resolve(JSON.parse(first[i] ?? own[i]!) as GraphAnswer);
+        });
       } catch (err) {
         for (const w of chunk) w.reject(err);
       }
