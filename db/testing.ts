@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { type Database, migrationsRoot, openPglite, pgliteDatabase, type QueryObserver } from './client.ts';
+import { type Database, migrationsRoot, type QueryObserver } from './database.ts';
+import { openPglite, pgliteDatabase } from './pglite.ts';
 
 /** Names the template `openMigratedPglite` starts from. */
 const MIGRATED_TEMPLATE_VARIABLE = 'SAGAWAY_PGLITE_MIGRATED_TEMPLATE';
