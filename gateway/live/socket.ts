@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { type DocumentNode, GraphQLError, getOperationAST, parse, subscribe } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import { LRUCache } from 'lru-cache';
 import { WebSocketServer } from 'ws';
 import { DomainError, ErrorCode, limitChecker } from '../../kernel/index.ts';
 import type { Credentials, Principal } from '../api-keys.ts';
@@ -45,6 +46,24 @@ export function serveSocket(schema: GraphQLSchema, options: SocketOptions) {
   });
   wss.on('connection', (socket, request) => refuseBadFrames(socket, request.socket, logger));
 
+  // Subscriptions of one document share its syntax tree, without locations (held per token
+  // otherwise, for as long as the subscription lives: most of its memory).
+  const documents = new LRUCache<string, DocumentNode | GraphQLError>({ max: 500 });
+  const parsed = (query: string) => {
+    let document = documents.get(query);
+    if (!document) {
+      try {
+        document = parse(query, { maxTokens: 10_000, noLocation: true });
+      } catch (err) {
+        document = coded(
+          err instanceof GraphQLError ? err.message : 'The operation cannot be parsed',
+          ErrorCode.BadUserInput,
+        );
+      }
+      documents.set(query, document);
+    }
+    return document;
+  };
   const sessions = new WeakMap<object, Session>();
   const connections = new Map<string, number>();
   const release = (customerId: string) => {
@@ -106,14 +125,8 @@ export function serveSocket(schema: GraphQLSchema, options: SocketOptions) {
         }
         // The same rules as HTTP, then: only subscriptions (queries and mutations go over HTTP,
         // where their own limits apply).
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, { maxTokens: 10_000 });
-        } catch (err) {
-          return [
-            coded(err instanceof GraphQLError ? err.message : 'The operation cannot be parsed', ErrorCode.BadUserInput),
-          ];
-        }
+        const document = parsed(payload.query);
+        if (document instanceof GraphQLError) return [document];
         const variableValues = payload.variables ?? {};
         const invalid = checkDocument(schema, document, variableValues);
         if (invalid) return [invalid];
