@@ -199,11 +199,16 @@ export async function listen({
       return;
     }
     if (path === '/stats') {
-      void mayOperate(req.socket.remoteAddress, req.headers.authorization, opsVerifier).then((allowed) =>
-        allowed
-          ? sendJson(res, 200, stats?.() ?? {})
-          : sendJson(res, 403, { error: '/stats answers the local machine or an admin token' }),
-      );
+      void mayOperate(req.socket.remoteAddress, req.headers.authorization, opsVerifier).then((allowed) => {
+        if (!allowed) {
+          sendJson(res, 403, { error: '/stats answers the local machine or an admin token' });
+          return;
+        }
+        // `?gc=1` collects garbage first, in a process started with --expose-gc (benchmarks only).
+        const gc = (globalThis as { gc?: () => void }).gc;
+        if (gc && req.url?.includes('gc=1')) gc();
+        sendJson(res, 200, stats?.() ?? {});
+      });
       return;
     }
     if (extra?.(req, res, path)) return;

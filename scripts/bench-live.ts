@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import type { Client } from '../client/index.ts';
 import { percentile, type RunningSystem, startSystem } from '../harness/index.ts';
 import { startKafka } from './kafka.ts';
@@ -8,10 +9,47 @@ import { startKafka } from './kafka.ts';
  *    for every event after the snapshot, the delay is its arrival time minus its `at`, the moment
  *    the status change was written, a few milliseconds before its commit. Once with only the
  *    event's own fields, once with the order resolved through the federated graph.
- * 2. Gateway memory with 1,000 open subscriptions (100 connections of 10), from its /stats.
+ * 2. Gateway memory (RSS and heap after a forced GC, from its /stats) idle and with 10,000 open
+ *    subscriptions (1,000 connections of 10; `--connections`, `--per-connection`), and per subscription.
  * It prints numbers; it asserts nothing.
  */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '1000' },
+    'per-connection': { type: 'string', default: '10' },
+    /** A directory for every process's CPU profile (node --cpu-prof). */
+    profile: { type: 'string' },
+    /** Only the memory figures. */
+    'memory-only': { type: 'boolean', default: false },
+  },
+});
+const CONNECTIONS = Number(values.connections);
+const PER_CONNECTION = Number(values['per-connection']);
+/** Customers of the memory run: a customer may hold 20 connections per replica. */
+const CUSTOMERS = Math.ceil(CONNECTIONS / 10);
+
+/** Polls until `done` (the subscriptions counted by the clients themselves), or fails after `timeoutMs`. */
+async function waitUntil(done: () => boolean, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the subscriptions');
+    await sleep(50);
+  }
+}
+
+/** Places an order, waiting as told while admission control holds new sagas back. */
+async function placeWithRetry(client: Client, paymentToken: string) {
+  for (;;) {
+    try {
+      return await client.placeOrder({ items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken });
+    } catch (err) {
+      const wait = (err as { retryAfterMs?: number }).retryAfterMs;
+      if (!wait) throw err;
+      await sleep(wait);
+    }
+  }
+}
 const NOTEBOOK = '7a1c0e52-0009-4000-8000-000000000009';
 
 async function delays(
@@ -25,16 +63,7 @@ async function delays(
   let watching: Promise<void>[];
   try {
     const orders = await Promise.all(
-      Array.from(
-        { length: 50 },
-        async (_, i) =>
-          (
-            await customers[i % 10]!.placeOrder({
-              items: [{ productId: NOTEBOOK, quantity: 1 }],
-              paymentToken: 'tok_visa',
-            })
-          ).id,
-      ),
+      Array.from({ length: 50 }, async (_, i) => (await placeWithRetry(customers[i % 10]!, 'tok_visa')).id),
     );
     watching = subscribers.map(async (client, i) => {
       const orderId = orders[(i % 10) + 10 * (Math.floor(i / 10) % 5)]!;
@@ -53,63 +82,84 @@ async function delays(
   return samples.sort((a, b) => a - b);
 }
 
-const gatewayStats = async (system: RunningSystem) =>
-  (await fetch(`${system.serviceUrl('gateway')}/stats`).then((r) => r.json())) as {
-    memory: NodeJS.MemoryUsage;
-    subscriptions: number;
-  };
+/**
+ * The gateway's /stats once its memory has settled: collected (it runs with --expose-gc here) every
+ * half second until RSS moves less than 1 MB three times running — V8 hands freed pages back to the
+ * system over a few collections, not at the first.
+ */
+async function gatewayStats(system: RunningSystem) {
+  const read = async () =>
+    (await fetch(`${system.serviceUrl('gateway')}/stats?gc=1`).then((r) => r.json())) as {
+      memory: NodeJS.MemoryUsage;
+      subscriptions: number;
+    };
+  let last = await read();
+  for (let steady = 0, tries = 0; steady < 3 && tries < 60; tries++) {
+    await sleep(500);
+    const next = await read();
+    steady = Math.abs(next.memory.rss - last.memory.rss) < 1024 * 1024 ? steady + 1 : 0;
+    last = next;
+  }
+  return last;
+}
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 async function main() {
   if (process.env.KAFKA_BROKERS === undefined) await startKafka();
-  const system = await startSystem('bench-live', { env: { SAGA_DEADLINE_MS: '600000', LOG_LEVEL: 'warn' } });
+  const system = await startSystem('bench-live', {
+    env: { SAGA_DEADLINE_MS: '600000', LOG_LEVEL: 'warn' },
+    nodeArgs: ['--expose-gc', ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [])],
+  });
   const all: Client[] = [];
   try {
     const customers = await Promise.all(Array.from({ length: 10 }, (_, i) => system.client(`buyer-${i}`)));
     const subscribers = await Promise.all(Array.from({ length: 200 }, (_, i) => system.client(`buyer-${i % 10}`)));
     all.push(...customers, ...subscribers);
-    for (const federated of [false, true]) {
+    for (const federated of values['memory-only'] ? [] : [false, true]) {
       const samples = await delays(system, customers, subscribers, federated);
       process.stdout.write(
         `commit → delivery, 200 subscribers, ${federated ? 'order resolved through the graph' : 'event fields only'}: ${samples.length} events, p50 ${percentile(samples, 50)} ms, p99 ${percentile(samples, 99)} ms, max ${samples.at(-1)} ms\n`,
       );
     }
 
-    // 1,000 open subscriptions: orders that wait for a payment answer that never comes.
+    // 10,000 open subscriptions, 10 per connection: each connection watches its customer's order,
+    // which waits for a payment answer that never comes. Memory is read after a forced GC.
     await Promise.all(all.map((c) => c.dispose()));
     all.length = 0;
-    await sleep(1000);
-    const before = await gatewayStats(system);
+    const idle = await gatewayStats(system);
     const ids = await Promise.all(
-      Array.from(
-        { length: 250 },
-        async (_, i) =>
-          (
-            await (
-              await system.client(`buyer-${i % 10}`)
-            ).placeOrder({ items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken: 'tok_timeout' })
-          ).id,
-      ),
+      Array.from({ length: CUSTOMERS }, async (_, c) => {
+        const client = await system.client(`watcher-${c}`);
+        all.push(client);
+        return (await placeWithRetry(client, 'tok_timeout')).id;
+      }),
     );
-    const watchers = await Promise.all(Array.from({ length: 100 }, (_, i) => system.client(`buyer-${i % 10}`)));
+    const watchers: Client[] = [];
+    for (let i = 0; i < CONNECTIONS; i += 50)
+      watchers.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(50, CONNECTIONS - i) }, (_, j) =>
+            system.client(`watcher-${(i + j) % CUSTOMERS}`),
+          ),
+        )),
+      );
     all.push(...watchers);
     let snapshots = 0;
     let failures = 0;
-    for (let i = 0; i < 1000; i++) {
-      // Connection c serves customer c % 10; its ten subscriptions watch that customer's orders.
-      const c = i % 100;
-      const order = ids[(c % 10) + 10 * (Math.floor(i / 100) % 25)]!;
+    const total = CONNECTIONS * PER_CONNECTION;
+    for (let i = 0; i < total; i++) {
+      const c = i % CONNECTIONS;
       void (async () => {
-        for await (const _event of watchers[c]!.orderStatusOnly(order)) snapshots++;
+        for await (const _event of watchers[c]!.orderStatusOnly(ids[c % CUSTOMERS]!)) snapshots++;
       })().catch(() => failures++);
+      if (i % 500 === 499) await waitUntil(() => snapshots + failures > i - 250);
     }
-    const deadline = Date.now() + 120_000;
-    while (snapshots + failures < 1000 && Date.now() < deadline) await sleep(200);
+    await waitUntil(() => snapshots + failures >= total, 300_000);
     if (failures > 0) process.stdout.write(`${failures} subscriptions failed\n`);
-    await sleep(2000);
-    const after = await gatewayStats(system);
+    const held = await gatewayStats(system);
+    const perSubscription = (held.memory.rss - idle.memory.rss) / Math.max(1, held.subscriptions);
     process.stdout.write(
-      `gateway with ${after.subscriptions} open subscriptions on 100 connections: rss ${mb(after.memory.rss)} (idle ${mb(before.memory.rss)}, +${mb(after.memory.rss - before.memory.rss)}), heap used ${mb(after.memory.heapUsed)} (idle ${mb(before.memory.heapUsed)})\n`,
+      `gateway, after a forced GC: idle rss ${mb(idle.memory.rss)} (heap ${mb(idle.memory.heapUsed)}); with ${held.subscriptions} open subscriptions on ${CONNECTIONS} connections rss ${mb(held.memory.rss)} (heap ${mb(held.memory.heapUsed)}), ${(perSubscription / 1024).toFixed(1)} KB per subscription\n`,
     );
   } finally {
     await Promise.all(all.map((c) => c.dispose()));

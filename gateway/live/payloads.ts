@@ -39,9 +39,9 @@ function answerOf(batched: GraphAnswer, i: number): GraphAnswer {
  * The `order` payloads of live events. Subscribers of one order asking for the same fields as the
  * same caller share one answer per event. Answers are read in bursts: every event waiting in one
  * turn of the event loop, per caller and operation, is read in one federated query (up to
- * `maxBatch` orders). And every replica delivers the same payload for the same event: the first
- * answer stored in the shared cache for (event, caller, operation) is the one every replica
- * delivers, and a replica finding it there reads nothing. Fields the event carries are served from
+ * `maxBatch` orders). And every replica delivers the same payload for the same event: each reads,
+ * and the first answer stored in the shared cache for (event, caller, operation) is the one every
+ * replica delivers (one round trip after the read). Fields the event carries are served from
  * the event (see `fieldResolver`), so a selection of only those reads nothing at all.
  */
 export function orderPayloads({
@@ -75,15 +75,8 @@ export function orderPayloads({
   };
 
   async function read(reading: Reading, caller: Caller, items: Waiting[]): Promise<void> {
-    const keys = items.map((w) => `live:${w.key}`);
-    const held = shared ? await shared.getMany(keys) : keys.map(() => null);
-    const todo: Waiting[] = [];
-    items.forEach((w, i) => {
-      if (held[i]) w.resolve(JSON.parse(held[i]) as GraphAnswer);
-      else todo.push(w);
-    });
-    for (let start = 0; start < todo.length; start += maxBatch) {
-      const chunk = todo.slice(start, start + maxBatch);
+    for (let start = 0; start < items.length; start += maxBatch) {
+      const chunk = items.slice(start, start + maxBatch);
       try {
         let document = reading.batches.get(chunk.length);
         if (!document) {
