@@ -19,13 +19,13 @@ const CANCEL = 'mutation Cancel($id: ID!) { cancelOrder(id: $id) { id } }';
 
 let now: number;
 let shared: Cache;
-const replica = (store = shared): ResponseCache =>
+const replica = (store = shared, localBytes = 1_000_000): ResponseCache =>
   createResponseCache({
     schema,
     shared: store,
     ttlMs: 30_000,
     volatileTtlMs: 1000,
-    localEntries: 100,
+    localBytes,
     clock: () => now,
   });
 
@@ -153,6 +153,14 @@ describe('the response cache', () => {
     await expect(cache.orderChanged('1', 'alice')).rejects.toThrow(/could not record/);
     failing = false;
     expect((await read(cache, PAGE, bob, 'recomputed')).from).toBe('computed');
+  });
+
+  it('keeps no more answers in memory than its bytes allow; the rest come from the shared store', async () => {
+    const cache = replica(shared, 1000);
+    await read(cache, ONE, alice, 'a'.repeat(300), { id: '1' });
+    await read(cache, ONE, alice, 'b'.repeat(300), { id: '2' });
+    expect(await read(cache, ONE, alice, '', { id: '2' })).toMatchObject({ from: 'local' });
+    expect(await read(cache, ONE, alice, '', { id: '1' })).toEqual({ body: 'a'.repeat(300), from: 'shared' });
   });
 
   it('leaves alone what it cannot cache', () => {

@@ -248,7 +248,7 @@ export function createResponseCache({
   shared,
   ttlMs,
   volatileTtlMs,
-  localEntries,
+  localBytes,
   keyPrefix = 'rc:',
   clock = Date.now,
 }: {
@@ -256,12 +256,19 @@ export function createResponseCache({
   shared: Cache;
   ttlMs: number;
   volatileTtlMs: number;
-  localEntries: number;
+  /** What the in-memory tier may hold, in (UTF-16) bytes of answers; 0: none. */
+  localBytes: number;
   keyPrefix?: string;
   clock?: () => number;
 }): ResponseCache {
   const plans = new LRUCache<string, Plan | false>({ max: 1000 });
-  const local = localEntries > 0 ? new LRUCache<string, Entry>({ max: localEntries }) : undefined;
+  const local =
+    localBytes > 0
+      ? new LRUCache<string, Entry>({
+          maxSize: localBytes,
+          sizeCalculation: (e) => 2 * e.body.length + 64 * e.tokens.length + 128,
+        })
+      : undefined;
   const stats: Omit<ResponseCacheStats, 'entries'> = {
     hitsLocal: 0,
     hitsShared: 0,

@@ -203,7 +203,7 @@ export async function createGateway({
         shared: cache,
         ttlMs: config.cacheTtlSeconds * 1000,
         volatileTtlMs: config.responseCache.volatileTtlMs,
-        localEntries: config.responseCache.localEntries,
+        localBytes: config.responseCache.localBytes,
       })
     : undefined;
   // Read-your-events: before a subscriber sees version v, cached views older than v are stale, and

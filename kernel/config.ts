@@ -100,8 +100,8 @@ export interface Config {
     enabled: boolean;
     /** How long answers with stock, payments or sagas (changed without an order event) may be served. */
     volatileTtlMs: number;
-    /** Entries kept in each replica's memory in front of Redis. */
-    localEntries: number;
+    /** Bytes of answers kept in each replica's memory in front of Redis. */
+    localBytes: number;
   };
   /** Prepended to every Redis key, so several deployments can share one Redis. */
   cacheKeyPrefix: string;
@@ -214,7 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     responseCache: {
       enabled: e.GATEWAY_RESPONSE_CACHE === 'true',
       volatileTtlMs: e.GATEWAY_CACHE_VOLATILE_TTL_MS,
-      localEntries: e.GATEWAY_CACHE_LOCAL_ENTRIES,
+      localBytes: e.GATEWAY_CACHE_LOCAL_MB * 1024 * 1024,
     },
     cacheKeyPrefix: e.CACHE_KEY_PREFIX,
     seedDemoCatalog: e.SEED_DEMO_CATALOG,
