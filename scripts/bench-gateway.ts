@@ -197,7 +197,13 @@ async function main(): Promise<void> {
       requests: number;
       /** CPU seconds: the gateway measured, the subgraph processes, PostgreSQL + Kafka + Redis. */
       cpu: { gateway: number; subgraphs: number; infrastructure: number };
+      /** sagaway's response cache over these runs: answers from memory, from Redis, computed. */
+      cache: { local: number; shared: number; misses: number };
     };
+    type CacheStats = { hitsLocal: number; hitsShared: number; misses: number };
+    const cacheStats = async () =>
+      ((await fetch(`${system.serviceUrl('gateway')}/stats`).then((r) => r.json())) as { responseCache: CacheStats })
+        .responseCache;
     const results = new Map<string, Tally>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const workload of workloads) {
@@ -205,7 +211,9 @@ async function main(): Promise<void> {
         for (const gateway of order) {
           const meter = await startMeter(system);
           const gatewayCpu = cpuSeconds(gateway.pid);
+          const cacheBefore = await cacheStats();
           const r = await measure(gateway, workload, token);
+          const cacheAfter = await cacheStats();
           // The sagas a run started finish before the next run, so that none is charged for another's writes.
           await waitFor(
             () =>
@@ -224,7 +232,13 @@ async function main(): Promise<void> {
             failures: 0,
             requests: 0,
             cpu: { gateway: 0, subgraphs: 0, infrastructure: 0 },
+            cache: { local: 0, shared: 0, misses: 0 },
           };
+          if (gateway.name === 'sagaway') {
+            acc.cache.local += cacheAfter.hitsLocal - cacheBefore.hitsLocal;
+            acc.cache.shared += cacheAfter.hitsShared - cacheBefore.hitsShared;
+            acc.cache.misses += cacheAfter.misses - cacheBefore.misses;
+          }
           acc.requests += r.requests;
           acc.cpu.gateway += cpuSeconds(gateway.pid) - gatewayCpu;
           acc.cpu.subgraphs += cost.processes
@@ -262,10 +276,28 @@ async function main(): Promise<void> {
         );
       }
     }
+    out();
+    out("sagaway's response cache       | from memory  from Redis   computed | hit rate");
+    for (const workload of workloads) {
+      const { local, shared, misses } = results.get(`${workload.name}|sagaway`)!.cache;
+      const all = Math.max(1, local + shared + misses);
+      out(
+        `${workload.name.padEnd(31)}|${String(local).padStart(12)}${String(shared).padStart(12)}${String(misses).padStart(11)} | ${(((local + shared) / all) * 100).toFixed(1)}%`,
+      );
+    }
     const after = gateways.map((g) => rssMegabytes(g.pid));
+    // V8 hands memory back a while after load stops: read again once each RSS holds still.
+    const settled = [...after];
+    for (let steady = 0, tries = 0; steady < 5 && tries < 90; tries++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const now = gateways.map((g) => rssMegabytes(g.pid));
+      steady = now.every((mb, i) => Math.abs(mb - settled[i]!) < 1) ? steady + 1 : 0;
+      settled.splice(0, settled.length, ...now);
+    }
     out();
     out(`RSS idle (after start-up)  sagaway ${idle[0]!.toFixed(0)} MB, vanilla ${idle[1]!.toFixed(0)} MB`);
     out(`RSS after the runs         sagaway ${after[0]!.toFixed(0)} MB, vanilla ${after[1]!.toFixed(0)} MB`);
+    out(`RSS once it holds still    sagaway ${settled[0]!.toFixed(0)} MB, vanilla ${settled[1]!.toFixed(0)} MB`);
   } finally {
     vanilla?.kill('SIGTERM');
     await system.stop();
