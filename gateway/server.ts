@@ -218,6 +218,7 @@ export async function createGateway({
     if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
     return response.body.singleResult as Awaited<ReturnType<GraphQuery>>;
   };
+  const serving = responses && cachedServing(responses, { context, limiter, logger });
   let live: ReturnType<typeof startLiveSubscriptions> | undefined;
   return {
     graphql: withCors(
@@ -228,7 +229,7 @@ export async function createGateway({
           const wait = await limiter.address(clientAddress(req, config.trustedProxies));
           return wait > 0 ? tooMany(wait, 'requests from this address') : undefined;
         },
-        serve: responses && cachedServing(responses, { context, limiter, logger }),
+        serve: serving,
       }),
       config.corsOrigins,
     ),
@@ -236,7 +237,7 @@ export async function createGateway({
       memory: process.memoryUsage(),
       subscriptions: live?.count() ?? 0,
       orderCache: orderViews.stats(),
-      responseCache: responses?.stats(),
+      responseCache: responses && { ...responses.stats(), coalesced: serving?.coalesced ?? 0 },
     }),
     serveSubscriptions(server) {
       live = startLiveSubscriptions({
@@ -294,66 +295,74 @@ function cachedServing(
   },
 ) {
   const flights = new Map<string, Promise<{ answer: GraphQLAnswer; keep: boolean }>>();
-  return async (
-    req: IncomingMessage,
-    body: unknown,
-    run: (context: GatewayContext) => Promise<GraphQLAnswer>,
-  ): Promise<GraphQLAnswer | undefined> => {
-    if (req.method !== 'POST' || !body || typeof body !== 'object') return undefined;
-    const { query, operationName, variables } = body as Record<string, unknown>;
-    if (typeof query !== 'string') return undefined;
-    if (operationName != null && typeof operationName !== 'string') return undefined;
-    if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
-    const plan = responses.plan(query, operationName ?? undefined);
-    if (!plan) return undefined;
-    const caller = await context(req).catch(() => undefined);
-    if (!caller) return undefined;
-    const given = (variables ?? undefined) as Record<string, unknown> | undefined;
-    if (plan.operation === 'mutation') {
-      const answer = await run(caller);
-      if (answer.status === 200)
-        await responses
-          .changed(plan, caller.identity, given)
-          .catch((err: unknown) => logger.warn({ err }, 'response cache: a change could not be recorded'));
-      return answer;
-    }
-    const { identity } = caller;
-    const [wait, lookup] = await Promise.all([
-      identity.isAdmin ? 0 : limiter.customer(identity.customerId, false),
-      responses.lookup(plan, identity, given),
-    ]);
-    if (wait > 0) return undefined;
-    if (lookup && 'hit' in lookup)
-      return {
-        status: 200,
-        headers: [
-          ['content-type', JSON_TYPE],
-          ['x-cache', `${lookup.tier}-hit`],
-        ],
-        body: lookup.hit,
-      };
-    if (!lookup) {
-      const answer = await run({ ...caller, counted: true });
-      return { ...answer, headers: [...answer.headers, ['x-cache', 'bypass']] };
-    }
-    // Concurrent misses of one entry under the same tokens (a page everyone reads, just made stale)
-    // share one computation: a change in between gives later ones other tokens, so their own.
-    const shared = flights.get(lookup.flight);
-    if (shared) {
-      const { answer, keep } = await shared;
-      if (keep) return { ...answer, headers: [...answer.headers, ['x-cache', 'shared-miss']] };
-    }
-    const computing = run({ ...caller, counted: true }).then((answer) => ({
-      answer,
-      keep: answer.status === 200 && clean(answer.body),
-    }));
-    if (!shared) {
-      flights.set(lookup.flight, computing);
-      const landed = () => flights.delete(lookup.flight);
-      computing.then(landed, landed);
-    }
-    const { answer, keep } = await computing;
-    if (keep) lookup.store(answer.body).catch((err: unknown) => logger.debug({ err }, 'response cache: not stored'));
-    return { ...answer, headers: [...answer.headers, ['x-cache', 'miss']] };
-  };
+  const serving = Object.assign(
+    async (
+      req: IncomingMessage,
+      body: unknown,
+      run: (context: GatewayContext) => Promise<GraphQLAnswer>,
+    ): Promise<GraphQLAnswer | undefined> => {
+      if (req.method !== 'POST' || !body || typeof body !== 'object') return undefined;
+      const { query, operationName, variables } = body as Record<string, unknown>;
+      if (typeof query !== 'string') return undefined;
+      if (operationName != null && typeof operationName !== 'string') return undefined;
+      if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
+      const plan = responses.plan(query, operationName ?? undefined);
+      if (!plan) return undefined;
+      const caller = await context(req).catch(() => undefined);
+      if (!caller) return undefined;
+      const given = (variables ?? undefined) as Record<string, unknown> | undefined;
+      if (plan.operation === 'mutation') {
+        const answer = await run(caller);
+        if (answer.status === 200)
+          await responses
+            .changed(plan, caller.identity, given)
+            .catch((err: unknown) => logger.warn({ err }, 'response cache: a change could not be recorded'));
+        return answer;
+      }
+      const { identity } = caller;
+      const [wait, lookup] = await Promise.all([
+        identity.isAdmin ? 0 : limiter.customer(identity.customerId, false),
+        responses.lookup(plan, identity, given),
+      ]);
+      if (wait > 0) return undefined;
+      if (lookup && 'hit' in lookup)
+        return {
+          status: 200,
+          headers: [
+            ['content-type', JSON_TYPE],
+            ['x-cache', `${lookup.tier}-hit`],
+          ],
+          body: lookup.hit,
+        };
+      if (!lookup) {
+        const answer = await run({ ...caller, counted: true });
+        return { ...answer, headers: [...answer.headers, ['x-cache', 'bypass']] };
+      }
+      // Concurrent misses of one entry under the same tokens (a page everyone reads, just made stale)
+      // share one computation: a change in between gives later ones other tokens, so their own.
+      const shared = flights.get(lookup.flight);
+      if (shared) {
+        const { answer, keep } = await shared;
+        if (keep) {
+          serving.coalesced++;
+          return { ...answer, headers: [...answer.headers, ['x-cache', 'shared-miss']] };
+        }
+      }
+      const computing = run({ ...caller, counted: true }).then((answer) => ({
+        answer,
+        keep: answer.status === 200 && clean(answer.body),
+      }));
+      if (!shared) {
+        flights.set(lookup.flight, computing);
+        const landed = () => flights.delete(lookup.flight);
+        computing.then(landed, landed);
+      }
+      const { answer, keep } = await computing;
+      if (keep) lookup.store(answer.body).catch((err: unknown) => logger.debug({ err }, 'response cache: not stored'));
+      return { ...answer, headers: [...answer.headers, ['x-cache', 'miss']] };
+    },
+    /** Misses answered by another request's computation. */
+    { coalesced: 0 },
+  );
+  return serving;
 }
