@@ -129,6 +129,8 @@ async function main(): Promise<void> {
   });
   let vanilla: ChildProcess | undefined;
   try {
+    // Each gateway's RSS once started and answering, before it has served a request.
+    const sagawayIdle = rssMegabytes(system.processes().find((p) => p.name === 'gateway')!.pid);
     const admin = await system.client('bench-admin', { admin: true });
     await admin.restockProduct(product.id, 1_000_000);
     const customer = await system.client('bench-reader');
@@ -147,6 +149,7 @@ async function main(): Promise<void> {
     );
     const started = await startVanilla(system, secret);
     vanilla = started.child;
+    const idle = [sagawayIdle, rssMegabytes(vanilla.pid!)];
     const gateways: Gateway[] = [
       { name: 'sagaway', url: system.gatewayUrl, pid: system.processes().find((p) => p.name === 'gateway')!.pid },
       { name: 'vanilla', url: started.url, pid: vanilla.pid! },
@@ -185,7 +188,6 @@ async function main(): Promise<void> {
         { name: 'warm: order(id), 5% writes', requests: (t) => withWrites(one(t, false), t) },
       ] as Workload[]
     ).filter((w) => !values.only || w.name.includes(values.only));
-    const idle = gateways.map((g) => rssMegabytes(g.pid));
     out(
       `bench:gateway on ${availableParallelism()} cores, every process on this machine; ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections`,
     );
@@ -297,7 +299,7 @@ async function main(): Promise<void> {
       settled.splice(0, settled.length, ...now);
     }
     out();
-    out(`RSS idle (after start-up)  sagaway ${idle[0]!.toFixed(0)} MB, vanilla ${idle[1]!.toFixed(0)} MB`);
+    out(`RSS idle (started, unused) sagaway ${idle[0]!.toFixed(0)} MB, vanilla ${idle[1]!.toFixed(0)} MB`);
     out(`RSS after the runs         sagaway ${after[0]!.toFixed(0)} MB, vanilla ${after[1]!.toFixed(0)} MB`);
     out(`RSS once it holds still    sagaway ${settled[0]!.toFixed(0)} MB, vanilla ${settled[1]!.toFixed(0)} MB`);
   } finally {
