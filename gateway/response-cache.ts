@@ -66,14 +66,16 @@ export interface ResponseCache {
   lookup(plan: Plan, identity: Identity, variables: Record<string, unknown> | undefined): Promise<Lookup | undefined>;
   /**
    * After a mutation succeeded: what it changed is stale on every replica before its answer is sent.
-   * Rejects if the shared store could not record it (this replica then serves no hit for a TTL).
+   * Answers whether the shared store recorded it (see `orderChanged`).
    */
-  changed(plan: Plan, identity: Identity, variables: Record<string, unknown> | undefined): Promise<void>;
+  changed(plan: Plan, identity: Identity, variables: Record<string, unknown> | undefined): Promise<boolean>;
   /**
    * An order changed (its event arrived): every answer holding it, or a list of its customer's
-   * orders, is stale. Rejects if the shared store could not record it: the event must wait.
+   * orders, is stale. Answers whether the shared store recorded it. If not (Redis is failing),
+   * this replica serves no hit for a TTL, by when every answer stored before the change has
+   * expired; every replica sees every event, so each does the same, and the event need not wait.
    */
-  orderChanged(orderId: string, customerId: string): Promise<void>;
+  orderChanged(orderId: string, customerId: string): Promise<boolean>;
   stats(): ResponseCacheStats;
 }
 
@@ -250,6 +252,7 @@ export function createResponseCache({
   volatileTtlMs,
   localBytes,
   keyPrefix = 'rc:',
+  version = '',
   clock = Date.now,
 }: {
   schema: GraphQLSchema;
@@ -259,6 +262,11 @@ export function createResponseCache({
   /** What the in-memory tier may hold, in (UTF-16) bytes of answers; 0: none. */
   localBytes: number;
   keyPrefix?: string;
+  /**
+   * What answers depend on besides the request (the schema, the limits): entries of another
+   * version are never served, while tags stay shared so a change reaches every version.
+   */
+  version?: string;
   clock?: () => number;
 }): ResponseCache {
   const plans = new LRUCache<string, Plan | false>({ max: 1000 });
@@ -328,7 +336,7 @@ export function createResponseCache({
       }
       const scope = identity.isAdmin ? 'admin' : `customer:${identity.customerId}`;
       const key = `${keyPrefix}entry:${createHash('sha256')
-        .update(`${scope}\u0000${plan.id}\u0000${JSON.stringify(variables ?? {})}`)
+        .update(`${version}\u0000${scope}\u0000${plan.id}\u0000${JSON.stringify(variables ?? {})}`)
         .digest('base64url')}`;
       const held = local?.get(key);
       const keys = tags.map(tagKey);
@@ -369,14 +377,20 @@ export function createResponseCache({
 
     async changed(plan, identity, variables) {
       const tags = mutationTags(plan, identity, variables);
-      if (tags.length === 0) return;
+      if (tags.length === 0) return true;
       stats.invalidations++;
-      await renew(tags);
+      return renew(tags).then(
+        () => true,
+        () => false,
+      );
     },
 
     async orderChanged(orderId, customerId) {
       stats.invalidations++;
-      await renew([orderTag(orderId), listTag(customerId), listTag(ALL_CUSTOMERS)]);
+      return renew([orderTag(orderId), listTag(customerId), listTag(ALL_CUSTOMERS)]).then(
+        () => true,
+        () => false,
+      );
     },
 
     stats: () => ({ ...stats, entries: local?.size ?? 0 }),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
@@ -204,6 +205,8 @@ export async function createGateway({
         ttlMs: config.cacheTtlSeconds * 1000,
         volatileTtlMs: config.responseCache.volatileTtlMs,
         localBytes: config.responseCache.localBytes,
+        // A deployment that changes the schema or the limits shares no answer with the one before.
+        version: createHash('sha256').update(apiSchemaSdl).update(JSON.stringify(config.limits)).digest('base64url'),
       })
     : undefined;
   // Read-your-events: before a subscriber sees version v, cached views older than v are stale, and
@@ -211,7 +214,8 @@ export async function createGateway({
   const orderViews = createReadModel(cache, 'order', config.cacheTtlSeconds);
   hub.beforeDelivery(async (event) => {
     await orderViews.invalidate(event.orderId, event.version);
-    await responses?.orderChanged(event.orderId, event.customerId);
+    if (responses && !(await responses.orderChanged(event.orderId, event.customerId)))
+      logger.warn({ orderId: event.orderId }, 'response cache: an order change could not be recorded');
   });
   const query: GraphQuery = async (document, variables, caller) => {
     const response = await apollo.executeOperation({ query: document, variables }, { contextValue: caller });
@@ -313,10 +317,8 @@ function cachedServing(
       const given = (variables ?? undefined) as Record<string, unknown> | undefined;
       if (plan.operation === 'mutation') {
         const answer = await run(caller);
-        if (answer.status === 200)
-          await responses
-            .changed(plan, caller.identity, given)
-            .catch((err: unknown) => logger.warn({ err }, 'response cache: a change could not be recorded'));
+        if (answer.status === 200 && !(await responses.changed(plan, caller.identity, given)))
+          logger.warn('response cache: a change could not be recorded; serving no hit for a while');
         return answer;
       }
       const { identity } = caller;
