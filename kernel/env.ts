@@ -139,7 +139,7 @@ const envSchema = z.object({
   CACHE_KEY_PREFIX: z.string().min(1).default('sagaway:'),
   GATEWAY_RESPONSE_CACHE: z.enum(['true', 'false']).default('true'),
   GATEWAY_CACHE_VOLATILE_TTL_MS: millis(1000),
-  GATEWAY_CACHE_LOCAL_MB: z.coerce.number().int().min(0).default(16),
+  GATEWAY_CACHE_LOCAL_MB: z.coerce.number().int().min(0).default(4),
   SAGA_SWEEP_MS: millis(1000),
   SAGA_RETRY_BACKOFF_MS: millis(500),
   SAGA_ADMISSION_WAIT_MS: millis(10_000),
