@@ -102,9 +102,29 @@ describe('the gateway', () => {
     });
     return {
       status: res.status,
+      cache: res.headers.get('x-cache'),
       errors: ((await res.json()) as { errors?: { message: string; extensions?: Record<string, unknown> }[] }).errors,
     };
   };
+
+  it('keeps an answer with data and no error, and serves it again from memory; an answer with an error never', async () => {
+    const page = { query: '{ products(first: 2) { edges { node { sku name } } } }' };
+    expect((await raw(page)).cache).toBe('miss');
+    expect((await raw(page)).cache).toBe('local-hit');
+    // Another customer's order: null with FORBIDDEN, for bob.
+    const [order] = (await alice.orders({ first: 1 })).edges;
+    const bob = await signDevToken(devPolicy(JWT_SECRET), 'bob');
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(system.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${bob}` },
+        body: JSON.stringify({ query: 'query($id: ID!) { order(id: $id) { id } }', variables: { id: order!.node.id } }),
+      });
+      const { errors } = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
+      expect(errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(res.headers.get('x-cache')).toBe('miss');
+    }
+  });
 
   it('tells a client of automatic persisted queries to send the query in full, then answers by hash', async () => {
     const query = '{ products(first: 1) { edges { node { sku } } } }';

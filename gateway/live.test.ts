@@ -1,12 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type FieldNode, Kind, type OperationDefinitionNode, type SelectionSetNode, type VariableNode } from 'graphql';
+import {
+  buildSchema,
+  type FieldNode,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type VariableNode,
+} from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { createLogger, createTokenVerifier, devPolicy, signDevToken as sign } from '../kernel/index.ts';
 import { createAuthenticator } from './api-keys.ts';
+import { fragmentsOf } from './documents.ts';
 import type { OrderEventHub, StatusEvent } from './events.ts';
 import { type GraphQuery, LiveCloseCode, startLiveSubscriptions } from './live/index.ts';
 import { apiSchemaPath } from './schema.ts';
@@ -59,9 +67,7 @@ const query: GraphQuery = async (document, variables) => {
   await new Promise((r) => setTimeout(r, orderDelayMs));
   // One answer per aliased `order` of the query, as the graph would give, with a newer status than
   // any event of these tests (the graph may already be past the event it is read for).
-  const fragments = new Map(
-    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
-  );
+  const fragments = fragmentsOf(document);
   const answer = (set: SelectionSetNode | undefined, order: Record<string, unknown>): [string, unknown][] =>
     (set?.selections ?? []).flatMap((node) =>
       node.kind === Kind.FIELD
@@ -93,7 +99,7 @@ beforeAll(async () => {
   url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   live = startLiveSubscriptions({
     server,
-    apiSchemaSdl: readFileSync(apiSchemaPath, 'utf8'),
+    apiSchema: buildSchema(readFileSync(apiSchemaPath, 'utf8')),
     hub,
     query,
     authenticate: createAuthenticator({

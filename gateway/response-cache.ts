@@ -4,6 +4,7 @@ import {
   type FragmentDefinitionNode,
   type GraphQLSchema,
   getNamedType,
+  getOperationAST,
   Kind,
   type OperationDefinitionNode,
   parse,
@@ -16,6 +17,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import type { Cache } from '../cache/index.ts';
 import type { Identity } from '../kernel/index.ts';
+import { fragmentsOf } from './documents.ts';
 
 /**
  * Types whose data changes without an order event (stock with every reservation, a payment or a
@@ -85,14 +87,6 @@ const listTag = (customerId: string) => `orders:${customerId}`;
 const orderTag = (orderId: string) => `order:${orderId}`;
 const PRODUCTS_TAG = 'products';
 
-function selectedOperation(document: DocumentNode, operationName: string | undefined) {
-  const operations = document.definitions.filter(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-  );
-  if (operationName) return operations.find((o) => o.name?.value === operationName);
-  return operations.length === 1 ? operations[0] : undefined;
-}
-
 /** The operation's root fields, through fragments; undefined if a fragment is missing. */
 function rootsOf(
   operation: OperationDefinitionNode,
@@ -126,14 +120,9 @@ function makePlan(schema: GraphQLSchema, query: string, operationName: string | 
   } catch {
     return undefined; // the usual path answers the syntax error
   }
-  const operation = selectedOperation(document, operationName);
+  const operation = getOperationAST(document, operationName);
   if (!operation || operation.operation === 'subscription') return undefined;
-  const fragments = new Map(
-    document.definitions
-      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-      .map((d) => [d.name.value, d]),
-  );
-  const roots = rootsOf(operation, fragments);
+  const roots = rootsOf(operation, fragmentsOf(document));
   if (!roots) return undefined;
   if (operation.operation === 'query' && !roots.every((r) => QUERY_ROOTS.has(r.name))) return undefined;
   let volatile = roots.some((r) => r.name === 'product' || r.name === 'products');

@@ -33,8 +33,26 @@ import { retryableStatusPlugin, subgraphFetcher } from './resilience.ts';
 import { createResponseCache, type ResponseCache } from './response-cache.ts';
 import { apiSchemaPath, supergraphPath } from './schema.ts';
 
-/** Apollo's context of a gateway request: who it runs as; `counted` once its rate limits were counted. */
-export type GatewayContext = BaseContext & Caller & { counted?: boolean };
+/**
+ * Apollo's context of a gateway request: who it runs as; `counted` once its rate limits were
+ * counted; `outcome.clean` once it was answered with data and no error (an answer worth keeping).
+ * Apollo runs each request on a shallow copy of the context, so the outcome is an object of its own.
+ */
+export type GatewayContext = BaseContext & Caller & { counted?: boolean; outcome?: { clean: boolean } };
+
+/** Marks an answer with data and no error on its context, for the response cache to keep. */
+function cleanAnswerPlugin(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind === 'single' && contextValue.outcome)
+            contextValue.outcome.clean = response.body.singleResult.data != null && !response.body.singleResult.errors;
+        },
+      };
+    },
+  };
+}
 
 /** Forwards the caller's token and correlation id: each subgraph authorizes on its own. */
 class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -177,6 +195,7 @@ export async function createGateway({
       apiKeyScopePlugin(),
       customerRateLimitPlugin(limiter),
       retryableStatusPlugin(),
+      cleanAnswerPlugin(),
       ApolloServerPluginLandingPageDisabled(),
       logUnexpectedErrors(logger.child({ service: 'gateway' })),
     ],
@@ -198,9 +217,10 @@ export async function createGateway({
     onApiKeyRevoked: authenticator.forget,
   });
   const apiSchemaSdl = readFileSync(apiSchemaPath, 'utf8');
+  const apiSchema = buildSchema(apiSchemaSdl);
   const responses = config.responseCache.enabled
     ? createResponseCache({
-        schema: buildSchema(apiSchemaSdl),
+        schema: apiSchema,
         shared: cache,
         ttlMs: config.cacheTtlSeconds * 1000,
         volatileTtlMs: config.responseCache.volatileTtlMs,
@@ -233,7 +253,7 @@ export async function createGateway({
           const wait = await limiter.address(clientAddress(req, config.trustedProxies));
           return wait > 0 ? tooMany(wait, 'requests from this address') : undefined;
         },
-        serve: serving,
+        serve: serving?.serve,
       }),
       config.corsOrigins,
     ),
@@ -241,12 +261,12 @@ export async function createGateway({
       memory: process.memoryUsage(),
       subscriptions: live?.count() ?? 0,
       orderCache: orderViews.stats(),
-      responseCache: responses && { ...responses.stats(), coalesced: serving?.coalesced ?? 0 },
+      responseCache: responses && { ...responses.stats(), coalesced: serving?.coalesced() ?? 0 },
     }),
     serveSubscriptions(server) {
       live = startLiveSubscriptions({
         server,
-        apiSchemaSdl,
+        apiSchema,
         hub,
         query,
         shared: cache,
@@ -270,16 +290,6 @@ export async function createGateway({
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** An answer worth keeping: data and no error. */
-function clean(body: string): boolean {
-  try {
-    const parsed = JSON.parse(body) as { data?: unknown; errors?: unknown };
-    return parsed.data !== undefined && parsed.data !== null && parsed.errors === undefined;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Queries answered from the response cache when it holds them (no planning, no subgraph), and
  * kept when computed; mutations make what they changed stale before they are answered. Anything
@@ -299,72 +309,71 @@ function cachedServing(
   },
 ) {
   const flights = new Map<string, Promise<{ answer: GraphQLAnswer; keep: boolean }>>();
-  const serving = Object.assign(
-    async (
-      req: IncomingMessage,
-      body: unknown,
-      run: (context: GatewayContext) => Promise<GraphQLAnswer>,
-    ): Promise<GraphQLAnswer | undefined> => {
-      if (req.method !== 'POST' || !body || typeof body !== 'object') return undefined;
-      const { query, operationName, variables } = body as Record<string, unknown>;
-      if (typeof query !== 'string') return undefined;
-      if (operationName != null && typeof operationName !== 'string') return undefined;
-      if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
-      const plan = responses.plan(query, operationName ?? undefined);
-      if (!plan) return undefined;
-      const caller = await context(req).catch(() => undefined);
-      if (!caller) return undefined;
-      const given = (variables ?? undefined) as Record<string, unknown> | undefined;
-      if (plan.operation === 'mutation') {
-        const answer = await run(caller);
-        if (answer.status === 200 && !(await responses.changed(plan, caller.identity, given)))
-          logger.warn('response cache: a change could not be recorded; serving no hit for a while');
-        return answer;
+  let coalesced = 0;
+  const serve = async (
+    req: IncomingMessage,
+    body: unknown,
+    run: (context: GatewayContext) => Promise<GraphQLAnswer>,
+  ): Promise<GraphQLAnswer | undefined> => {
+    if (req.method !== 'POST' || !body || typeof body !== 'object') return undefined;
+    const { query, operationName, variables } = body as Record<string, unknown>;
+    if (typeof query !== 'string') return undefined;
+    if (operationName != null && typeof operationName !== 'string') return undefined;
+    if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
+    const plan = responses.plan(query, operationName ?? undefined);
+    if (!plan) return undefined;
+    const caller = await context(req).catch(() => undefined);
+    if (!caller) return undefined;
+    const given = (variables ?? undefined) as Record<string, unknown> | undefined;
+    if (plan.operation === 'mutation') {
+      const answer = await run(caller);
+      if (answer.status === 200 && !(await responses.changed(plan, caller.identity, given)))
+        logger.warn('response cache: a change could not be recorded; serving no hit for a while');
+      return answer;
+    }
+    const { identity } = caller;
+    const [wait, lookup] = await Promise.all([
+      identity.isAdmin ? 0 : limiter.customer(identity.customerId, false),
+      responses.lookup(plan, identity, given),
+    ]);
+    if (wait > 0) return undefined;
+    if (lookup && 'hit' in lookup)
+      return {
+        status: 200,
+        headers: [
+          ['content-type', JSON_TYPE],
+          ['x-cache', `${lookup.tier}-hit`],
+        ],
+        body: lookup.hit,
+      };
+    if (!lookup) {
+      const answer = await run({ ...caller, counted: true });
+      return { ...answer, headers: [...answer.headers, ['x-cache', 'bypass']] };
+    }
+    // Concurrent misses of one entry under the same tokens (a page everyone reads, just made stale)
+    // share one computation: a change in between gives later ones other tokens, so their own.
+    const shared = flights.get(lookup.flight);
+    if (shared) {
+      const { answer, keep } = await shared;
+      if (keep) {
+        coalesced++;
+        return { ...answer, headers: [...answer.headers, ['x-cache', 'shared-miss']] };
       }
-      const { identity } = caller;
-      const [wait, lookup] = await Promise.all([
-        identity.isAdmin ? 0 : limiter.customer(identity.customerId, false),
-        responses.lookup(plan, identity, given),
-      ]);
-      if (wait > 0) return undefined;
-      if (lookup && 'hit' in lookup)
-        return {
-          status: 200,
-          headers: [
-            ['content-type', JSON_TYPE],
-            ['x-cache', `${lookup.tier}-hit`],
-          ],
-          body: lookup.hit,
-        };
-      if (!lookup) {
-        const answer = await run({ ...caller, counted: true });
-        return { ...answer, headers: [...answer.headers, ['x-cache', 'bypass']] };
-      }
-      // Concurrent misses of one entry under the same tokens (a page everyone reads, just made stale)
-      // share one computation: a change in between gives later ones other tokens, so their own.
-      const shared = flights.get(lookup.flight);
-      if (shared) {
-        const { answer, keep } = await shared;
-        if (keep) {
-          serving.coalesced++;
-          return { ...answer, headers: [...answer.headers, ['x-cache', 'shared-miss']] };
-        }
-      }
-      const computing = run({ ...caller, counted: true }).then((answer) => ({
-        answer,
-        keep: answer.status === 200 && clean(answer.body),
-      }));
-      if (!shared) {
-        flights.set(lookup.flight, computing);
-        const landed = () => flights.delete(lookup.flight);
-        computing.then(landed, landed);
-      }
-      const { answer, keep } = await computing;
-      if (keep) lookup.store(answer.body).catch((err: unknown) => logger.debug({ err }, 'response cache: not stored'));
-      return { ...answer, headers: [...answer.headers, ['x-cache', 'miss']] };
-    },
-    /** Misses answered by another request's computation. */
-    { coalesced: 0 },
-  );
-  return serving;
+    }
+    const outcome = { clean: false };
+    const computing = run({ ...caller, counted: true, outcome }).then((answer) => ({
+      answer,
+      keep: answer.status === 200 && outcome.clean,
+    }));
+    if (!shared) {
+      flights.set(lookup.flight, computing);
+      const landed = () => flights.delete(lookup.flight);
+      computing.then(landed, landed);
+    }
+    const { answer, keep } = await computing;
+    if (keep) lookup.store(answer.body).catch((err: unknown) => logger.debug({ err }, 'response cache: not stored'));
+    return { ...answer, headers: [...answer.headers, ['x-cache', 'miss']] };
+  };
+  /** `coalesced`: misses answered by another request's computation. */
+  return { serve, coalesced: () => coalesced };
 }

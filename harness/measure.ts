@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { finalOrderStatuses } from '../messaging/index.ts';
 import type { RunningSystem } from './system.ts';
 
 /*
@@ -154,3 +155,48 @@ export async function startMeter(system: RunningSystem): Promise<() => Promise<R
 /** Resident memory of a process, from /proc, in MB. */
 export const rssMegabytes = (pid: number): number =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024;
+
+const FINAL = finalOrderStatuses.map((s) => `'${s}'`).join(',');
+
+/** Orders of the system's database in a final status, or not yet. */
+export async function orderCounts(system: RunningSystem): Promise<{ final: number; open: number }> {
+  const [row] = await system.sql<{ final: number; open: number }>(
+    `select count(*) filter (where status in (${FINAL}))::int as final,
+            count(*) filter (where status not in (${FINAL}))::int as open from orders.orders`,
+  );
+  return row!;
+}
+
+/**
+ * Reads `read` every `intervalMs` until `size` of what it answers moves less than `tolerance`
+ * `times` running (memory a runtime hands back over several collections), or `maxReads` is spent;
+ * answers the last reading.
+ */
+export async function untilSteady<T>(
+  read: () => Promise<T> | T,
+  size: (reading: T) => number[],
+  {
+    tolerance,
+    times = 3,
+    intervalMs = 500,
+    maxReads = 60,
+  }: { tolerance: number; times?: number; intervalMs?: number; maxReads?: number },
+): Promise<T> {
+  let last = await read();
+  for (let steady = 0, reads = 0; steady < times && reads < maxReads; reads++) {
+    await new Promise((r) => setTimeout(r, intervalMs));
+    const next = await read();
+    const [before, after] = [size(last), size(next)];
+    steady = after.every((v, i) => Math.abs(v - before[i]!) < tolerance) ? steady + 1 : 0;
+    last = next;
+  }
+  return last;
+}
+
+/** Environment that lifts the per-customer caps and rate limits: a few customers stand in for many. */
+export const UNCAPPED_CUSTOMERS = {
+  ORDER_MAX_OPEN_PER_CUSTOMER: '1000000',
+  ORDER_MAX_OPEN_UNITS_PER_CUSTOMER: '100000000',
+  RATE_LIMIT_PER_CUSTOMER_PER_MINUTE: '100000000',
+  RATE_LIMIT_MUTATIONS_PER_CUSTOMER_PER_MINUTE: '100000000',
+};

@@ -193,7 +193,8 @@ export async function listen({
   opsVerifier?: TokenVerifier;
 }): Promise<HttpService> {
   const route = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     if (path === '/health') {
       sendJson(res, 200, { status: 'ok' });
       return;
@@ -206,7 +207,7 @@ export async function listen({
         }
         // `?gc=1` collects garbage first, in a process started with --expose-gc (benchmarks only).
         const gc = (globalThis as { gc?: () => void }).gc;
-        if (gc && req.url?.includes('gc=1')) gc();
+        if (gc && url.searchParams.get('gc') === '1') gc();
         sendJson(res, 200, stats?.() ?? {});
       });
       return;

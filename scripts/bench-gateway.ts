@@ -8,10 +8,13 @@ import {
   cpuSeconds,
   demoCatalog,
   freePort,
+  orderCounts,
   type RunningSystem,
   rssMegabytes,
   startMeter,
   startSystem,
+  UNCAPPED_CUSTOMERS,
+  untilSteady,
   waitFor,
 } from '../harness/index.ts';
 import { startKafka, stopKafka } from './kafka.ts';
@@ -119,11 +122,8 @@ async function main(): Promise<void> {
       GATEWAY_SECRET: secret,
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
-      // One customer stands in for many readers: its per-customer caps and rate limits are lifted.
-      ORDER_MAX_OPEN_PER_CUSTOMER: '1000000',
-      ORDER_MAX_OPEN_UNITS_PER_CUSTOMER: '100000000',
-      RATE_LIMIT_PER_CUSTOMER_PER_MINUTE: '100000000',
-      RATE_LIMIT_MUTATIONS_PER_CUSTOMER_PER_MINUTE: '100000000',
+      // One customer stands in for many readers.
+      ...UNCAPPED_CUSTOMERS,
     },
     nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [],
   });
@@ -143,9 +143,9 @@ async function main(): Promise<void> {
       ids.push(...(await Promise.all(batch)).map((o) => o.id));
     }
     await waitFor(
-      () => system.sql<{ n: number }>(`select count(*)::int as n from orders.orders where status = 'COMPLETED'`),
-      (rows) => rows[0]!.n >= ORDERS,
-      { what: `${ORDERS} completed orders`, timeoutMs: 300_000 },
+      () => orderCounts(system),
+      ({ final }) => final >= ORDERS,
+      { what: `${ORDERS} finished orders`, timeoutMs: 300_000 },
     );
     const started = await startVanilla(system, secret);
     vanilla = started.child;
@@ -218,11 +218,8 @@ async function main(): Promise<void> {
           const cacheAfter = await cacheStats();
           // The sagas a run started finish before the next run, so that none is charged for another's writes.
           await waitFor(
-            () =>
-              system.sql<{ n: number }>(
-                `select count(*)::int as n from orders.orders where status not in ('COMPLETED', 'FAILED', 'CANCELLED')`,
-              ),
-            (rows) => rows[0]!.n === 0,
+            () => orderCounts(system),
+            ({ open }) => open === 0,
             { what: 'the placed orders to finish', timeoutMs: 300_000 },
           );
           const cost = await meter();
@@ -291,13 +288,11 @@ async function main(): Promise<void> {
     }
     const after = gateways.map((g) => rssMegabytes(g.pid));
     // V8 hands memory back a while after load stops: read again once each RSS holds still.
-    const settled = [...after];
-    for (let steady = 0, tries = 0; steady < 5 && tries < 90; tries++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      const now = gateways.map((g) => rssMegabytes(g.pid));
-      steady = now.every((mb, i) => Math.abs(mb - settled[i]!) < 1) ? steady + 1 : 0;
-      settled.splice(0, settled.length, ...now);
-    }
+    const settled = await untilSteady(
+      () => gateways.map((g) => rssMegabytes(g.pid)),
+      (mbs) => mbs,
+      { tolerance: 1, times: 5, intervalMs: 1000, maxReads: 90 },
+    );
     out();
     out(`RSS idle (started, unused) sagaway ${idle[0]!.toFixed(0)} MB, vanilla ${idle[1]!.toFixed(0)} MB`);
     out(`RSS after the runs         sagaway ${after[0]!.toFixed(0)} MB, vanilla ${after[1]!.toFixed(0)} MB`);

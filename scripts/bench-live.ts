@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import type { Client } from '../client/index.ts';
-import { percentile, type RunningSystem, startSystem } from '../harness/index.ts';
+import { type Client, placeWithRetry } from '../client/index.ts';
+import { percentile, type RunningSystem, startSystem, untilSteady, waitFor } from '../harness/index.ts';
 import { startKafka } from './kafka.ts';
 
 /**
@@ -30,28 +30,11 @@ const PER_CONNECTION = Number(values['per-connection']);
 /** Customers of the memory run: a customer may hold 20 connections per replica. */
 const CUSTOMERS = Math.ceil(CONNECTIONS / 10);
 
-/** Polls until `done` (the subscriptions counted by the clients themselves), or fails after `timeoutMs`. */
-async function waitUntil(done: () => boolean, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the subscriptions');
-    await sleep(50);
-  }
-}
-
-/** Places an order, waiting as told while admission control holds new sagas back. */
-async function placeWithRetry(client: Client, paymentToken: string) {
-  for (;;) {
-    try {
-      return await client.placeOrder({ items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken });
-    } catch (err) {
-      const wait = (err as { retryAfterMs?: number }).retryAfterMs;
-      if (!wait) throw err;
-      await sleep(wait);
-    }
-  }
-}
 const NOTEBOOK = '7a1c0e52-0009-4000-8000-000000000009';
+
+/** An order of one notebook, placed again while admission control holds new sagas back. */
+const place = (client: Client, paymentToken: string) =>
+  placeWithRetry(client, { items: [{ productId: NOTEBOOK, quantity: 1 }], paymentToken }, { maxAttempts: 100 });
 
 async function delays(
   system: RunningSystem,
@@ -64,7 +47,7 @@ async function delays(
   let watching: Promise<void>[];
   try {
     const orders = await Promise.all(
-      Array.from({ length: 50 }, async (_, i) => (await placeWithRetry(customers[i % 10]!, 'tok_visa')).id),
+      Array.from({ length: 50 }, async (_, i) => (await place(customers[i % 10]!, 'tok_visa')).id),
     );
     watching = subscribers.map(async (client, i) => {
       const orderId = orders[(i % 10) + 10 * (Math.floor(i / 10) % 5)]!;
@@ -88,21 +71,16 @@ async function delays(
  * half second until RSS moves less than 1 MB three times running — V8 hands freed pages back to the
  * system over a few collections, not at the first.
  */
-async function gatewayStats(system: RunningSystem) {
-  const read = async () =>
-    (await fetch(`${system.serviceUrl('gateway')}/stats?gc=1`).then((r) => r.json())) as {
-      memory: NodeJS.MemoryUsage;
-      subscriptions: number;
-    };
-  let last = await read();
-  for (let steady = 0, tries = 0; steady < 3 && tries < 60; tries++) {
-    await sleep(500);
-    const next = await read();
-    steady = Math.abs(next.memory.rss - last.memory.rss) < 1024 * 1024 ? steady + 1 : 0;
-    last = next;
-  }
-  return last;
-}
+const gatewayStats = (system: RunningSystem) =>
+  untilSteady(
+    async () =>
+      (await fetch(`${system.serviceUrl('gateway')}/stats?gc=1`).then((r) => r.json())) as {
+        memory: NodeJS.MemoryUsage;
+        subscriptions: number;
+      },
+    (stats) => [stats.memory.rss],
+    { tolerance: 1024 * 1024 },
+  );
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 async function main() {
@@ -133,7 +111,7 @@ async function main() {
       Array.from({ length: CUSTOMERS }, async (_, c) => {
         const client = await system.client(`watcher-${c}`);
         all.push(client);
-        return (await placeWithRetry(client, 'tok_timeout')).id;
+        return (await place(client, 'tok_timeout')).id;
       }),
     );
     const watchers: Client[] = [];
@@ -154,9 +132,18 @@ async function main() {
       void (async () => {
         for await (const _event of watchers[c]!.orderStatusOnly(ids[c % CUSTOMERS]!)) snapshots++;
       })().catch(() => failures++);
-      if (i % 500 === 499) await waitUntil(() => snapshots + failures > i - 250);
+      if (i % 500 === 499)
+        await waitFor(
+          async () => snapshots + failures,
+          (n) => n > i - 250,
+          { what: 'the subscriptions opened so far', timeoutMs: 120_000 },
+        );
     }
-    await waitUntil(() => snapshots + failures >= total, 300_000);
+    await waitFor(
+      async () => snapshots + failures,
+      (n) => n >= total,
+      { what: `${total} subscriptions`, timeoutMs: 300_000 },
+    );
     if (failures > 0) process.stdout.write(`${failures} subscriptions failed\n`);
     const held = await gatewayStats(system);
     const perSubscription = (held.memory.rss - idle.memory.rss) / Math.max(1, held.subscriptions);

@@ -8,12 +8,13 @@ import { type Client, GraphQLClientError, placeWithRetry } from '../client/index
 import {
   deleteTopics,
   demoCatalog,
+  orderCounts,
   pgbenchStep,
   type RunningSystem,
   startMeter,
   startSystem,
+  UNCAPPED_CUSTOMERS,
 } from '../harness/index.ts';
-import { finalOrderStatuses } from '../messaging/index.ts';
 import { type Placement, printRun, statsOf } from './bench-saga-report.ts';
 import { startKafka, stopKafka } from './kafka.ts';
 
@@ -49,15 +50,6 @@ const ORDERS = Number(values.orders);
 const CONCURRENCY = Number(values.concurrency);
 const RATE = Number(values.rate ?? (mode === 'mixed' ? 10 : 50));
 const DURATION_S = Number(values.duration);
-const FINAL_STATUSES = `(${finalOrderStatuses.map((s) => `'${s}'`).join(',')})`;
-
-/** Sixteen customers stand in for thousands: their per-customer caps and rate limits are lifted. */
-const UNCAPPED = {
-  ORDER_MAX_OPEN_PER_CUSTOMER: '1000000',
-  ORDER_MAX_OPEN_UNITS_PER_CUSTOMER: '100000000',
-  RATE_LIMIT_PER_CUSTOMER_PER_MINUTE: '100000000',
-  RATE_LIMIT_MUTATIONS_PER_CUSTOMER_PER_MINUTE: '100000000',
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -87,10 +79,8 @@ async function placeOne(client: Client, i: number, stats: Placement, runId: stri
 async function waitUntilFinal(system: RunningSystem, expected: number, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [row] = await system.sql<{ n: number }>(
-      `select count(*)::int as n from orders.orders where status in ${FINAL_STATUSES}`,
-    );
-    if (row!.n >= expected || Date.now() > deadline) return row!.n;
+    const { final } = await orderCounts(system);
+    if (final >= expected || Date.now() > deadline) return final;
     await sleep(200);
   }
 }
@@ -109,7 +99,8 @@ async function main(): Promise<void> {
       SAGA_SWEEP_MS: '1000',
       SAGA_RETRY_BACKOFF_MS: '500',
       KAFKA_SESSION_TIMEOUT_MS: '10000',
-      ...UNCAPPED,
+      // Sixteen customers stand in for thousands.
+      ...UNCAPPED_CUSTOMERS,
     },
   });
   try {

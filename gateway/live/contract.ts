@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { type DocumentNode, GraphQLError } from 'graphql';
+import { type DocumentNode, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Cache } from '../../cache/index.ts';
 import type { Logger, QueryLimits } from '../../kernel/index.ts';
 import { ErrorCode } from '../../kernel/index.ts';
@@ -28,7 +28,8 @@ export type GraphQuery = (
 
 export interface LiveOptions {
   server: Server;
-  apiSchemaSdl: string;
+  /** The public schema, built once by the gateway; the socket's resolvers are added to it. */
+  apiSchema: GraphQLSchema;
   hub: OrderEventHub;
   query: GraphQuery;
   /** Where replicas agree on each event's `order` payload (absent: each replica reads its own). */

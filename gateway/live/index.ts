@@ -21,7 +21,7 @@ export function startLiveSubscriptions({
 }: LiveOptions) {
   const streams = statusStreams({ ...options, maxQueue });
   const schema = liveSchema({
-    apiSchemaSdl: options.apiSchemaSdl,
+    apiSchema: options.apiSchema,
     query: options.query,
     shared: options.shared,
     subscribe: (orderId, { session, close }) => streams.open(orderId, session, close),

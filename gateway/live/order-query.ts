@@ -11,6 +11,7 @@ import {
   type SelectionSetNode,
   visit,
 } from 'graphql';
+import { fragmentsOf } from '../documents.ts';
 import type { StatusEvent } from '../events.ts';
 
 /** Objects the gateway already resolved: their fields are read by response key (aliases included). */
@@ -65,9 +66,7 @@ export const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, ar
 
 /** Whether every `order` of the query asks only for fields the event carries: no read is needed. */
 export function carriedOnly(query: DocumentNode): boolean {
-  const fragments = new Map(
-    query.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
-  );
+  const fragments = fragmentsOf(query);
   const carried = (set: SelectionSetNode | undefined): boolean =>
     (set?.selections ?? []).every((node) => {
       if (node.kind === Kind.FIELD)

@@ -1,5 +1,5 @@
-import { makeExecutableSchema } from '@graphql-tools/schema';
-import type { GraphQLFieldResolver } from 'graphql';
+import { addResolversToSchema } from '@graphql-tools/schema';
+import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import type { Cache } from '../../cache/index.ts';
 import type { StatusEvent } from '../events.ts';
 import { dataOf, type GraphQuery } from './contract.ts';
@@ -19,19 +19,21 @@ export type LiveContext = {
  * federated graph as the subscriber.
  */
 export function liveSchema({
-  apiSchemaSdl,
+  apiSchema,
   subscribe,
   query,
   shared,
 }: {
-  apiSchemaSdl: string;
+  apiSchema: GraphQLSchema;
   /** Where replicas agree on each event's payload. */
   shared?: Cache;
   subscribe: (orderId: string, context: LiveContext) => Promise<AsyncGenerator<StatusEvent>>;
   query: GraphQuery;
 }) {
-  return makeExecutableSchema<LiveContext>({
-    typeDefs: apiSchemaSdl,
+  // In place: the gateway's one copy of the public schema (the response cache reads only its types).
+  return addResolversToSchema({
+    schema: apiSchema,
+    updateResolversInPlace: true,
     resolvers: {
       Subscription: {
         orderStatusChanged: {
