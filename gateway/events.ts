@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../kernel/index.ts';
-import type { Subscription, Transport } from '../messaging/index.ts';
-import { decode, type Envelope, topics } from '../messaging/index.ts';
+import type { Subscription, Transport } from '../messaging/wire.ts';
+import { decode, type Envelope, topics } from '../messaging/wire.ts';
 
 /** An order's status change as subscribers see it. */
 export interface StatusEvent {

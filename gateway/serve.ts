@@ -1,6 +1,6 @@
 import type { Cache } from '../cache/index.ts';
 import type { Config, Logger, TokenVerifier } from '../kernel/index.ts';
-import type { Transport } from '../messaging/index.ts';
+import type { Transport } from '../messaging/wire.ts';
 import { serveHttp } from '../runtime/index.ts';
 import { servePlayground } from './playground.ts';
 import { createGateway } from './server.ts';

@@ -23,7 +23,7 @@ import {
   type RequestHandler,
   rethrowAsGraphQL,
 } from '../kernel/index.ts';
-import type { Transport } from '../messaging/index.ts';
+import type { Transport } from '../messaging/wire.ts';
 import { API_KEY_HEADER, type Caller, createAuthenticator, orderServiceKeyLookup } from './api-keys.ts';
 import { withCors } from './cors.ts';
 import { startOrderEventHub } from './events.ts';

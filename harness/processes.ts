@@ -3,6 +3,9 @@ import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
+/** The compiled entry point of a program (`npm run build`): `gateway/index.ts` → `dist/gateway/index.js`. */
+export const builtEntry = (entry: string) => path.join('dist', entry.replace(/\.ts$/, '.js'));
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -54,7 +57,8 @@ export interface ProcessGroupOptions {
 }
 
 /**
- * TypeScript programs run as processes of their own (`node --import tsx <entry>`), each healthy
+ * Programs run as processes of their own (`node --import tsx <entry>`, or `node dist/<entry>.js` once
+ * built), each healthy
  * once its `/health` answers, optionally supervised.
  */
 export function processGroup({ cwd, logDir, nodeArgs = [], supervise }: ProcessGroupOptions) {
@@ -69,7 +73,9 @@ export function processGroup({ cwd, logDir, nodeArgs = [], supervise }: ProcessG
     restarts[name] ??= 0;
     const logFile = path.join(logDir, `${name}-${replica}.log`);
     const out = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
+    // A built entry (`dist/…js`) runs as it is; TypeScript through tsx.
+    const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const child = spawn(process.execPath, [...nodeArgs, ...loader, entry], {
       cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

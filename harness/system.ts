@@ -8,7 +8,7 @@ import type { ServiceName } from '../kernel/index.ts';
 import { devPolicy, signDevToken } from '../kernel/index.ts';
 import { services } from '../system/registry.ts';
 import { createTestDatabase, requireKafka, requireRedis } from './infrastructure.ts';
-import { freePort, processGroup } from './processes.ts';
+import { builtEntry, freePort, processGroup } from './processes.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 // A secret of this run alone: nothing that signs with a published value is accepted.
@@ -37,6 +37,8 @@ export interface SystemOptions {
   supervise?: boolean;
   /** Extra node flags for every process (a benchmark's `--cpu-prof`). */
   nodeArgs?: string[];
+  /** Run the compiled programs in `dist/` (`npm run build`), as production does, instead of tsx. */
+  built?: boolean;
 }
 
 export interface RunningSystem {
@@ -75,7 +77,7 @@ export interface RunningSystem {
  */
 export async function startSystem(
   label: string,
-  { env = {}, serviceEnv = {}, replicas = {}, supervise = false, nodeArgs = [] }: SystemOptions = {},
+  { env = {}, serviceEnv = {}, replicas = {}, supervise = false, nodeArgs = [], built = false }: SystemOptions = {},
 ): Promise<RunningSystem> {
   const [brokers, redisUrl, database] = await Promise.all([requireKafka(), requireRedis(), createTestDatabase(label)]);
   const ports = { gateway: await freePort() } as Record<ServiceProcess, number>;
@@ -131,7 +133,7 @@ export async function startSystem(
           name,
           replica,
           port,
-          entry[name],
+          built ? builtEntry(entry[name]) : entry[name],
           envOf(name, { ...extra, [portVariable(name)]: String(port) }),
         );
       }),

@@ -1,9 +1,9 @@
 import { type Cache, createMemoryCache, createRedisCache } from '../cache/index.ts';
-import { type Database, openDatabase } from '../db/index.ts';
+import type { Database } from '../db/index.ts';
 import type { Config, Disposer, Logger } from '../kernel/index.ts';
 import { createTokenVerifier, type TokenVerifier } from '../kernel/index.ts';
-import type { Transport } from '../messaging/index.ts';
-import { allTopics, createKafkaTransport, createMemoryTransport } from '../messaging/index.ts';
+import type { Transport } from '../messaging/wire.ts';
+import { allTopics, createKafkaTransport, createMemoryTransport } from '../messaging/wire.ts';
 
 export interface Infrastructure {
   database: Database;
@@ -43,7 +43,8 @@ export async function openInfrastructure(
   disposer: Disposer,
   given: { database?: Database } = {},
 ): Promise<Infrastructure> {
-  const database = given.database ?? (await openDatabase(config));
+  // Loaded here, not at the top: a process that opens no database (the gateway) loads no database code.
+  const database = given.database ?? (await (await import('../db/index.ts')).openDatabase(config));
   disposer.use(() => database.close());
   const transport = await openTransport(config, logger, disposer);
   const cache = await openCache(config, logger, disposer);

@@ -1,7 +1,7 @@
 import type { Cache } from '../cache/index.ts';
 import type { Database, Db } from '../db/index.ts';
 import type { Config, Logger, RequestHandler, ServiceName, TokenVerifier } from '../kernel/index.ts';
-import type { Transport } from '../messaging/index.ts';
+import type { Transport } from '../messaging/wire.ts';
 
 /** What the composition root hands every service. */
 export interface ServiceDeps {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import {
+  builtEntry,
   cpuSeconds,
   demoCatalog,
   freePort,
@@ -17,13 +18,15 @@ import {
   untilSteady,
   waitFor,
 } from '../harness/index.ts';
+import { build } from './build.ts';
 import { startKafka, stopKafka } from './kafka.ts';
 
 /**
  * `npm run bench:gateway`: a benchmark, not a test. The three subgraphs run as separate processes on
  * real Kafka, PostgreSQL and Redis, with sagaway's gateway and, in the same run, a vanilla
  * @apollo/gateway (scripts/vanilla-gateway.ts) over the same supergraph and subgraph processes.
- * One customer's 200 finished orders are the data. Each round runs every workload against both
+ * Every program runs built (`npm run build`), as production runs it, the vanilla gateway too
+ * (`--source`: through tsx). One customer's 200 finished orders are the data. Each round runs every workload against both
  * gateways in turn (the order alternates), with autocannon: 20 connections for 10 s. It prints req/s
  * and latency per gateway and workload, the ratio, and each gateway's RSS idle and after the runs.
  *
@@ -43,6 +46,8 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     /** Only the workloads whose name contains this. */
     only: { type: 'string' },
+    /** Run every program from its TypeScript source through tsx instead of built (`npm run build`). */
+    source: { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -61,7 +66,9 @@ const PLACE = `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $inp
 /** The vanilla gateway as its own process, once it answers. */
 async function startVanilla(system: RunningSystem, secret: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/vanilla-gateway.ts'], {
+  const entry = 'scripts/vanilla-gateway.ts';
+  const args = values.source ? ['--import', 'tsx', entry] : [builtEntry(entry)];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
@@ -116,6 +123,7 @@ async function measure(gateway: Gateway, workload: Workload, token: string) {
 
 async function main(): Promise<void> {
   const startedBroker = process.env.KAFKA_BROKERS !== undefined ? false : await startKafka();
+  if (!values.source) await build();
   const secret = randomBytes(32).toString('hex');
   const system = await startSystem('bench-gateway', {
     env: {
@@ -126,6 +134,7 @@ async function main(): Promise<void> {
       ...UNCAPPED_CUSTOMERS,
     },
     nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [],
+    built: !values.source,
   });
   let vanilla: ChildProcess | undefined;
   try {

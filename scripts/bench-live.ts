@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type Client, placeWithRetry } from '../client/index.ts';
 import { percentile, type RunningSystem, startSystem, untilSteady, waitFor } from '../harness/index.ts';
+import { build } from './build.ts';
 import { startKafka } from './kafka.ts';
 
 /**
@@ -11,6 +12,7 @@ import { startKafka } from './kafka.ts';
  *    event's own fields, once with the order resolved through the federated graph.
  * 2. Gateway memory (RSS and heap after a forced GC, from its /stats) idle and with 10,000 open
  *    subscriptions (1,000 connections of 10; `--connections`, `--per-connection`), and per subscription.
+ * Every program runs built (`npm run build`), as production runs it (`--source`: through tsx).
  * It prints numbers; it asserts nothing.
  */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -23,6 +25,8 @@ const { values } = parseArgs({
     /** Only the memory figures, or only the delays. */
     'memory-only': { type: 'boolean', default: false },
     'delays-only': { type: 'boolean', default: false },
+    /** Run every program from its TypeScript source through tsx instead of built (`npm run build`). */
+    source: { type: 'boolean', default: false },
   },
 });
 const CONNECTIONS = Number(values.connections);
@@ -85,7 +89,9 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 async function main() {
   if (process.env.KAFKA_BROKERS === undefined) await startKafka();
+  if (!values.source) await build();
   const system = await startSystem('bench-live', {
+    built: !values.source,
     env: { SAGA_DEADLINE_MS: '600000', LOG_LEVEL: 'warn' },
     nodeArgs: ['--expose-gc', ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [])],
   });

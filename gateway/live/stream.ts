@@ -1,7 +1,7 @@
 import { parse } from 'graphql';
 import type { Logger } from '../../kernel/index.ts';
 import { DomainError, ErrorCode } from '../../kernel/index.ts';
-import { isFinalOrderStatus } from '../../messaging/index.ts';
+import { isFinalOrderStatus } from '../../messaging/wire.ts';
 import type { Authenticator, Caller, Credentials } from '../api-keys.ts';
 import type { OrderEventHub, StatusEvent } from '../events.ts';
 import { coded, dataOf, type GraphQuery, LiveCloseCode } from './contract.ts';
