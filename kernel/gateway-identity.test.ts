@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTokenVerifier, devPolicy } from './auth.ts';
-import { acceptingAssertions, gatewayRequestVerifier, signAssertion, signGatewayRequest } from './gateway-identity.ts';
+import { acceptingAssertions, gatewayRequestVerifier, signAssertion } from './gateway-identity.ts';
+import { signGatewayRequest } from './gateway-signature.ts';
 import { withTickingClock } from './testing.ts';
 
 const SECRET = 'identity-test-gateway-secret-0123456789';

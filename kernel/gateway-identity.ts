@@ -1,33 +1,10 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { decodeJwt, SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { createTokenVerifier, type Identity, type TokenVerifier } from './auth.ts';
+import { material } from './gateway-signature.ts';
 
-/**
- * Only the gateway may call a subgraph: it signs every request with a secret the subgraphs share
- * with it and nobody else (GATEWAY_SECRET), and a subgraph refuses a request without a fresh,
- * valid signature — whatever user token it carries. The signature covers the time, the body and
- * the forwarded bearer token, so none of them can be changed, and a signature is accepted once (a
- * random nonce tells apart two identical requests sent in the same millisecond).
- *
- * `x-gateway-signature: t=<unix ms>,n=<nonce>,v1=<base64url HMAC-SHA256>`
- */
-export const GATEWAY_SIGNATURE_HEADER = 'x-gateway-signature';
-
-const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
-const material = (t: string, nonce: string, body: string, authorization: string) =>
-  `${t}\n${nonce}\n${digest(body)}\n${digest(authorization)}`;
-
-/** Signs one request's body and bearer token as the gateway. */
-export function signGatewayRequest(secret: string, body: string, authorization: string, now = Date.now()): string {
-  const t = String(now);
-  const nonce = randomBytes(12).toString('base64url');
-  return `t=${t},n=${nonce},v1=${createHmac('sha256', secret)
-    .update(material(t, nonce, body, authorization))
-    .digest('base64url')}`;
-}
-
-/** Checks that a request came from the gateway; answers why not, or undefined when it did. */
+/** Checks that a request came from the gateway (signed as gateway-signature.ts says); answers why not, or undefined when it did. */
 export function gatewayRequestVerifier(secret: string, { windowMs = 30_000 }: { windowMs?: number } = {}) {
   const seen = new LRUCache<string, true>({ max: 100_000, ttl: 2 * windowMs });
   return (header: string | undefined, body: string, authorization: string, now = Date.now()): string | undefined => {

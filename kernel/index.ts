@@ -8,6 +8,7 @@ export * from './config.ts';
 export * from './errors.ts';
 export * from './faults.ts';
 export * from './gateway-identity.ts';
+export * from './gateway-signature.ts';
 export * from './http.ts';
 export * from './interval.ts';
 export * from './lifecycle.ts';

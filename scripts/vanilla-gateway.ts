@@ -3,7 +3,8 @@ import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataS
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { supergraphPath } from '../gateway/schema.ts';
-import { GATEWAY_SIGNATURE_HEADER, signGatewayRequest } from '../kernel/index.ts';
+// The signer alone: a vanilla gateway loads nothing else of this project.
+import { GATEWAY_SIGNATURE_HEADER, signGatewayRequest } from '../kernel/gateway-signature.ts';
 
 /**
  * The reference `npm run bench:gateway` measures sagaway's gateway against, run as its own process:
