@@ -1,14 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  buildSchema,
-  type FieldNode,
-  Kind,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-  type VariableNode,
-} from 'graphql';
+import { buildSchema, type FieldNode, Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
@@ -65,8 +58,10 @@ const query: GraphQuery = async (document, variables) => {
     };
   orderReads++;
   await new Promise((r) => setTimeout(r, orderDelayMs));
-  // One answer per aliased `order` of the query, as the graph would give, with a newer status than
-  // any event of these tests (the graph may already be past the event it is read for).
+  // The batched read `orders(ids: $ids, first: $first) { edges { node { … } } }` per aliased
+  // `order` (or one order alone), answered as the graph would, with a newer status than any event
+  // of these tests (the graph may already be past the event it is read for). Order 'o-broken' fails
+  // on its total, a field that may not be null, as a failing subgraph would.
   const fragments = fragmentsOf(document);
   const answer = (set: SelectionSetNode | undefined, order: Record<string, unknown>): [string, unknown][] =>
     (set?.selections ?? []).flatMap((node) =>
@@ -77,16 +72,43 @@ const query: GraphQuery = async (document, variables) => {
             order,
           ),
     );
-  const fields = operation.selectionSet.selections as FieldNode[];
-  return {
-    data: Object.fromEntries(
-      fields.map((f) => {
-        const id = variables[(f.arguments![0]!.value as VariableNode).name.value];
-        const order = { id, totalAmount: '9.99', status: 'COMPLETED', version: 99 };
-        return [f.alias?.value ?? 'order', Object.fromEntries(answer(f.selectionSet, order))];
-      }),
-    ),
-  };
+  if (operation.name?.value === 'OrderAsOfEvent') {
+    // One order on its own (after a batched read failed as a whole).
+    const broken = variables.id === 'o-broken';
+    const fields = operation.selectionSet.selections as FieldNode[];
+    const order = { id: variables.id, totalAmount: '9.99', status: 'COMPLETED', version: 99 };
+    return broken
+      ? { data: { order: null }, errors: [{ message: 'inventory is down', path: ['order', 'totalAmount'] }] }
+      : {
+          data: Object.fromEntries(
+            fields.map((f) => [f.alias?.value ?? 'order', Object.fromEntries(answer(f.selectionSet, order))]),
+          ),
+        };
+  }
+  const ids = variables.ids as string[];
+  expect(variables.first).toBe(ids.length);
+  const errors: { message: string; path: (string | number)[] }[] = [];
+  const data = Object.fromEntries(
+    (operation.selectionSet.selections as FieldNode[]).map((f) => {
+      expect(f.name.value).toBe('orders');
+      const key = f.alias?.value ?? f.name.value;
+      const edges = f.selectionSet!.selections[0] as FieldNode;
+      const node = (edges.selectionSet!.selections[0] as FieldNode).selectionSet;
+      return [
+        key,
+        {
+          edges: ids.map((id, i) => {
+            if (id === 'o-broken')
+              errors.push({ message: 'inventory is down', path: [key, 'edges', i, 'node', 'totalAmount'] });
+            const order = { id, totalAmount: '9.99', status: 'COMPLETED', version: 99 };
+            return { node: Object.fromEntries(answer(node, order)) };
+          }),
+        },
+      ];
+    }),
+  );
+  // A field that may not be null failed: null travels up to the non-null list, and the data with it.
+  return errors.length ? { data: null, errors } : { data };
 };
 
 let server: Server;
@@ -290,6 +312,20 @@ describe('the subscription endpoint', () => {
     expect(watches.map((w) => w.results[1]!.data)).toEqual(
       ids.map((id) => ({ orderStatusChanged: { order: { id, totalAmount: '9.99' } } })),
     );
+  });
+
+  it("gives an error on one order's part of a batched read to that order's subscribers alone", async () => {
+    const client = await connect(await signDevToken('judy'));
+    const ids = ['o-broken', 'o-15'];
+    const watches = ids.map((id) => watch(client, id, 'order { id totalAmount }'));
+    await expect.poll(() => watches.every((w) => w.results.length === 1), { interval: 10 }).toBe(true);
+    for (const id of ids) publish(id, 2, 'INVENTORY_CONFIRMED', 'judy');
+    await expect.poll(() => watches.every((w) => w.results.length === 2), { interval: 10 }).toBe(true);
+    const [broken, fine] = watches.map((w) => w.results[1]!);
+    expect(broken!.errors?.map((e) => e.message)).toEqual(['inventory is down']);
+    expect(broken!.data).toBeNull();
+    expect(fine!.errors).toBeUndefined();
+    expect(fine!.data).toEqual({ orderStatusChanged: { order: { id: 'o-15', totalAmount: '9.99' } } });
   });
 
   it.each([

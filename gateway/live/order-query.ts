@@ -8,6 +8,7 @@ import {
   Kind,
   type OperationDefinitionNode,
   OperationTypeNode,
+  type SelectionNode,
   type SelectionSetNode,
   visit,
 } from 'graphql';
@@ -81,35 +82,58 @@ export function carriedOnly(query: DocumentNode): boolean {
   );
 }
 
-/** The prefix of order `i`'s response keys in a batched query. */
-export const batchPrefix = (i: number) => `_${i}_`;
+/** The response key of the id each order of a batched read carries, to match answers to events. */
+export const BATCH_ID = '_liveOrderId';
 
 /**
- * `orderQuery`'s query for `count` orders at once: every field of order `i` aliased with
- * `batchPrefix(i)` and asked for `$id<i>`. One federated read then serves a burst of events.
+ * `orderQuery`'s query for many orders at once: each `key: order(id: $id) { … }` of it becomes
+ * `key: orders(ids: $ids, first: $first) { edges { node { _liveOrderId: id … } } }`. One read serves
+ * a burst of events, and the graph fetches the products and payments of all its orders together —
+ * one request per subgraph, where an aliased `order` per event would cost one each.
  */
-export function batchQuery(query: DocumentNode, count: number): DocumentNode {
+export function batchQuery(query: DocumentNode): DocumentNode {
   const [operation, ...fragments] = query.definitions as [OperationDefinitionNode, ...FragmentDefinitionNode[]];
-  const variable = (i: number) => ({ kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: `id${i}` } }) as const;
-  const fields = operation.selectionSet.selections as FieldNode[];
+  const name = (value: string) => ({ kind: Kind.NAME, value }) as const;
+  const variable = (value: string) => ({ kind: Kind.VARIABLE, name: name(value) }) as const;
+  const type = (of: string, list = false) => {
+    const named = { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: name(of) } } as const;
+    return list ? ({ kind: Kind.NON_NULL_TYPE, type: { kind: Kind.LIST_TYPE, type: named } } as const) : named;
+  };
+  const field = (fieldName: string, selections: readonly SelectionNode[], extra: Partial<FieldNode> = {}) =>
+    ({
+      kind: Kind.FIELD,
+      name: name(fieldName),
+      selectionSet: { kind: Kind.SELECTION_SET, selections },
+      ...extra,
+    }) as FieldNode;
+  const argument = (argName: string) =>
+    ({ kind: Kind.ARGUMENT, name: name(argName), value: variable(argName) }) as const;
   return {
     kind: Kind.DOCUMENT,
     definitions: [
       {
         ...operation,
-        variableDefinitions: Array.from({ length: count }, (_, i) => ({
-          ...operation.variableDefinitions![0]!,
-          variable: variable(i),
-        })),
+        name: name('OrdersAsOfEvents'),
+        variableDefinitions: [
+          { kind: Kind.VARIABLE_DEFINITION, variable: variable('ids'), type: type('ID', true) },
+          { kind: Kind.VARIABLE_DEFINITION, variable: variable('first'), type: type('Int') },
+        ],
         selectionSet: {
           kind: Kind.SELECTION_SET,
-          selections: Array.from({ length: count }, (_, i) =>
-            fields.map((field) => ({
-              ...field,
-              alias: { kind: Kind.NAME, value: `${batchPrefix(i)}${field.alias?.value ?? field.name.value}` } as const,
-              arguments: [{ ...field.arguments![0]!, value: variable(i) }],
-            })),
-          ).flat(),
+          selections: (operation.selectionSet.selections as FieldNode[]).map((order) =>
+            field(
+              'orders',
+              [
+                field('edges', [
+                  field('node', [
+                    { kind: Kind.FIELD, alias: name(BATCH_ID), name: name('id') },
+                    ...(order.selectionSet?.selections ?? []),
+                  ]),
+                ]),
+              ],
+              { alias: order.alias ?? name('order'), arguments: [argument('ids'), argument('first')] },
+            ),
+          ),
         },
       },
       ...fragments,

@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
-import { type DocumentNode, type GraphQLResolveInfo, type OperationDefinitionNode, print } from 'graphql';
+import {
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLResolveInfo,
+  Kind,
+  type OperationDefinitionNode,
+  print,
+} from 'graphql';
 import type { Cache } from '../../cache/index.ts';
 import type { Caller } from '../api-keys.ts';
 import type { StatusEvent } from '../events.ts';
 import type { GraphAnswer, GraphQuery } from './contract.ts';
-import { batchPrefix, batchQuery, carriedOnly, orderQuery } from './order-query.ts';
+import { BATCH_ID, batchQuery, carriedOnly, orderQuery } from './order-query.ts';
 
 /** The federated read of a subscription operation's `order` fields, worked out once per operation. */
 interface Reading {
@@ -12,7 +19,8 @@ interface Reading {
   hash: string;
   /** Only fields the event carries: nothing to read. */
   carried: boolean;
-  batches: Map<number, DocumentNode>;
+  /** `query` for many orders at once (`batchQuery`), made on first use. */
+  batch?: DocumentNode;
 }
 
 interface Waiting {
@@ -22,15 +30,27 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
-/** The answer of one batched read for order `i`: its fields, and the errors on its path. */
-function answerOf(batched: GraphAnswer, i: number): GraphAnswer {
-  const prefix = batchPrefix(i);
+type Edges = { edges?: { node?: Record<string, unknown> | null }[] } | null;
+
+/**
+ * The answer of one batched read for one order: under each response key the node carrying its id
+ * (without that id), or null; the errors of the read as a whole and those on that node's path.
+ */
+function answerOf(batched: GraphAnswer, orderId: string): GraphAnswer {
   const data: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(batched.data ?? {}))
-    if (key.startsWith(prefix)) data[key.slice(prefix.length)] = value;
+  const at = new Map<string, number>();
+  for (const [key, value] of Object.entries(batched.data ?? {})) {
+    const edges = (value as Edges)?.edges ?? [];
+    const index = edges.findIndex((e) => e.node?.[BATCH_ID] === orderId);
+    at.set(key, index);
+    const node = index < 0 ? null : { ...edges[index]!.node };
+    if (node) delete node[BATCH_ID];
+    data[key] = node;
+  }
   const errors = batched.errors?.filter((e) => {
     const path = (e as { path?: readonly (string | number)[] }).path;
-    return !path || String(path[0]).startsWith(prefix);
+    // [key, 'edges', index, 'node', …]: one order's; shorter: the read's or a whole list's.
+    return !path || path.length < 3 || at.get(String(path[0])) === path[2];
   });
   return errors?.length ? { data, errors } : { data };
 }
@@ -67,28 +87,37 @@ export function orderPayloads({
         query: document,
         hash: createHash('sha256').update(print(document)).digest('base64url'),
         carried: carriedOnly(document),
-        batches: new Map(),
       };
       readings.set(info.operation, reading);
     }
     return reading;
   };
 
+  /**
+   * The answers for these orders, by id: one batched read; but when a list of it came back null (an
+   * error in a field that may not be null fails the whole list), each order is read on its own, so
+   * one order's failure stays that order's.
+   */
+  async function answersFor(reading: Reading, ids: string[], caller: Caller): Promise<Map<string, GraphAnswer>> {
+    reading.batch ??= batchQuery(reading.query);
+    const batched = await query(reading.batch, { ids, first: ids.length }, caller);
+    const keys = reading.query.definitions.flatMap((d) =>
+      d.kind === Kind.OPERATION_DEFINITION
+        ? d.selectionSet.selections.map((f) => (f as FieldNode).alias?.value ?? 'order')
+        : [],
+    );
+    if (keys.every((key) => batched.data?.[key])) return new Map(ids.map((id) => [id, answerOf(batched, id)]));
+    const alone = await Promise.all(ids.map((id) => query(reading.query, { id }, caller)));
+    return new Map(ids.map((id, i) => [id, alone[i]!]));
+  }
+
   async function read(reading: Reading, caller: Caller, items: Waiting[]): Promise<void> {
     for (let start = 0; start < items.length; start += maxBatch) {
       const chunk = items.slice(start, start + maxBatch);
       try {
-        let document = reading.batches.get(chunk.length);
-        if (!document) {
-          document = batchQuery(reading.query, chunk.length);
-          reading.batches.set(chunk.length, document);
-        }
-        const batched = await query(
-          document,
-          Object.fromEntries(chunk.map((w, i) => [`id${i}`, w.event.orderId])),
-          caller,
-        );
-        const own = chunk.map((_, i) => JSON.stringify(answerOf(batched, i)));
+        // Two events of one order in a burst share its read: it is at least as new as both.
+        const answers = await answersFor(reading, [...new Set(chunk.map((w) => w.event.orderId))], caller);
+        const own = chunk.map((w) => JSON.stringify(answers.get(w.event.orderId)));
         // The first answer stored for the event is everyone's (null: the cache failed, ours).
         const first = shared
           ? await shared.claim(

@@ -96,6 +96,33 @@ describe('paging through orders', () => {
     expect((await views.get(id))?.order.id).toBe(id);
   });
 
+  it('keeps only the orders `ids` names that the caller may see, newest first, within the page', async () => {
+    const IDS =
+      'query($ids: [ID!], $first: Int, $status: OrderStatus) { orders(ids: $ids, first: $first, status: $status) { edges { node { id } } pageInfo { hasNextPage } } }';
+    type Listed = { orders: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean } } };
+    const idsOf = (res: { data?: Listed | null }) => res.data!.orders.edges.map((e) => e.node.id);
+    const mine = [expected[900]!, expected[3]!, expected[400]!];
+    const foreign = '00000000-0000-4000-8000-000000001020'; // other-pager's
+    const asked = [...mine.map((o) => o.id), foreign, 'not-a-uuid', '00000000-0000-4000-8000-999999999999'];
+    // Newest first, whatever order they were asked in; another customer's and unknown ids left out.
+    expect(idsOf(await subgraph.request<Listed>(IDS, { ids: asked }, 'pager'))).toEqual(
+      [expected[3]!, expected[400]!, expected[900]!].map((o) => o.id),
+    );
+    // An admin sees the other customer's too; paging and status filters still apply.
+    expect(idsOf(await subgraph.request<Listed>(IDS, { ids: asked }, { admin: 'root' }))).toHaveLength(4);
+    const firstTwo = await subgraph.request<Listed>(IDS, { ids: asked, first: 2 }, 'pager');
+    expect(idsOf(firstTwo)).toEqual([expected[3]!.id, expected[400]!.id]);
+    expect(firstTwo.data!.orders.pageInfo.hasNextPage).toBe(true);
+    const failedOnes = mine.filter((o) => o.status === 'FAILED').map((o) => o.id);
+    expect(idsOf(await subgraph.request<Listed>(IDS, { ids: asked, status: 'FAILED' }, 'pager')).sort()).toEqual(
+      failedOnes.sort(),
+    );
+    expect(idsOf(await subgraph.request<Listed>(IDS, { ids: [] }, 'pager'))).toEqual([]);
+    // More than a page's worth of ids is refused, as first is.
+    const many = Array.from({ length: 101 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    expect(codeOf(await subgraph.request(IDS, { ids: many }, 'pager'))).toBe('BAD_USER_INPUT');
+  });
+
   it('shows a customer with no orders an empty page', async () => {
     const res = await subgraph.request<Page>(ORDERS, {}, 'nobody');
     expect(res.data!.orders).toEqual({ edges: [], pageInfo: { hasNextPage: false, endCursor: null } });

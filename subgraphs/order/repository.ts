@@ -92,12 +92,14 @@ export function listOrders(
   {
     customerId,
     status,
+    ids,
     after,
     limit,
-  }: { customerId?: string; status?: OrderStatus; after?: OrderCursor; limit: number },
+  }: { customerId?: string; status?: OrderStatus; ids?: string[]; after?: OrderCursor; limit: number },
 ): Promise<OrderRow[]> {
   const where: SQL[] = [];
   if (customerId !== undefined) where.push(eq(orders.customerId, customerId));
+  if (ids !== undefined) where.push(inArray(orders.id, ids));
   if (status !== undefined) where.push(eq(orders.status, status));
   if (after) where.push(olderThan(orders.createdAt, orders.id, { at: after.createdAt, id: after.id }));
   return db

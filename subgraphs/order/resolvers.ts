@@ -1,7 +1,16 @@
 import type { ReadModel } from '../../cache/index.ts';
 import type { Db } from '../../db/index.ts';
 import type { Sealer } from '../../kernel/index.ts';
-import { connection, forbidden, formatCents, pageArgs, timeAndIdKey, uuidOf } from '../../kernel/index.ts';
+import {
+  badInput,
+  connection,
+  forbidden,
+  formatCents,
+  MAX_PAGE_SIZE,
+  pageArgs,
+  timeAndIdKey,
+  uuidOf,
+} from '../../kernel/index.ts';
 import type { SubgraphContext } from '../../runtime/subgraph/index.ts';
 import type { Admission, SagaEngine } from '../../saga/index.ts';
 import { createApiKey, isTimeCursor, listApiKeys, listAudit, resolveApiKey, revokeApiKey } from './access.ts';
@@ -54,9 +63,13 @@ export function orderResolvers({
       order: (_, { id }, ctx) => readable(id, ctx),
       orders: async (_, args, ctx) => {
         const { limit, after } = pageArgs(args.first, args.after, isOrderCursor);
+        if (args.ids && args.ids.length > MAX_PAGE_SIZE)
+          throw badInput(`ids may name at most ${MAX_PAGE_SIZE} orders`, { field: 'ids' });
         const rows = await listOrders(db, {
           customerId: ctx.identity.isAdmin ? undefined : ctx.identity.customerId,
           status: args.status ?? undefined,
+          // An id that is no UUID names no order.
+          ids: args.ids ? args.ids.flatMap((id) => uuidOf(id) ?? []) : undefined,
           after,
           limit,
         });

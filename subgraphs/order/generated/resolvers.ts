@@ -272,7 +272,11 @@ export type Query = {
   auditLog: AuditEntryConnection;
   /** One order. A customer sees only their own orders (others: null with FORBIDDEN error); admins see all. */
   order?: Maybe<Order>;
-  /** The caller's orders, newest first; admins see everyone's. Relay-style cursor pagination. */
+  /**
+   * The caller's orders, newest first; admins see everyone's. Relay-style cursor pagination.
+   * `ids` keeps only those orders (at most 100; ids of no order the caller may see are left out):
+   * many orders in one read, whose products and payments are then fetched together.
+   */
   orders: OrderConnection;
 };
 
@@ -306,6 +310,7 @@ export type QueryOrderArgs = {
 export type QueryOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
   status?: InputMaybe<OrderStatus>;
 };
 
