@@ -319,11 +319,14 @@ describe('the subscription endpoint', () => {
     const ids = ['o-broken', 'o-15'];
     const watches = ids.map((id) => watch(client, id, 'order { id totalAmount }'));
     await expect.poll(() => watches.every((w) => w.results.length === 1), { interval: 10 }).toBe(true);
+    const before = live.payloadReads();
     for (const id of ids) publish(id, 2, 'INVENTORY_CONFIRMED', 'judy');
     await expect.poll(() => watches.every((w) => w.results.length === 2), { interval: 10 }).toBe(true);
     const [broken, fine] = watches.map((w) => w.results[1]!);
     expect(broken!.errors?.map((e) => e.message)).toEqual(['inventory is down']);
     expect(broken!.data).toBeNull();
+    // One batched read, which failed as a whole; then each order alone.
+    expect(live.payloadReads()).toEqual({ batched: before.batched + 1, alone: before.alone + 2 });
     expect(fine!.errors).toBeUndefined();
     expect(fine!.data).toEqual({ orderStatusChanged: { order: { id: 'o-15', totalAmount: '9.99' } } });
   });

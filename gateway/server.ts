@@ -260,6 +260,7 @@ export async function createGateway({
     stats: () => ({
       memory: process.memoryUsage(),
       subscriptions: live?.count() ?? 0,
+      livePayloadReads: live?.payloadReads(),
       orderCache: orderViews.stats(),
       responseCache: responses && { ...responses.stats(), coalesced: serving?.coalesced() ?? 0 },
     }),

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { decodeJwt, SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { createTokenVerifier, type Identity, type TokenVerifier } from './auth.ts';
-import { material } from './gateway-signature.ts';
+import { signedMaterial } from './gateway-signature.ts';
 
 /** Checks that a request came from the gateway (signed as gateway-signature.ts says); answers why not, or undefined when it did. */
 export function gatewayRequestVerifier(secret: string, { windowMs = 30_000 }: { windowMs?: number } = {}) {
@@ -13,7 +13,7 @@ export function gatewayRequestVerifier(secret: string, { windowMs = 30_000 }: { 
     const [, t, nonce, signature] = match;
     if (Math.abs(now - Number(t)) > windowMs) return 'The gateway signature has expired';
     const expected = createHmac('sha256', secret)
-      .update(material(t!, nonce!, body, authorization))
+      .update(signedMaterial(t!, nonce!, body, authorization))
       .digest();
     const given = Buffer.from(signature!, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected))

@@ -15,7 +15,8 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 export const GATEWAY_SIGNATURE_HEADER = 'x-gateway-signature';
 
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
-export const material = (t: string, nonce: string, body: string, authorization: string) =>
+/** What a signature covers: the time, the nonce, and digests of the body and the bearer token. */
+export const signedMaterial = (t: string, nonce: string, body: string, authorization: string) =>
   `${t}\n${nonce}\n${digest(body)}\n${digest(authorization)}`;
 
 /** Signs one request's body and bearer token as the gateway. */
@@ -23,6 +24,6 @@ export function signGatewayRequest(secret: string, body: string, authorization: 
   const t = String(now);
   const nonce = randomBytes(12).toString('base64url');
   return `t=${t},n=${nonce},v1=${createHmac('sha256', secret)
-    .update(material(t, nonce, body, authorization))
+    .update(signedMaterial(t, nonce, body, authorization))
     .digest('base64url')}`;
 }

@@ -1,4 +1,5 @@
 import type { LiveOptions } from './contract.ts';
+import { orderPayloads } from './payloads.ts';
 import { liveSchema } from './schema.ts';
 import { serveSocket } from './socket.ts';
 import { statusStreams } from './stream.ts';
@@ -20,10 +21,10 @@ export function startLiveSubscriptions({
   ...options
 }: LiveOptions) {
   const streams = statusStreams({ ...options, maxQueue });
+  const payloads = orderPayloads({ query: options.query, shared: options.shared });
   const schema = liveSchema({
     apiSchema: options.apiSchema,
-    query: options.query,
-    shared: options.shared,
+    payloads,
     subscribe: (orderId, { session, close }) => streams.open(orderId, session, close),
   });
   const socket = serveSocket(schema, {
@@ -35,6 +36,8 @@ export function startLiveSubscriptions({
   return {
     /** Subscriptions open on this replica whose snapshot was read (from then on none misses an event). */
     count: streams.count,
+    /** How the events' `order` payloads were read: batched reads, and orders read alone after one failed. */
+    payloadReads: payloads.stats,
     close: socket.close,
   };
 }

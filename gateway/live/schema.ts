@@ -1,10 +1,9 @@
 import { addResolversToSchema } from '@graphql-tools/schema';
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
-import type { Cache } from '../../cache/index.ts';
 import type { StatusEvent } from '../events.ts';
-import { dataOf, type GraphQuery } from './contract.ts';
+import { dataOf } from './contract.ts';
 import { markResolved, orderAsOf, orderFromEvent } from './order-query.ts';
-import { orderPayloads } from './payloads.ts';
+import type { OrderPayloads } from './payloads.ts';
 import type { Session } from './stream.ts';
 
 /** What the socket gives every resolver of a subscription. */
@@ -21,14 +20,12 @@ export type LiveContext = {
 export function liveSchema({
   apiSchema,
   subscribe,
-  query,
-  shared,
+  payloads,
 }: {
   apiSchema: GraphQLSchema;
-  /** Where replicas agree on each event's payload. */
-  shared?: Cache;
   subscribe: (orderId: string, context: LiveContext) => Promise<AsyncGenerator<StatusEvent>>;
-  query: GraphQuery;
+  /** The events' `order` answers (`orderPayloads`). */
+  payloads: OrderPayloads;
 }) {
   // In place: the gateway's one copy of the public schema (the response cache reads only its types).
   return addResolversToSchema({
@@ -42,7 +39,7 @@ export function liveSchema({
           resolve: (event: StatusEvent) => event,
         },
       },
-      OrderStatusEvent: { order: orderResolver(orderPayloads({ query, shared })) },
+      OrderStatusEvent: { order: orderResolver(payloads) },
     },
   });
 }
@@ -51,7 +48,7 @@ export function liveSchema({
  * `order` of an event: from the event alone when it carries every field asked for, else the
  * shared, batched answer of the graph (`orderPayloads`), its own fields as of the event.
  */
-function orderResolver(payloads: ReturnType<typeof orderPayloads>): GraphQLFieldResolver<StatusEvent, LiveContext> {
+function orderResolver(payloads: OrderPayloads): GraphQLFieldResolver<StatusEvent, LiveContext> {
   return async (event, _args, { session: { caller } }, info) => {
     if (payloads.carried(info)) return orderFromEvent(event);
     const order = dataOf<object>(await payloads.answer(event, caller, info), info.path.key as string);
