@@ -7,6 +7,7 @@ export * from './browser.ts';
 export * from './infrastructure.ts';
 export * from './invariants.ts';
 export * from './measure.ts';
+export * from './module-graph.ts';
 export * from './processes.ts';
 export * from './system.ts';
 export * from './waits.ts';
