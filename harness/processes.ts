@@ -49,6 +49,8 @@ export interface ProcessGroupOptions {
   logDir: string;
   /** Extra node flags for every process (a benchmark's `--cpu-prof`). */
   nodeArgs?: string[];
+  /** The node flags a program runs with in production, by its name. */
+  flagsOf?: (name: string) => string[];
   /**
    * Restart a process that dies, as a process supervisor would, with `restartEnv` over its
    * environment (e.g. without injected faults). `signal(..., 'SIGTERM')` stops one for good.
@@ -61,7 +63,7 @@ export interface ProcessGroupOptions {
  * built), each healthy
  * once its `/health` answers, optionally supervised.
  */
-export function processGroup({ cwd, logDir, nodeArgs = [], supervise }: ProcessGroupOptions) {
+export function processGroup({ cwd, logDir, nodeArgs = [], flagsOf = () => [], supervise }: ProcessGroupOptions) {
   const instances: Instance[] = [];
   const restarts: Record<string, number> = {};
   const pendingRestarts = new Set<Promise<void>>();
@@ -75,7 +77,7 @@ export function processGroup({ cwd, logDir, nodeArgs = [], supervise }: ProcessG
     const out = createWriteStream(logFile, { flags: 'a' });
     // A built entry (`dist/…js`) runs as it is; TypeScript through tsx.
     const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    const child = spawn(process.execPath, [...nodeArgs, ...loader, entry], {
+    const child = spawn(process.execPath, [...nodeArgs, ...flagsOf(name), ...loader, entry], {
       cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

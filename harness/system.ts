@@ -4,6 +4,7 @@ import path from 'node:path';
 import { SignJWT } from 'jose';
 import postgres from 'postgres';
 import { type Client, createClient } from '../client/index.ts';
+import { GATEWAY_NODE_FLAGS } from '../gateway/node-flags.ts';
 import type { ServiceName } from '../kernel/index.ts';
 import { devPolicy, signDevToken } from '../kernel/index.ts';
 import { services } from '../system/registry.ts';
@@ -117,6 +118,7 @@ export async function startSystem(
     cwd: root,
     logDir,
     nodeArgs,
+    flagsOf: (name) => (name === 'gateway' ? GATEWAY_NODE_FLAGS : []),
     ...(supervise ? { supervise: { restartEnv: { FAULTS: '' } } } : {}),
   });
   const envOf = (name: ServiceProcess, extra: Record<string, string> = {}) => ({
