@@ -100,14 +100,6 @@ end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1`,
   });
-  // SET NX GET: stores the value if the key holds none, and answers what it held.
-  redis.defineCommand('claim', {
-    numberOfKeys: 1,
-    lua: `local held = redis.call('GET', KEYS[1])
-if held then return held end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return ARGV[1]`,
-  });
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, connectTimeoutMs);
     redis.once('ready', () => {
@@ -138,11 +130,13 @@ return ARGV[1]`,
     async delete(keys) {
       if (keys.length > 0) await redis.del(...keys).catch(degrade(0));
     },
+    // SET … NX GET (Redis 7): stores the value if the key holds none, and answers what it held.
     claim: (list, ttlSeconds) =>
       Promise.all(
         list.map(([key, value]) =>
-          (redis as unknown as { claim(k: string, v: string, ttl: number): Promise<string> })
-            .claim(key, value, ttlSeconds)
+          redis
+            .set(key, value, 'EX', ttlSeconds, 'NX', 'GET')
+            .then((held) => held ?? value)
             .catch(degrade(null)),
         ),
       ),

@@ -4,8 +4,6 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { type Database, migrationConfig } from './database.ts';
 
-export * from './database.ts';
-
 /** Rows of a raw `execute`, whatever the driver returns. */
 export function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];

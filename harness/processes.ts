@@ -60,8 +60,7 @@ export interface ProcessGroupOptions {
 
 /**
  * Programs run as processes of their own (`node --import tsx <entry>`, or `node dist/<entry>.js` once
- * built), each healthy
- * once its `/health` answers, optionally supervised.
+ * built), each healthy once its `/health` answers, optionally supervised.
  */
 export function processGroup({ cwd, logDir, nodeArgs = [], flagsOf = () => [], supervise }: ProcessGroupOptions) {
   const instances: Instance[] = [];

@@ -1,4 +1,4 @@
-import { type Consumer, Kafka, type KafkaMessage, type LogEntry, logLevel, Partitioners } from 'kafkajs';
+import { type Admin, type Consumer, Kafka, type KafkaMessage, type LogEntry, logLevel, Partitioners } from 'kafkajs';
 import type { Logger } from '../kernel/index.ts';
 import {
   batchHandlerOf,
@@ -26,6 +26,24 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.INFO]: 'info',
   [logLevel.DEBUG]: 'debug',
 };
+
+/** Errors a topic's metadata answers while it is being created: ask again. */
+const SETTLING = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/** Waits until every partition of `topics` has a leader (up to `timeoutMs`). */
+async function untilLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      if (found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (!SETTLING.has((err as { type?: string }).type ?? '') || Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics without leaders after ${timeoutMs} ms: ${topics.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 /**
  * The Kafka transport: keyed messages go to the same partition; a consumer works its partitions in
@@ -84,9 +102,12 @@ export function createKafkaTransport({
         const missing = topics.map(name).filter((t) => !existing.has(t));
         if (missing.length > 0) {
           await admin.createTopics({
-            waitForLeaders: true,
+            // kafkajs's own wait retries only "no leader yet"; a broker that has just started may
+            // answer "unknown topic" for a moment too, so the wait below tolerates both.
+            waitForLeaders: false,
             topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
           });
+          await untilLeaders(admin, missing);
         }
       } finally {
         await admin.disconnect();

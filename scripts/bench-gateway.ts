@@ -139,7 +139,8 @@ async function main(): Promise<void> {
   let vanilla: ChildProcess | undefined;
   try {
     // Each gateway's RSS once started and answering, before it has served a request.
-    const sagawayIdle = rssMegabytes(system.processes().find((p) => p.name === 'gateway')!.pid);
+    const sagawayPid = system.processes().find((p) => p.name === 'gateway')!.pid;
+    const sagawayIdle = rssMegabytes(sagawayPid);
     const admin = await system.client('bench-admin', { admin: true });
     await admin.restockProduct(product.id, 1_000_000);
     const customer = await system.client('bench-reader');
@@ -160,7 +161,7 @@ async function main(): Promise<void> {
     vanilla = started.child;
     const idle = [sagawayIdle, rssMegabytes(vanilla.pid!)];
     const gateways: Gateway[] = [
-      { name: 'sagaway', url: system.gatewayUrl, pid: system.processes().find((p) => p.name === 'gateway')!.pid },
+      { name: 'sagaway', url: system.gatewayUrl, pid: sagawayPid },
       { name: 'vanilla', url: started.url, pid: vanilla.pid! },
     ];
     const post = (body: object, authorization: string): autocannon.Request => ({

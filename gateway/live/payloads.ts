@@ -19,6 +19,8 @@ interface Reading {
   hash: string;
   /** Only fields the event carries: nothing to read. */
   carried: boolean;
+  /** The response keys of `query`'s `order` fields (and of the batch's lists). */
+  keys: string[];
   /** `query` for many orders at once (`batchQuery`), made on first use. */
   batch?: DocumentNode;
 }
@@ -88,6 +90,11 @@ export function orderPayloads({
         query: document,
         hash: createHash('sha256').update(print(document)).digest('base64url'),
         carried: carriedOnly(document),
+        keys: document.definitions.flatMap((d) =>
+          d.kind === Kind.OPERATION_DEFINITION
+            ? d.selectionSet.selections.map((f) => (f as FieldNode).alias?.value ?? 'order')
+            : [],
+        ),
       };
       readings.set(info.operation, reading);
     }
@@ -103,12 +110,7 @@ export function orderPayloads({
     reading.batch ??= batchQuery(reading.query);
     reads.batched++;
     const batched = await query(reading.batch, { ids, first: ids.length }, caller);
-    const keys = reading.query.definitions.flatMap((d) =>
-      d.kind === Kind.OPERATION_DEFINITION
-        ? d.selectionSet.selections.map((f) => (f as FieldNode).alias?.value ?? 'order')
-        : [],
-    );
-    if (keys.every((key) => batched.data?.[key])) return new Map(ids.map((id) => [id, answerOf(batched, id)]));
+    if (reading.keys.every((key) => batched.data?.[key])) return new Map(ids.map((id) => [id, answerOf(batched, id)]));
     // Also when the list read is refused by a limit its extra levels crossed: correct, only slower.
     reads.alone += ids.length;
     const alone = await Promise.all(ids.map((id) => query(reading.query, { id }, caller)));
@@ -129,6 +131,8 @@ export function orderPayloads({
               ttlSeconds,
             )
           : own;
+        // Parsed per event even when ours was stored: two events of one order share a read, and
+        // each needs an order object of its own to be served as of itself (`orderAsOf`).
         chunk.forEach((w, i) => {
           w.resolve(JSON.parse(first[i] ?? own[i]!) as GraphAnswer);
         });
@@ -157,10 +161,8 @@ export function orderPayloads({
             waiting.set(group, batch);
             setImmediate(() => {
               waiting.delete(group);
-              const { items } = batch!;
-              read(batch!.reading, batch!.caller, items).catch((err: unknown) => {
-                for (const w of items) w.reject(err);
-              });
+              // `read` settles every item itself, failures included.
+              void read(batch!.reading, batch!.caller, batch!.items);
             });
           }
           batch.items.push({ key, event, resolve, reject });
