@@ -40,6 +40,8 @@ const publish = (
   for (const listener of listeners.get(orderId) ?? []) listener(event);
 };
 let orderDelayMs = 0;
+/** While set, every order read waits for it (a graph that has not answered yet). */
+let gate: Promise<void> | undefined;
 /** The order reads the endpoint asked the graph for, as of events. */
 let orderReads = 0;
 const query: GraphQuery = async (document, variables) => {
@@ -57,6 +59,7 @@ const query: GraphQuery = async (document, variables) => {
       },
     };
   orderReads++;
+  await gate;
   await new Promise((r) => setTimeout(r, orderDelayMs));
   // The batched read `orders(ids: $ids, first: $first) { edges { node { … } } }` per aliased
   // `order` (or one order alone), answered as the graph would, with a newer status than any event
@@ -312,6 +315,30 @@ describe('the subscription endpoint', () => {
     expect(watches.map((w) => w.results[1]!.data)).toEqual(
       ids.map((id) => ({ orderStatusChanged: { order: { id, totalAmount: '9.99' } } })),
     );
+  });
+
+  it("reads a burst of one order's events together, before its subscriber has been sent the first", async () => {
+    const client = await connect(await signDevToken('ivan'));
+    const { results } = watch(client, 'o-16', 'version order { id totalAmount }');
+    await expect.poll(() => results.length, { interval: 10 }).toBe(1);
+    const before = orderReads;
+    let open!: () => void;
+    gate = new Promise((r) => {
+      open = r;
+    });
+    try {
+      for (const version of [2, 3, 4]) publish('o-16', version, 'INVENTORY_CONFIRMED', 'ivan');
+      // The read for version 2 waits on the graph; those of 3 and 4 are not queued behind it.
+      await expect.poll(() => orderReads - before, { interval: 10 }).toBe(1);
+    } finally {
+      gate = undefined;
+      open();
+    }
+    await expect.poll(() => results.length, { interval: 10 }).toBe(4);
+    expect(
+      results.slice(1).map((r) => (r.data as { orderStatusChanged: { version: number } }).orderStatusChanged.version),
+    ).toEqual([2, 3, 4]);
+    expect(orderReads - before).toBe(1);
   });
 
   it("gives an error on one order's part of a batched read to that order's subscribers alone", async () => {

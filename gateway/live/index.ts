@@ -25,7 +25,11 @@ export function startLiveSubscriptions({
   const schema = liveSchema({
     apiSchema: options.apiSchema,
     payloads,
-    subscribe: (orderId, { session, close }) => streams.open(orderId, session, close),
+    // Each event's `order` is read as soon as it is queued, not when the subscriber gets to it: a
+    // subscriber's events are delivered one after another, and the reads of a burst's events
+    // overlap instead of waiting for each other's.
+    subscribe: (orderId, { session, close }, info) =>
+      streams.open(orderId, session, close, (event) => payloads.prefetch(event, session.caller, info)),
   });
   const socket = serveSocket(schema, {
     ...options,

@@ -142,35 +142,45 @@ export function orderPayloads({
     }
   }
 
+  /** The answer for `order` of this event, as this caller and operation. */
+  function answer(event: StatusEvent, caller: Caller, info: GraphQLResolveInfo): Promise<GraphAnswer> {
+    const reading = readingOf(info);
+    const who = caller.identity.isAdmin ? `admin:${caller.identity.customerId}` : caller.identity.customerId;
+    const key = `${event.orderId}:${event.version}:${who}:${reading.hash}`;
+    let answer = answers.get(key);
+    if (!answer) {
+      answer = new Promise<GraphAnswer>((resolve, reject) => {
+        const group = `${who}:${reading.hash}`;
+        let batch = waiting.get(group);
+        if (!batch) {
+          batch = { reading, caller, items: [] };
+          waiting.set(group, batch);
+          setImmediate(() => {
+            waiting.delete(group);
+            // `read` settles every item itself, failures included.
+            void read(batch!.reading, batch!.caller, batch!.items);
+          });
+        }
+        batch.items.push({ key, event, resolve, reject });
+      });
+      answers.set(key, answer);
+      setTimeout(() => answers.delete(key), 5000).unref();
+    }
+    return answer;
+  }
+
   return {
     stats: () => ({ ...reads }),
     /** The operation's `order` fields need no read: the event carries them all. */
     carried: (info: GraphQLResolveInfo) => readingOf(info).carried,
-    /** The answer for `order` of this event, as this caller and operation. */
-    answer(event: StatusEvent, caller: Caller, info: GraphQLResolveInfo): Promise<GraphAnswer> {
-      const reading = readingOf(info);
-      const who = caller.identity.isAdmin ? `admin:${caller.identity.customerId}` : caller.identity.customerId;
-      const key = `${event.orderId}:${event.version}:${who}:${reading.hash}`;
-      let answer = answers.get(key);
-      if (!answer) {
-        answer = new Promise<GraphAnswer>((resolve, reject) => {
-          const group = `${who}:${reading.hash}`;
-          let batch = waiting.get(group);
-          if (!batch) {
-            batch = { reading, caller, items: [] };
-            waiting.set(group, batch);
-            setImmediate(() => {
-              waiting.delete(group);
-              // `read` settles every item itself, failures included.
-              void read(batch!.reading, batch!.caller, batch!.items);
-            });
-          }
-          batch.items.push({ key, event, resolve, reject });
-        });
-        answers.set(key, answer);
-        setTimeout(() => answers.delete(key), 5000).unref();
-      }
-      return answer;
+    answer,
+    /**
+     * Starts reading `order` of an event as soon as it is queued for a subscriber of this operation
+     * (nothing when the event carries every field asked for); `answer` later finds it under way or
+     * done. A failure surfaces there, when the event is delivered.
+     */
+    prefetch(event: StatusEvent, caller: Caller, info: GraphQLResolveInfo): void {
+      if (!readingOf(info).carried) answer(event, caller, info).catch(() => {});
     },
   };
 }

@@ -1,5 +1,5 @@
 import { addResolversToSchema } from '@graphql-tools/schema';
-import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
+import type { GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import type { StatusEvent } from '../events.ts';
 import { dataOf } from './contract.ts';
 import { markResolved, orderAsOf, orderFromEvent } from './order-query.ts';
@@ -23,7 +23,8 @@ export function liveSchema({
   payloads,
 }: {
   apiSchema: GraphQLSchema;
-  subscribe: (orderId: string, context: LiveContext) => Promise<AsyncGenerator<StatusEvent>>;
+  /** `info`: the subscription's operation, whose `order` reads each queued event may start early. */
+  subscribe: (orderId: string, context: LiveContext, info: GraphQLResolveInfo) => Promise<AsyncGenerator<StatusEvent>>;
   /** The events' `order` answers (`orderPayloads`). */
   payloads: OrderPayloads;
 }) {
@@ -34,8 +35,8 @@ export function liveSchema({
     resolvers: {
       Subscription: {
         orderStatusChanged: {
-          subscribe: (_: unknown, { orderId }: { orderId: string }, context: LiveContext) =>
-            subscribe(orderId, context),
+          subscribe: (_: unknown, { orderId }: { orderId: string }, context: LiveContext, info: GraphQLResolveInfo) =>
+            subscribe(orderId, context, info),
           resolve: (event: StatusEvent) => event,
         },
       },

@@ -44,14 +44,21 @@ export function statusStreams({
     orderId: string,
     session: Session,
     close: (code: number, reason: string) => void,
+    /** Told of each event as it is queued, before the subscriber gets to it (to start its reads). */
+    queued: (event: StatusEvent) => void = () => {},
   ): Promise<AsyncGenerator<StatusEvent>> {
     const queue: StatusEvent[] = [];
     let wake: (() => void) | undefined;
     let overflow = false;
+    /** The newest version delivered: an older event is skipped, not read. */
+    let delivered = 0;
     // Listen before reading the snapshot: nothing that happens in between is lost.
     const unlisten = hub.listen(orderId, (event) => {
       if (queue.length >= maxQueue) overflow = true;
-      else queue.push(event);
+      else {
+        queue.push(event);
+        if (event.version > delivered) queued(event);
+      }
       wake?.();
     });
     // Counted as open once its snapshot is read: from then on it misses no event.
@@ -101,6 +108,7 @@ export function statusStreams({
 
     async function* stream(first: StatusEvent): AsyncGenerator<StatusEvent> {
       try {
+        delivered = first.version;
         yield first;
         let last = first;
         while (!isFinalOrderStatus(last.status)) {
@@ -120,6 +128,7 @@ export function statusStreams({
           if (next.version !== last.version + 1)
             logger.warn({ orderId, after: last.version, got: next.version }, 'order event gap');
           await authorize(session, next);
+          delivered = next.version;
           yield next;
           last = next;
         }
