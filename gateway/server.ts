@@ -81,6 +81,22 @@ function apiKeyScopePlugin(): ApolloServerPlugin<GatewayContext> {
   };
 }
 
+/**
+ * Builds the gateway with @apollo/gateway's usage report to Apollo on or off. The library reads its
+ * one switch, APOLLO_TELEMETRY_DISABLED, from the environment as it is constructed; an operator's
+ * own setting of it is left alone.
+ */
+function withApolloTelemetry<T>(enabled: boolean, construct: () => T): T {
+  const given = process.env.APOLLO_TELEMETRY_DISABLED;
+  if (enabled || given !== undefined) return construct();
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+  try {
+    return construct();
+  } finally {
+    delete process.env.APOLLO_TELEMETRY_DISABLED;
+  }
+}
+
 const badRequest = (message: string, code: ApolloServerErrorCode) =>
   new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
 
@@ -160,14 +176,18 @@ export async function createGateway({
     }
     return fetcher;
   };
-  const gateway = new ApolloGateway({
-    supergraphSdl: readFileSync(supergraphPath, 'utf8'),
-    buildService: ({ name }) => {
-      const { urls, fetch } = fetcherOf(name as ServiceName);
-      return new ForwardingDataSource({ url: urls[0]!, fetcher: fetch });
-    },
-    logger: logger.child({ service: 'gateway' }),
-  });
+  const gateway = withApolloTelemetry(
+    config.apolloTelemetry,
+    () =>
+      new ApolloGateway({
+        supergraphSdl: readFileSync(supergraphPath, 'utf8'),
+        buildService: ({ name }) => {
+          const { urls, fetch } = fetcherOf(name as ServiceName);
+          return new ForwardingDataSource({ url: urls[0]!, fetcher: fetch });
+        },
+        logger: logger.child({ service: 'gateway' }),
+      }),
+  );
   const keys = fetcherOf('order');
   const authenticator = createAuthenticator({
     verifier,

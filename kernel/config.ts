@@ -33,6 +33,11 @@ export interface Config {
   rateLimits: { perAddress: number; perCustomer: number; mutationsPerCustomer: number };
   /** Whether the gateway serves the playground page (not in production unless asked for). */
   playground: boolean;
+  /**
+   * Whether @apollo/gateway may send Apollo its hourly usage report (the host's OS, CPU, memory and
+   * uptime). Off unless asked for: a gateway of this system sends nothing where it was not told to.
+   */
+  apolloTelemetry: boolean;
   /** Other origins whose browser apps may call the gateway (CORS) and open its socket. */
   corsOrigins: string[];
   /** How many proxies in front of the gateway append to X-Forwarded-For (0: the header is ignored). */
@@ -154,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       mutationsPerCustomer: e.RATE_LIMIT_MUTATIONS_PER_CUSTOMER_PER_MINUTE,
     },
     playground: e.GATEWAY_PLAYGROUND === undefined ? e.NODE_ENV !== 'production' : e.GATEWAY_PLAYGROUND === 'true',
+    apolloTelemetry: e.GATEWAY_APOLLO_TELEMETRY === 'true',
     apiKeyCacheMs: e.API_KEY_CACHE_SECONDS * 1000,
     corsOrigins: e.GATEWAY_CORS_ORIGINS,
     trustedProxies: e.TRUST_PROXY_HOPS,
