@@ -17,6 +17,8 @@ export interface Cache {
   claim(entries: [key: string, value: string][], ttlSeconds: number): Promise<(string | null)[]>;
   /** Stores `value` (JSON with a numeric `v`) unless the entry held has a version at least as high. */
   setIfNewer(key: string, version: number, value: string, ttlSeconds: number): Promise<void>;
+  /** Resolves once the cache answered; throws why it could not (the others degrade to misses instead). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export function createMemoryCache(clock: () => number = Date.now): Cache {
       if (current !== null && (JSON.parse(current) as { v: number }).v >= version) return;
       entries.set(key, { value, expiresAt: clock() + ttlSeconds * 1000 });
     },
+    async ping() {},
     async close() {
       entries.clear();
     },
@@ -144,6 +147,9 @@ return 1`,
       await (redis as unknown as { setIfNewer(k: string, v: number, value: string, ttl: number): Promise<number> })
         .setIfNewer(key, version, value, ttlSeconds)
         .catch(degrade(0));
+    },
+    async ping() {
+      await redis.ping();
     },
     async close() {
       redis.disconnect();

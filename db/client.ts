@@ -23,6 +23,9 @@ export function openPostgres(url: string, poolSize = 10): Database {
         await single.end();
       }
     },
+    async ping() {
+      await client`select 1`;
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }

@@ -11,6 +11,8 @@ export interface Database {
   db: Db;
   /** Applies one service's committed migrations, serialised across processes. */
   migrate(service: MigrationSet): Promise<void>;
+  /** Resolves once the database answered a trivial query; throws why it could not. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -32,6 +32,9 @@ export function pgliteDatabase(client: PGlite, onQuery?: QueryObserver): Databas
     async migrate(set) {
       await migratePglite(db, migrationConfig(set));
     },
+    async ping() {
+      await client.query('select 1');
+    },
     close: () => client.close(),
   };
 }

@@ -22,6 +22,8 @@ export interface OrderEventHub {
   latest(orderId: string): StatusEvent | undefined;
   /** Called with every event before it reaches listeners (cache invalidation). */
   beforeDelivery(hook: (event: StatusEvent) => Promise<void>): void;
+  /** Whether its consumer is a member of its group now (events are reaching this replica). */
+  joined(): boolean;
   close(): Promise<void>;
 }
 
@@ -102,6 +104,7 @@ export async function startOrderEventHub({
       };
     },
     latest: (orderId) => recent.get(orderId),
+    joined: () => subscription?.joined() ?? false,
     beforeDelivery(hook) {
       hooks.push(hook);
     },

@@ -27,6 +27,7 @@ const hub: OrderEventHub = {
     return () => listeners.get(orderId)!.delete(listener);
   },
   latest: () => undefined,
+  joined: () => true,
   beforeDelivery: () => {},
   close: async () => {},
 };

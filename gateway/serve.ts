@@ -1,14 +1,15 @@
 import type { Cache } from '../cache/index.ts';
 import type { Config, Logger, TokenVerifier } from '../kernel/index.ts';
 import type { Transport } from '../messaging/wire.ts';
-import { serveHttp } from '../runtime/index.ts';
+import { drain, processHealth, serveHttp } from '../runtime/index.ts';
 import { servePlayground } from './playground.ts';
 import { createGateway } from './server.ts';
 
 /**
  * The gateway on its HTTP port (`config.ports.gateway`; 0: any free one): GraphQL, the playground
- * when configured, `/stats`, and subscriptions on the same server. `close` ends the subscriptions
- * before the HTTP server, which waits for open connections.
+ * when configured, `/stats`, `/health/ready`, and subscriptions on the same server. `close` turns
+ * unready first (for SHUTDOWN_DRAIN_MS), then ends the subscriptions before the HTTP server, which
+ * waits for open connections.
  */
 export async function serveGateway(deps: {
   config: Config;
@@ -19,6 +20,7 @@ export async function serveGateway(deps: {
 }): Promise<{ port: number; close(): Promise<void> }> {
   const { config, verifier, logger } = deps;
   const gateway = await createGateway(deps);
+  const health = processHealth(config, { cache: deps.cache }, gateway.checks);
   try {
     const http = await serveHttp(
       { config, verifier, logger },
@@ -27,12 +29,14 @@ export async function serveGateway(deps: {
         extra: config.playground ? servePlayground : undefined,
         stats: gateway.stats,
         port: config.ports.gateway,
+        health,
       },
     );
     gateway.serveSubscriptions(http.server);
     return {
       port: http.port,
       async close() {
+        await drain(health, config.shutdownDrainMs);
         await gateway.stop();
         await http.close();
       },

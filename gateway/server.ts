@@ -8,7 +8,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { buildSchema, GraphQLError } from 'graphql';
 import type { Cache } from '../cache/index.ts';
 import { createReadModel } from '../cache/index.ts';
-import type { Config, Logger, ServiceName, TokenVerifier } from '../kernel/index.ts';
+import type { Config, HealthCheck, Logger, ServiceName, TokenVerifier } from '../kernel/index.ts';
 import {
   CORRELATION_HEADER,
   clientAddress,
@@ -139,6 +139,8 @@ export interface Gateway {
   stats(): Record<string, unknown>;
   /** Serves `orderStatusChanged` over graphql-ws on the server that serves `graphql`. */
   serveSubscriptions(server: Server): void;
+  /** What its readiness depends on beyond Redis: the order events reaching it. */
+  checks: HealthCheck[];
   stop(): Promise<void>;
 }
 
@@ -202,6 +204,9 @@ export async function createGateway({
     logger: logger.child({ service: 'gateway' }),
   });
   const apollo = new ApolloServer<GatewayContext>({
+    // The process's own shutdown stops this server in its turn (kernel/lifecycle.ts); Apollo's
+    // handler would stop it at once and then signal the process again, cutting that shutdown short.
+    stopOnTerminationSignals: false,
     gateway,
     formatError: errorFormatter({ hideInternals: config.mode === 'production' }),
     includeStacktraceInErrorResponses: false,
@@ -284,6 +289,15 @@ export async function createGateway({
       orderCache: orderViews.stats(),
       responseCache: responses && { ...responses.stats(), coalesced: serving?.coalesced() ?? 0 },
     }),
+    checks: [
+      {
+        name: 'order-events',
+        critical: true,
+        check: () => {
+          if (!hub.joined()) throw new Error('not a member of its order-events consumer group (the broker is away?)');
+        },
+      },
+    ],
     serveSubscriptions(server) {
       live = startLiveSubscriptions({
         server,

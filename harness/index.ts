@@ -10,4 +10,5 @@ export * from './measure.ts';
 export * from './module-graph.ts';
 export * from './processes.ts';
 export * from './system.ts';
+export * from './tcp-proxy.ts';
 export * from './waits.ts';

@@ -27,8 +27,13 @@ const portVariable = (name: ServiceProcess) => `${name.toUpperCase()}_PORT`;
 export interface SystemOptions {
   /** Environment for every process. */
   env?: Record<string, string>;
-  /** Environment for one service's processes (e.g. a fault to inject). */
-  serviceEnv?: Partial<Record<ServiceProcess, Record<string, string>>>;
+  /**
+   * Environment for one service's processes (e.g. a fault to inject), or a function of the
+   * environment it would get (e.g. its DATABASE_URL through a proxy).
+   */
+  serviceEnv?: Partial<
+    Record<ServiceProcess, Record<string, string> | ((base: Record<string, string>) => Record<string, string>)>
+  >;
   /** How many processes of each subgraph service to run (default 1). */
   replicas?: Partial<Record<ServiceProcess, number>>;
   /**
@@ -121,11 +126,10 @@ export async function startSystem(
     flagsOf: (name) => (name === 'gateway' ? GATEWAY_NODE_FLAGS : []),
     ...(supervise ? { supervise: { restartEnv: { FAULTS: '' } } } : {}),
   });
-  const envOf = (name: ServiceProcess, extra: Record<string, string> = {}) => ({
-    ...baseEnv,
-    ...serviceEnv[name],
-    ...extra,
-  });
+  const envOf = (name: ServiceProcess, extra: Record<string, string> = {}) => {
+    const own = serviceEnv[name];
+    return { ...baseEnv, ...(typeof own === 'function' ? own(baseEnv) : own), ...extra };
+  };
   const launchAll = async (name: ServiceProcess, extra: Record<string, string> = {}) => {
     const count = replicas[name] ?? 1;
     await Promise.all(

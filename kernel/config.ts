@@ -75,6 +75,11 @@ export interface Config {
   paymentTokenKeys: string[];
   dataDir: string;
   outboxPollMs: number;
+  /**
+   * How long a process answers unready before it stops serving, once told to shut down: time for
+   * an orchestrator's probes and load balancers to move traffic elsewhere.
+   */
+  shutdownDrainMs: number;
   /** Published outbox rows are deleted after this long. */
   outboxRetentionHours: number;
   /** Handled inbox entries are deleted after this long; keep it above Kafka's retention. */
@@ -201,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentTokenKeys: [e.PAYMENT_TOKEN_KEY ?? DEVELOPMENT_PAYMENT_TOKEN_KEY, ...e.PAYMENT_TOKEN_PREVIOUS_KEYS],
     dataDir: e.DATA_DIR,
     outboxPollMs: e.OUTBOX_POLL_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     outboxRetentionHours: e.OUTBOX_RETENTION_HOURS,
     inboxRetentionHours: e.INBOX_RETENTION_HOURS,
     sagaDeadlineMs: e.SAGA_DEADLINE_MS,

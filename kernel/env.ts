@@ -133,6 +133,7 @@ const envSchema = z.object({
     .default(86_400),
   DATA_DIR: z.string().default('.data'),
   OUTBOX_POLL_MS: millis(250),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(0),
   OUTBOX_RETENTION_HOURS: z.coerce.number().positive().default(24),
   INBOX_RETENTION_HOURS: z.coerce.number().positive().default(168),
   SAGA_DEADLINE_MS: millis(30_000),

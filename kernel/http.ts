@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import type { TokenVerifier } from './auth.ts';
 import { type DomainError, refusalStatus, retryAfterSeconds, toGraphQLError } from './errors.ts';
+import { type Health, isReady } from './health.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -167,9 +168,10 @@ export interface HttpService {
 }
 
 /**
- * Routes `/graphql` to the GraphQL handler, answers `/health` while the process is ready and
- * `/stats` with the service's counters.
- * Listening is the last step of start-up, so a service that answers is ready.
+ * Routes `/graphql` to the GraphQL handler; answers `/health/live` (and `/health`) while the process
+ * runs, `/health/ready` with its readiness (200 ready or degraded, 503 unready or draining; each
+ * check's result only to the local machine or an admin token) and `/stats` with its counters.
+ * Listening is the last step of start-up.
  */
 export async function listen({
   graphql,
@@ -180,6 +182,7 @@ export async function listen({
   extra,
   settings,
   opsVerifier,
+  health,
 }: {
   graphql: RequestHandler;
   port: number;
@@ -191,12 +194,23 @@ export async function listen({
   settings: HttpSettings;
   /** Lets an admin's token read `/stats` from another machine; without it, loopback only. */
   opsVerifier?: TokenVerifier;
+  /** What `/health/ready` answers; without it, ready whenever the process answers. */
+  health?: Health;
 }): Promise<HttpService> {
   const route = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
-    if (path === '/health') {
+    if (path === '/health' || path === '/health/live') {
       sendJson(res, 200, { status: 'ok' });
+      return;
+    }
+    if (path === '/health/ready') {
+      void (async () => {
+        const report = health ? await health.report() : { status: 'ready' as const, checks: {} };
+        // Anyone (an orchestrator's probe) learns the verdict; what failed and why, only an operator.
+        const detailed = await mayOperate(req.socket.remoteAddress, req.headers.authorization, opsVerifier);
+        sendJson(res, isReady(report) ? 200 : 503, detailed ? report : { status: report.status });
+      })().catch(onError);
       return;
     }
     if (path === '/stats') {

@@ -9,6 +9,7 @@ export * from './errors.ts';
 export * from './faults.ts';
 export * from './gateway-identity.ts';
 export * from './gateway-signature.ts';
+export * from './health.ts';
 export * from './http.ts';
 export * from './interval.ts';
 export * from './lifecycle.ts';

@@ -132,7 +132,21 @@ export function createKafkaTransport({
       let closing = false;
       await consumer.connect();
       for (const topic of topics) await consumer.subscribe({ topic: name(topic), fromBeginning });
-      const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+      // A member from the group's answer to its join until it crashes or stops (kafkajs restarts a
+      // crashed consumer, which then joins again).
+      let member = false;
+      const joined = new Promise<void>((resolve) =>
+        consumer.on(consumer.events.GROUP_JOIN, () => {
+          member = true;
+          resolve();
+        }),
+      );
+      consumer.on(consumer.events.CRASH, () => {
+        member = false;
+      });
+      consumer.on(consumer.events.STOP, () => {
+        member = false;
+      });
       const toIncoming = (topic: string, partition: number, message: KafkaMessage): IncomingMessage => {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
@@ -186,6 +200,7 @@ export function createKafkaTransport({
       });
       if (awaitAssignment) await Promise.race([joined, new Promise((r) => setTimeout(r, 30_000))]);
       return {
+        joined: () => member && !closing,
         async close() {
           closing = true;
           consumers.delete(consumer);

@@ -134,6 +134,7 @@ export function createMemoryTransport({
       }
       const g = group;
       return {
+        joined: () => !member.closed && !closed,
         async close() {
           member.closed = true;
           g.members = g.members.filter((m) => m !== member);

@@ -53,6 +53,18 @@ async function received(transport: Transport, groupId: string) {
 
 const unpublished = async () => (await database.db.select().from(outbox).where(isNull(outbox.publishedAt))).length;
 
+/** A relay of the test's outbox over `transport`, polling every 20 ms. */
+const relayOver = (transport: Transport, lockName: string, options: { stallMs?: number } = {}) =>
+  startOutboxRelay({
+    db: database.db,
+    outbox,
+    transport,
+    lockName,
+    pollMs: 20,
+    logger: createLogger('silent'),
+    ...options,
+  });
+
 describe('the outbox relay', () => {
   let relay: OutboxRelay | undefined;
   afterAll(() => relay?.stop());
@@ -85,14 +97,7 @@ describe('the outbox relay', () => {
     const { transport, state } = flakyTransport(inner);
     const seen = await received(inner, 'relay-outage');
     state.failing = true;
-    relay = startOutboxRelay({
-      db: database.db,
-      outbox,
-      transport,
-      lockName: 'relay-outage',
-      pollMs: 20,
-      logger: createLogger('silent'),
-    });
+    relay = relayOver(transport, 'relay-outage');
     const orderId = crypto.randomUUID();
     const events = [event(orderId, 1), event(orderId, 2), event(orderId, 3)];
     await database.db.transaction((tx) => writeOutbox(tx, outbox, events));
@@ -105,6 +110,34 @@ describe('the outbox relay', () => {
     await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(3);
     expect(seen.map((e) => e.payload.version)).toEqual([1, 2, 3]);
     expect(await unpublished()).toBe(0);
+    await relay.stop();
+    await inner.close();
+  });
+
+  it('counts as wedged once no round has finished well for a while, and not once one has again', async () => {
+    const inner = createMemoryTransport();
+    const { transport, state } = flakyTransport(inner);
+    state.failing = true;
+    relay = relayOver(transport, 'relay-wedged', { stallMs: 300 });
+    const orderId = crypto.randomUUID();
+    await database.db.transaction((tx) => writeOutbox(tx, outbox, [event(orderId, 1)]));
+    expect(() => relay!.check()).not.toThrow();
+    await expect
+      .poll(
+        () => {
+          try {
+            relay!.check();
+            return 'fine';
+          } catch (err) {
+            return (err as Error).message;
+          }
+        },
+        { timeout: 10_000 },
+      )
+      .toMatch(/^no relay round finished well for \d+ s: broker unavailable$/);
+    state.failing = false;
+    await expect.poll(() => unpublished(), { timeout: 10_000 }).toBe(0);
+    expect(() => relay!.check()).not.toThrow();
     await relay.stop();
     await inner.close();
   });

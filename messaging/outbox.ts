@@ -60,6 +60,11 @@ export interface OutboxRelay {
   /** Publish soon: called after a transaction that wrote to the outbox committed. */
   nudge(): void;
   stats(): RelayStats;
+  /**
+   * Throws when the relay is wedged: no round has finished well for `stallMs` (a round runs at
+   * least every poll while it works, whether or not there is anything to publish).
+   */
+  check(): void;
   stop(): Promise<void>;
 }
 
@@ -79,6 +84,7 @@ export function startOutboxRelay({
   batchSize = 200,
   lingerMs = 2,
   faults = noFaults,
+  stallMs = Math.max(10_000, 20 * pollMs),
 }: {
   db: Db;
   outbox: Outbox;
@@ -90,8 +96,13 @@ export function startOutboxRelay({
   /** How long a nudge waits for more commits before the relay publishes. */
   lingerMs?: number;
   faults?: Faults;
+  /** How long without a round that finished well before the relay counts as wedged. */
+  stallMs?: number;
 }): OutboxRelay {
   let stopped = false;
+  /** When a round last finished without an error (start-up counts as one). */
+  let lastGoodRound = Date.now();
+  let lastError: unknown;
   let current: Promise<void> | undefined;
   let pending = false;
   const counts: RelayStats = { rounds: 0, published: 0 };
@@ -153,8 +164,11 @@ export function startOutboxRelay({
         pending = false;
         try {
           // A short batch drained the outbox; rows committed since then nudge another round.
-          while (!stopped && (await relayOnce()) === batchSize);
+          while (!stopped && (await relayOnce()) === batchSize) lastGoodRound = Date.now();
+          lastGoodRound = Date.now();
+          lastError = undefined;
         } catch (err) {
+          lastError = err;
           logger.warn({ err, outbox: lockName }, 'outbox relay failed; will retry');
         }
       } while (pending && !stopped);
@@ -168,6 +182,12 @@ export function startOutboxRelay({
   return {
     nudge,
     stats: () => ({ ...counts }),
+    check() {
+      const quiet = Date.now() - lastGoodRound;
+      if (quiet <= stallMs) return;
+      const why = lastError instanceof Error ? `: ${lastError.message}` : ', a round is still running';
+      throw new Error(`no relay round finished well for ${Math.round(quiet / 1000)} s${why}`);
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);

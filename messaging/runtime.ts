@@ -1,6 +1,6 @@
 import type { Db } from '../db/index.ts';
 import type { Faults, Logger } from '../kernel/index.ts';
-import { every } from '../kernel/index.ts';
+import { every, type HealthCheck } from '../kernel/index.ts';
 import { type BeforeBatch, type ConsumerStats, type Handlers, inboxConsumer } from './inbox.ts';
 import { type OutboxRelay, type RelayStats, startOutboxRelay } from './outbox.ts';
 import { type MessagingTables, pruneMessaging } from './tables.ts';
@@ -41,7 +41,13 @@ export async function startMessaging({
   onCommitted?: () => void;
   /** Runs first in each batch's transaction (locks in a fixed order). */
   beforeBatch?: BeforeBatch;
-}): Promise<{ relay: OutboxRelay; stats(): { relay: RelayStats; consumer?: ConsumerStats }; stop(): Promise<void> }> {
+}): Promise<{
+  relay: OutboxRelay;
+  stats(): { relay: RelayStats; consumer?: ConsumerStats };
+  /** Readiness: the relay is not wedged, and the consumer (if any) is a member of its group. */
+  checks: HealthCheck[];
+  stop(): Promise<void>;
+}> {
   const relay = startOutboxRelay({ db, outbox: tables.outbox, transport, lockName: name, pollMs, logger, faults });
   let subscription: Subscription | undefined;
   let consumer: ReturnType<typeof inboxConsumer> | undefined;
@@ -83,8 +89,21 @@ export async function startMessaging({
         'pruning the outbox and inbox',
       )
     : undefined;
+  const checks: HealthCheck[] = [{ name: 'outbox-relay', critical: true, check: () => relay.check() }];
+  if (subscription) {
+    const joined = subscription;
+    checks.push({
+      name: 'consumer',
+      critical: true,
+      check: () => {
+        if (!joined.joined())
+          throw new Error(`not a member of consumer group ${name} (joining, or the broker is away)`);
+      },
+    });
+  }
   return {
     relay,
+    checks,
     stats: () => ({ relay: relay.stats(), ...(consumer ? { consumer: consumer.stats() } : {}) }),
     async stop() {
       await stopPruning?.();

@@ -62,6 +62,15 @@ export function describeTransportContract(name: string, open: () => Promise<Tran
       }
     });
 
+    it('says a subscriber is a member of its group once it joined, and not after it closed', async () => {
+      const t = topic();
+      await transport.ensureTopics([t]);
+      const s = await transport.subscribe({ groupId: `g-${t}`, topics: [t], handle: async () => {} });
+      await eventually(() => s.joined(), 'the group to be joined');
+      await s.close();
+      expect(s.joined()).toBe(false);
+    });
+
     it('hands a failed message over again and holds back later messages of its key until it succeeds', async () => {
       const t = topic();
       await transport.ensureTopics([t]);

@@ -50,6 +50,8 @@ interface SubscribeCommon {
 }
 
 export interface Subscription {
+  /** Whether the consumer is a member of its group now: it joined, and has not crashed or stopped since. */
+  joined(): boolean;
   close(): Promise<void>;
 }
 

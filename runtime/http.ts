@@ -1,4 +1,4 @@
-import type { Config, HttpService, Logger, RequestHandler, TokenVerifier } from '../kernel/index.ts';
+import type { Config, Health, HttpService, Logger, RequestHandler, TokenVerifier } from '../kernel/index.ts';
 import { listen } from '../kernel/index.ts';
 
 /**
@@ -12,15 +12,18 @@ export function serveHttp(
     stats,
     extra,
     port,
+    health,
   }: {
     graphql: RequestHandler;
     stats?: () => unknown;
     extra?: Parameters<typeof listen>[0]['extra'];
     port: number;
+    health?: Health;
   },
 ): Promise<HttpService> {
   return listen({
     graphql,
+    health,
     stats,
     extra,
     port,

@@ -1,6 +1,6 @@
 import type { Cache } from '../cache/index.ts';
 import type { Database, Db } from '../db/index.ts';
-import type { Config, Logger, RequestHandler, ServiceName, TokenVerifier } from '../kernel/index.ts';
+import type { Config, HealthCheck, Logger, RequestHandler, ServiceName, TokenVerifier } from '../kernel/index.ts';
 import type { Transport } from '../messaging/wire.ts';
 
 /** What the composition root hands every service. */
@@ -20,6 +20,8 @@ export interface Service {
   graphql: RequestHandler;
   /** Counters served at `/stats`. */
   stats?: () => Record<string, unknown>;
+  /** What its readiness depends on beyond the database and cache (its consumers, its relay). */
+  checks?: HealthCheck[];
   stop(): Promise<void>;
 }
 

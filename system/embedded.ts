@@ -2,7 +2,7 @@ import type { Database } from '../db/index.ts';
 import { serveGateway } from '../gateway/serve.ts';
 import type { Config, Logger } from '../kernel/index.ts';
 import { createDisposer } from '../kernel/index.ts';
-import { type Infrastructure, openInfrastructure, serveHttp } from '../runtime/index.ts';
+import { drain, type Infrastructure, openInfrastructure, processHealth, serveHttp } from '../runtime/index.ts';
 import { seedDemoCatalog } from '../subgraphs/inventory/seed.ts';
 import { services } from './registry.ts';
 
@@ -32,11 +32,13 @@ export async function startEmbeddedSystem(
     for (const { name, load } of services) {
       const service = await (await load())(deps);
       disposer.use(service.stop);
+      const health = processHealth(config, infra, service.checks);
       const http = await serveHttp(
         { config, verifier: infra.verifier, logger },
-        { graphql: service.graphql, stats: service.stats, port: config.ports[name] },
+        { graphql: service.graphql, stats: service.stats, port: config.ports[name], health },
       );
       disposer.use(http.close);
+      disposer.use(() => drain(health, 0));
       // The gateway must reach each subgraph where it really listens (port 0: any free one).
       urls[name] = `http://${config.host}:${http.port}/graphql`;
     }

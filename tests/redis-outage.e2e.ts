@@ -75,4 +75,23 @@ describe('a Redis outage', () => {
     expect((await alice.product(NOTEBOOK))!.reserved).toBe(0);
     expect((await alice.orders({ first: 5 })).edges.length).toBeGreaterThan(0);
   });
+
+  it('leaves every process ready, degraded, while Redis is away', async () => {
+    for (const service of ['gateway', 'order', 'inventory', 'payment'] as const) {
+      const answer = await waitFor(
+        async () => {
+          const res = await fetch(`${system.serviceUrl(service)}/health/ready`);
+          return {
+            status: res.status,
+            body: (await res.json()) as { status: string; checks: Record<string, { ok: boolean }> },
+          };
+        },
+        (r) => r.body.status !== 'ready',
+        { what: `${service} to notice Redis is away` },
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.body.status).toBe('degraded');
+      expect(answer.body.checks.redis?.ok).toBe(false);
+    }
+  });
 });

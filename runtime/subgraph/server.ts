@@ -62,6 +62,9 @@ export async function createSubgraph<C extends SubgraphContext>({
   extendContext: (base: SubgraphContext) => C;
 }): Promise<{ apollo: ApolloServer<C>; handler: RequestHandler }> {
   const apollo = new ApolloServer<C>({
+    // The process's own shutdown stops this server in its turn (kernel/lifecycle.ts); Apollo's
+    // handler would stop it at once and then signal the process again, cutting that shutdown short.
+    stopOnTerminationSignals: false,
     schema: buildSubgraphSchema({
       typeDefs: parse(typeDefs),
       resolvers: { DateTime, Decimal, ...resolvers } as GraphQLResolverMap<unknown>,

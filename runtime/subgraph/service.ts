@@ -70,6 +70,7 @@ export async function createSubgraphService<C extends SubgraphContext>(
     name,
     graphql: handler,
     stats: () => ({ ...messaging.stats(), ...stats?.() }),
+    checks: messaging.checks,
     async stop() {
       await stopBackground?.();
       await apollo.stop();
