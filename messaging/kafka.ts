@@ -127,6 +127,10 @@ export function createKafkaTransport({
         groupId: name(groupId),
         sessionTimeout: sessionTimeoutMs,
         heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 10)),
+        // A fetch returns as soon as a message arrives; this bounds only an idle fetch, which a
+        // stopping consumer waits out before it leaves its group (kafkajs's 5 s made every
+        // graceful stop take 5 s).
+        maxWaitTimeInMs: 1000,
       });
       consumers.add(consumer);
       let closing = false;
