@@ -38,6 +38,8 @@ interface Root {
 export interface Plan {
   id: string;
   operation: 'query' | 'mutation';
+  /** The operation's name in the document (null: anonymous), whether or not the request named it. */
+  name: string | null;
   roots: Root[];
   /** Holds types that change without an order event. */
   volatile: boolean;
@@ -141,6 +143,7 @@ function makePlan(schema: GraphQLSchema, query: string, operationName: string | 
       .update(`${operationName ?? ''}\u0000${query}`)
       .digest('base64url'),
     operation: operation.operation === 'mutation' ? 'mutation' : 'query',
+    name: operation.name?.value ?? null,
     roots,
     volatile,
   };

@@ -1,5 +1,5 @@
 import type { Cache } from '../cache/index.ts';
-import type { Config, Logger, TokenVerifier } from '../kernel/index.ts';
+import { type Config, createMetrics, type Logger, type Metrics, type TokenVerifier } from '../kernel/index.ts';
 import type { Transport } from '../messaging/wire.ts';
 import { drain, processHealth, serveHttp } from '../runtime/index.ts';
 import { servePlayground } from './playground.ts';
@@ -17,9 +17,11 @@ export async function serveGateway(deps: {
   logger: Logger;
   transport: Transport;
   cache: Cache;
+  /** Its Prometheus registry (default: a registry of its own). */
+  metrics?: Metrics;
 }): Promise<{ port: number; close(): Promise<void> }> {
-  const { config, verifier, logger } = deps;
-  const gateway = await createGateway(deps);
+  const { config, verifier, logger, metrics = createMetrics('gateway') } = deps;
+  const gateway = await createGateway({ ...deps, metrics });
   const health = processHealth(config, { cache: deps.cache }, gateway.checks);
   try {
     const http = await serveHttp(
@@ -30,6 +32,7 @@ export async function serveGateway(deps: {
         stats: gateway.stats,
         port: config.ports.gateway,
         health,
+        metrics,
       },
     );
     gateway.serveSubscriptions(http.server);

@@ -8,7 +8,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { buildSchema, GraphQLError } from 'graphql';
 import type { Cache } from '../cache/index.ts';
 import { createReadModel } from '../cache/index.ts';
-import type { Config, HealthCheck, Logger, ServiceName, TokenVerifier } from '../kernel/index.ts';
+import type { Config, HealthCheck, Logger, Metrics, ServiceName, TokenVerifier } from '../kernel/index.ts';
 import {
   CORRELATION_HEADER,
   clientAddress,
@@ -17,6 +17,7 @@ import {
   errorFormatter,
   type GraphQLAnswer,
   graphqlHandler,
+  graphqlRequestMetrics,
   logUnexpectedErrors,
   mayChangeOrders,
   queryLimitsPlugin,
@@ -150,13 +151,16 @@ export async function createGateway({
   logger,
   transport,
   cache,
+  metrics,
 }: {
   config: Config;
   verifier: TokenVerifier;
   logger: Logger;
   transport: Transport;
   cache: Cache;
+  metrics: Metrics;
 }): Promise<Gateway> {
+  const requestMetrics = graphqlRequestMetrics<GatewayContext>(metrics);
   // One client per subgraph (its replicas, breaker and signing), for the graph and the key lookups alike.
   const fetchers = new Map<ServiceName, { urls: string[]; fetch: typeof fetch; close(): Promise<void> }>();
   const fetcherOf = (name: ServiceName) => {
@@ -223,6 +227,7 @@ export async function createGateway({
       cleanAnswerPlugin(),
       ApolloServerPluginLandingPageDisabled(),
       logUnexpectedErrors(logger.child({ service: 'gateway' })),
+      requestMetrics.plugin,
     ],
   });
   await apollo.start();
@@ -267,8 +272,30 @@ export async function createGateway({
     if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
     return response.body.singleResult as Awaited<ReturnType<GraphQuery>>;
   };
-  const serving = responses && cachedServing(responses, { context, limiter, logger });
+  const serving = responses && cachedServing(responses, { context, limiter, logger, observe: requestMetrics.observe });
   let live: ReturnType<typeof startLiveSubscriptions> | undefined;
+  metrics.gauge('sagaway_subscriptions_open', 'Subscriptions open on this replica', [], (g) =>
+    g.set(live?.count() ?? 0),
+  );
+  metrics.counterOf('sagaway_subscription_events_delivered_total', 'Order events sent to subscribers', [], () => [
+    [{}, live?.delivered() ?? 0],
+  ]);
+  if (responses)
+    metrics.counterOf(
+      'sagaway_cache_requests_total',
+      'Reads of a read model or cache, by where the answer came from',
+      ['cache', 'result'],
+      () => {
+        const stats = responses.stats();
+        const coalesced = serving?.coalesced() ?? 0;
+        return [
+          [{ cache: 'gateway_response', result: 'hit_memory' }, stats.hitsLocal],
+          [{ cache: 'gateway_response', result: 'hit_redis' }, stats.hitsShared],
+          [{ cache: 'gateway_response', result: 'coalesced' }, coalesced],
+          [{ cache: 'gateway_response', result: 'miss' }, stats.misses - coalesced],
+        ];
+      },
+    );
   return {
     graphql: withCors(
       graphqlHandler(apollo, context, {
@@ -337,10 +364,13 @@ function cachedServing(
     context,
     limiter,
     logger,
+    observe,
   }: {
     context: (req: IncomingMessage) => Promise<GatewayContext>;
     limiter: ReturnType<typeof createRateLimiter>;
     logger: Logger;
+    /** Counts a request answered here, without Apollo (which counts the ones it answers). */
+    observe: ReturnType<typeof graphqlRequestMetrics>['observe'];
   },
 ) {
   const flights = new Map<string, Promise<{ answer: GraphQLAnswer; keep: boolean }>>();
@@ -351,6 +381,7 @@ function cachedServing(
     run: (context: GatewayContext) => Promise<GraphQLAnswer>,
   ): Promise<GraphQLAnswer | undefined> => {
     if (req.method !== 'POST' || !body || typeof body !== 'object') return undefined;
+    const started = performance.now();
     const { query, operationName, variables } = body as Record<string, unknown>;
     if (typeof query !== 'string') return undefined;
     if (operationName != null && typeof operationName !== 'string') return undefined;
@@ -372,7 +403,10 @@ function cachedServing(
       responses.lookup(plan, identity, given),
     ]);
     if (wait > 0) return undefined;
-    if (lookup && 'hit' in lookup)
+    const served = () =>
+      observe({ operation: plan.name, type: 'query', outcome: 'ok' }, (performance.now() - started) / 1000);
+    if (lookup && 'hit' in lookup) {
+      served();
       return {
         status: 200,
         headers: [
@@ -381,6 +415,7 @@ function cachedServing(
         ],
         body: lookup.hit,
       };
+    }
     if (!lookup) {
       const answer = await run({ ...caller, counted: true });
       return { ...answer, headers: [...answer.headers, ['x-cache', 'bypass']] };
@@ -392,6 +427,7 @@ function cachedServing(
       const { answer, keep } = await shared;
       if (keep) {
         coalesced++;
+        served();
         return { ...answer, headers: [...answer.headers, ['x-cache', 'shared-miss']] };
       }
     }

@@ -5,6 +5,7 @@ import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import type { TokenVerifier } from './auth.ts';
 import { type DomainError, refusalStatus, retryAfterSeconds, toGraphQLError } from './errors.ts';
 import { type Health, isReady } from './health.ts';
+import type { Metrics } from './metrics.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -183,6 +184,7 @@ export async function listen({
   settings,
   opsVerifier,
   health,
+  metrics,
 }: {
   graphql: RequestHandler;
   port: number;
@@ -196,6 +198,8 @@ export async function listen({
   opsVerifier?: TokenVerifier;
   /** What `/health/ready` answers; without it, ready whenever the process answers. */
   health?: Health;
+  /** Served at `/metrics` in Prometheus's text format, to the same callers as `/stats`. */
+  metrics?: Metrics;
 }): Promise<HttpService> {
   const route = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -210,6 +214,18 @@ export async function listen({
         // Anyone (an orchestrator's probe) learns the verdict; what failed and why, only an operator.
         const detailed = await mayOperate(req.socket.remoteAddress, req.headers.authorization, opsVerifier);
         sendJson(res, isReady(report) ? 200 : 503, detailed ? report : { status: report.status });
+      })().catch(onError);
+      return;
+    }
+    if (path === '/metrics' && metrics) {
+      void (async () => {
+        if (!(await mayOperate(req.socket.remoteAddress, req.headers.authorization, opsVerifier))) {
+          sendJson(res, 403, { error: '/metrics answers the local machine or an admin token' });
+          return;
+        }
+        const { contentType, body } = await metrics.scrape();
+        res.writeHead(200, { 'content-type': contentType });
+        res.end(body);
       })().catch(onError);
       return;
     }

@@ -15,6 +15,7 @@ export * from './interval.ts';
 export * from './lifecycle.ts';
 export * from './limits.ts';
 export * from './logger.ts';
+export * from './metrics.ts';
 export * from './money.ts';
 export * from './net.ts';
 export * from './pagination.ts';

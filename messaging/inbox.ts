@@ -75,10 +75,19 @@ export function inboxConsumer({
   faults?: Faults;
 }): ((messages: IncomingMessage[]) => Promise<void>) & { stats(): ConsumerStats } {
   const failures = new Map<string, number>();
-  const counts: ConsumerStats = { batches: 0, messages: 0, transactions: 0, oneByOne: 0, deadLettered: 0 };
+  const counts: ConsumerStats = {
+    batches: 0,
+    messages: 0,
+    transactions: 0,
+    oneByOne: 0,
+    deadLettered: 0,
+    deadLetters: {},
+  };
 
-  const deadLetter = async (message: IncomingMessage, reason: string) => {
+  const deadLetter = async (message: IncomingMessage, reason: string, kind: DeadLetterKind) => {
     counts.deadLettered++;
+    counts.deadLetters[message.topic] ??= { invalid: 0, exhausted: 0 };
+    counts.deadLetters[message.topic]![kind]++;
     logger.error({ topic: message.topic, offset: message.offset, key: message.key, reason }, 'message dead-lettered');
     await transport.publish(deadLetterTopic(message.topic), [
       {
@@ -135,12 +144,12 @@ export function inboxConsumer({
       failures.delete(position);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      if (isNonRetriable(err)) return deadLetter(message, reason);
+      if (isNonRetriable(err)) return deadLetter(message, reason, 'invalid');
       if (isInfrastructureOutage(err)) throw err;
       const attempts = (failures.get(position) ?? 0) + 1;
       if (attempts >= maxAttempts) {
         failures.delete(position);
-        return deadLetter(message, `failed ${attempts} times: ${reason}`);
+        return deadLetter(message, `failed ${attempts} times: ${reason}`, 'exhausted');
       }
       failures.set(position, attempts);
       throw err;
@@ -196,4 +205,8 @@ export interface ConsumerStats {
   /** Batches that failed whole and were handled one message at a time. */
   oneByOne: number;
   deadLettered: number;
+  /** Dead letters by source topic and why: a message no retry can fix, or one that failed every attempt. */
+  deadLetters: Record<string, Record<DeadLetterKind, number>>;
 }
+
+export type DeadLetterKind = 'invalid' | 'exhausted';

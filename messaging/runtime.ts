@@ -1,6 +1,7 @@
+import { isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import type { Faults, Logger } from '../kernel/index.ts';
-import { every, type HealthCheck } from '../kernel/index.ts';
+import { every, type HealthCheck, type Metrics } from '../kernel/index.ts';
 import { type BeforeBatch, type ConsumerStats, type Handlers, inboxConsumer } from './inbox.ts';
 import { type OutboxRelay, type RelayStats, startOutboxRelay } from './outbox.ts';
 import { type MessagingTables, pruneMessaging } from './tables.ts';
@@ -24,6 +25,7 @@ export async function startMessaging({
   retention,
   onCommitted,
   beforeBatch,
+  metrics,
 }: {
   name: string;
   db: Db;
@@ -41,6 +43,8 @@ export async function startMessaging({
   onCommitted?: () => void;
   /** Runs first in each batch's transaction (locks in a fixed order). */
   beforeBatch?: BeforeBatch;
+  /** Where the outbox, relay and consumer are measured (`messagingMetrics`). */
+  metrics?: Metrics;
 }): Promise<{
   relay: OutboxRelay;
   stats(): { relay: RelayStats; consumer?: ConsumerStats };
@@ -89,6 +93,7 @@ export async function startMessaging({
         'pruning the outbox and inbox',
       )
     : undefined;
+  if (metrics) messagingMetrics(metrics, { db, tables, relay, consumer });
   const checks: HealthCheck[] = [{ name: 'outbox-relay', critical: true, check: () => relay.check() }];
   if (subscription) {
     const joined = subscription;
@@ -111,4 +116,61 @@ export async function startMessaging({
       await relay.stop();
     },
   };
+}
+
+/**
+ * The outbox's backlog (rows not yet published and the age of the oldest, read at each scrape on
+ * the index of unpublished rows), messages the relay published, messages the consumer handled, and
+ * dead letters by source topic and kind.
+ */
+function messagingMetrics(
+  metrics: Metrics,
+  {
+    db,
+    tables,
+    relay,
+    consumer,
+  }: { db: Db; tables: MessagingTables; relay: OutboxRelay; consumer?: { stats(): ConsumerStats } },
+) {
+  let backlog: Promise<{ pending: number; oldestSeconds: number }> | undefined;
+  // One query serves both gauges of a scrape.
+  const readBacklog = () => {
+    backlog ??= db
+      .select({
+        pending: sql<number>`count(*)::int`,
+        oldestSeconds: sql<number>`coalesce(extract(epoch from now() - min(${tables.outbox.createdAt})), 0)::float8`,
+      })
+      .from(tables.outbox)
+      .where(isNull(tables.outbox.publishedAt))
+      .then(([row]) => ({ pending: Number(row?.pending ?? 0), oldestSeconds: Number(row?.oldestSeconds ?? 0) }))
+      .finally(() => setImmediate(() => (backlog = undefined)));
+    return backlog;
+  };
+  metrics.gauge('sagaway_outbox_pending_messages', 'Outbox rows committed and not yet published', [], async (g) =>
+    g.set((await readBacklog()).pending),
+  );
+  metrics.gauge(
+    'sagaway_outbox_oldest_pending_age_seconds',
+    'How long the oldest unpublished outbox row has waited (0: none waits)',
+    [],
+    async (g) => g.set((await readBacklog()).oldestSeconds),
+  );
+  metrics.counterOf('sagaway_outbox_published_total', 'Messages the outbox relay published', [], () => [
+    [{}, relay.stats().published],
+  ]);
+  if (!consumer) return;
+  metrics.counterOf('sagaway_messages_consumed_total', "Messages handed to this service's consumer", [], () => [
+    [{}, consumer.stats().messages],
+  ]);
+  metrics.counterOf(
+    'sagaway_dead_letters_total',
+    'Messages sent to a dead-letter topic: invalid (no retry can fix it) or exhausted (failed every attempt)',
+    ['topic', 'reason'],
+    () =>
+      Object.entries(consumer.stats().deadLetters).flatMap(([topic, kinds]) =>
+        Object.entries(kinds).map(
+          ([reason, n]) => [{ topic, reason }, n] as [{ topic: string; reason: string }, number],
+        ),
+      ),
+  );
 }

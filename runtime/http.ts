@@ -1,4 +1,4 @@
-import type { Config, Health, HttpService, Logger, RequestHandler, TokenVerifier } from '../kernel/index.ts';
+import type { Config, Health, HttpService, Logger, Metrics, RequestHandler, TokenVerifier } from '../kernel/index.ts';
 import { listen } from '../kernel/index.ts';
 
 /**
@@ -13,17 +13,20 @@ export function serveHttp(
     extra,
     port,
     health,
+    metrics,
   }: {
     graphql: RequestHandler;
     stats?: () => unknown;
     extra?: Parameters<typeof listen>[0]['extra'];
     port: number;
     health?: Health;
+    metrics?: Metrics;
   },
 ): Promise<HttpService> {
   return listen({
     graphql,
     health,
+    metrics,
     stats,
     extra,
     port,

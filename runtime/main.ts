@@ -6,6 +6,7 @@ import {
   createDisposer,
   createHealth,
   createLogger,
+  createMetrics,
   exitOnSignal,
   type Health,
   type HealthCheck,
@@ -65,12 +66,13 @@ export async function runServiceProcess(
   try {
     const infra = await openInfrastructure(config, logger, disposer);
     for (const set of migrations) await infra.database.migrate(set);
-    const service = await create({ config, logger, db: infra.database.db, ...infra });
+    const metrics = createMetrics(name);
+    const service = await create({ config, logger, db: infra.database.db, metrics, ...infra });
     disposer.use(() => service.stop());
     const health = processHealth(config, infra, service.checks);
     const http = await serveHttp(
       { config, verifier: infra.verifier, logger },
-      { graphql: service.graphql, stats: service.stats, port: config.ports[name], health },
+      { graphql: service.graphql, stats: service.stats, port: config.ports[name], health, metrics },
     );
     disposer.use(() => http.close());
     // Released first: unready before anything stops.

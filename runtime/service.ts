@@ -1,6 +1,14 @@
 import type { Cache } from '../cache/index.ts';
 import type { Database, Db } from '../db/index.ts';
-import type { Config, HealthCheck, Logger, RequestHandler, ServiceName, TokenVerifier } from '../kernel/index.ts';
+import type {
+  Config,
+  HealthCheck,
+  Logger,
+  Metrics,
+  RequestHandler,
+  ServiceName,
+  TokenVerifier,
+} from '../kernel/index.ts';
 import type { Transport } from '../messaging/wire.ts';
 
 /** What the composition root hands every service. */
@@ -12,6 +20,8 @@ export interface ServiceDeps {
   cache: Cache;
   logger: Logger;
   verifier: TokenVerifier;
+  /** The service's Prometheus registry, served at `/metrics`. */
+  metrics: Metrics;
 }
 
 /** A started service: its GraphQL endpoint and how to stop its consumers and relays. */

@@ -3,6 +3,7 @@ import type { MigrationSet } from '../db/index.ts';
 import { openMigratedPglite } from '../db/testing.ts';
 import {
   createLogger,
+  createMetrics,
   createTokenVerifier,
   devPolicy,
   GATEWAY_SIGNATURE_HEADER,
@@ -45,6 +46,7 @@ export async function startSubgraphForTest(
     transport,
     cache: createMemoryCache(),
     verifier: createTokenVerifier(policy),
+    metrics: createMetrics('test', { processMetrics: false }),
   };
   const service = await create(deps);
   const http = await listen({

@@ -5,7 +5,14 @@ import type { MessagingTables } from '../messaging/index.ts';
 import { type Causation, createEnvelope, type Envelope, writeOutbox } from '../messaging/index.ts';
 import type { BacklogSample } from './admission.ts';
 import { decide } from './core.ts';
-import { initialState, type SagaDefinition, type SagaEffect, type SagaEvent, type SagaState } from './definition.ts';
+import {
+  initialState,
+  type SagaDefinition,
+  type SagaEffect,
+  type SagaEvent,
+  type SagaState,
+  type SagaStatus,
+} from './definition.ts';
 import { type SagaRow, sagaInstances } from './tables.ts';
 
 /** The saga row changed under us (another replica handled a message first); retrying is safe. */
@@ -39,6 +46,11 @@ export interface SagaEngine<D> {
   sweep(db: Db, limit?: number): Promise<number>;
   /** The sagas in flight (running or compensating) and how many started after `since`. */
   backlog(db: Db, since: Date): Promise<BacklogSample>;
+  /**
+   * The sagas still open, by status (RUNNING, COMPENSATING, STUCK), and how many of the running
+   * ones are past their deadline (the sweep has not reached them yet): a scan of the status index.
+   */
+  census(db: Db): Promise<{ open: Record<'RUNNING' | 'COMPENSATING' | 'STUCK', number>; pastDeadline: number }>;
   /** The saga of a business key. */
   findByKey(db: Db, businessKey: string): Promise<SagaView<D> | undefined>;
   findManyByKeys(db: Db, businessKeys: string[]): Promise<SagaView<D>[]>;
@@ -233,6 +245,23 @@ export function createSagaEngine<D>({
           (select count(*) from ${sagaInstances} where ${ofType} and ${sagaInstances.startedAt} > ${since.toISOString()}::timestamptz)::int as started`),
       );
       return { inFlight: Number(row!.in_flight), startedSince: Number(row!.started) };
+    },
+
+    async census(db) {
+      const rows = rowsOf<{ status: SagaStatus; n: number; late: number }>(
+        await db.execute(sql`select ${sagaInstances.status} as status, count(*)::int as n,
+          (count(*) filter (where ${sagaInstances.deadlineAt} < now()))::int as late
+          from ${sagaInstances}
+          where ${sagaInstances.status} in ('RUNNING', 'COMPENSATING', 'STUCK') and ${ofType}
+          group by ${sagaInstances.status}`),
+      );
+      const open = { RUNNING: 0, COMPENSATING: 0, STUCK: 0 };
+      let pastDeadline = 0;
+      for (const row of rows) {
+        open[row.status as keyof typeof open] = Number(row.n);
+        if (row.status === 'RUNNING') pastDeadline = Number(row.late);
+      }
+      return { open, pastDeadline };
     },
 
     async findByKey(db, businessKey) {

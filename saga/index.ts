@@ -5,4 +5,5 @@ export * from './admission.ts';
 export * from './core.ts';
 export * from './definition.ts';
 export * from './engine.ts';
+export * from './metrics.ts';
 export * from './tables.ts';

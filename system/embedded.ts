@@ -1,7 +1,7 @@
 import type { Database } from '../db/index.ts';
 import { serveGateway } from '../gateway/serve.ts';
 import type { Config, Logger } from '../kernel/index.ts';
-import { createDisposer } from '../kernel/index.ts';
+import { createDisposer, createMetrics } from '../kernel/index.ts';
 import { drain, type Infrastructure, openInfrastructure, processHealth, serveHttp } from '../runtime/index.ts';
 import { seedDemoCatalog } from '../subgraphs/inventory/seed.ts';
 import { services } from './registry.ts';
@@ -28,14 +28,17 @@ export async function startEmbeddedSystem(
     for (const { migrations } of services) await infra.database.migrate(migrations);
     await seedDemoCatalog(infra.database.db);
     const deps = { config, logger, db: infra.database.db, ...infra };
+    // One registry per service, each served on that service's port, as if it ran alone.
+    const metricsOf = (name: string) => createMetrics(name, { processMetrics: name === 'gateway' });
     const urls = { ...config.subgraphUrls };
     for (const { name, load } of services) {
-      const service = await (await load())(deps);
+      const metrics = metricsOf(name);
+      const service = await (await load())({ ...deps, metrics });
       disposer.use(service.stop);
       const health = processHealth(config, infra, service.checks);
       const http = await serveHttp(
         { config, verifier: infra.verifier, logger },
-        { graphql: service.graphql, stats: service.stats, port: config.ports[name], health },
+        { graphql: service.graphql, stats: service.stats, port: config.ports[name], health, metrics },
       );
       disposer.use(http.close);
       disposer.use(() => drain(health, 0));
@@ -48,6 +51,7 @@ export async function startEmbeddedSystem(
       logger,
       transport: infra.transport,
       cache: infra.cache,
+      metrics: metricsOf('gateway'),
     });
     disposer.use(gateway.close);
     return { url: `http://${config.host}:${gateway.port}/graphql`, infra, stop: disposer.dispose };

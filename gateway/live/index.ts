@@ -40,6 +40,8 @@ export function startLiveSubscriptions({
   return {
     /** Subscriptions open on this replica whose snapshot was read (from then on none misses an event). */
     count: streams.count,
+    /** Events (snapshots included) handed to subscribers since start. */
+    delivered: streams.sent,
     /** How the events' `order` payloads were read: batched reads, and orders read alone after one failed. */
     payloadReads: payloads.stats,
     close: socket.close,

@@ -35,6 +35,8 @@ export function statusStreams({
   maxQueue: number;
 }) {
   let active = 0;
+  /** Events sent to subscribers since start (snapshots included). */
+  let sent = 0;
 
   /**
    * Starts listening, then reads the snapshot as the subscriber: an unknown or foreign order fails
@@ -109,6 +111,7 @@ export function statusStreams({
     async function* stream(first: StatusEvent): AsyncGenerator<StatusEvent> {
       try {
         delivered = first.version;
+        sent++;
         yield first;
         let last = first;
         while (!isFinalOrderStatus(last.status)) {
@@ -129,6 +132,7 @@ export function statusStreams({
             logger.warn({ orderId, after: last.version, got: next.version }, 'order event gap');
           await authorize(session, next);
           delivered = next.version;
+          sent++;
           yield next;
           last = next;
         }
@@ -153,5 +157,5 @@ export function statusStreams({
   }
 
   /** Subscriptions open whose snapshot was read (from then on none misses an event). */
-  return { open, count: () => active };
+  return { open, count: () => active, sent: () => sent };
 }

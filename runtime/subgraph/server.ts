@@ -5,7 +5,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
-import type { Identity, Logger, TokenVerifier } from '../../kernel/index.ts';
+import type { Identity, Logger, Metrics, TokenVerifier } from '../../kernel/index.ts';
 import {
   correlationIdOf,
   DateTime,
@@ -15,6 +15,7 @@ import {
   GATEWAY_SIGNATURE_HEADER,
   gatewayRequestVerifier,
   graphqlHandler,
+  graphqlRequestMetrics,
   logUnexpectedErrors,
   type QueryLimits,
   queryLimitsPlugin,
@@ -52,9 +53,12 @@ export async function createSubgraph<C extends SubgraphContext>({
   extendContext,
   logger,
   guard,
+  metrics,
 }: {
   logger: Logger;
   guard: SubgraphGuard;
+  /** Where its GraphQL requests are counted. */
+  metrics?: Metrics;
   typeDefs: string;
   /** The subgraph's resolvers, typed by its generated `Resolvers`. */
   resolvers: object;
@@ -74,7 +78,12 @@ export async function createSubgraph<C extends SubgraphContext>({
     introspection: guard.limits.introspection,
     hideSchemaDetailsFromClientErrors: guard.production,
     // Inline traces serve Apollo's hosted studio, which this system does not report to.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), queryLimitsPlugin(guard.limits), logUnexpectedErrors(logger)],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      queryLimitsPlugin(guard.limits),
+      logUnexpectedErrors(logger),
+      ...(metrics ? [graphqlRequestMetrics<C>(metrics).plugin] : []),
+    ],
   });
   await apollo.start();
   const context = async (req: IncomingMessage): Promise<C> => {

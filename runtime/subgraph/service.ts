@@ -10,7 +10,7 @@ import { createSubgraph, type SubgraphContext } from './server.ts';
  * `topics`) starts first, then its GraphQL server, whose resolvers may nudge the relay after a commit.
  */
 export async function createSubgraphService<C extends SubgraphContext>(
-  { db, transport, config, logger, verifier }: ServiceDeps,
+  { db, transport, config, logger, verifier, metrics }: ServiceDeps,
   {
     name,
     typeDefs,
@@ -23,6 +23,7 @@ export async function createSubgraphService<C extends SubgraphContext>(
     onCommitted,
     beforeBatch,
     stats,
+    caches = {},
   }: {
     name: ServiceName;
     typeDefs: string;
@@ -39,6 +40,8 @@ export async function createSubgraphService<C extends SubgraphContext>(
     beforeBatch?: BeforeBatch;
     /** Counters served at `/stats` (cache hits and misses). */
     stats?: () => Record<string, unknown>;
+    /** Its read models in Redis, by name: their hits and misses are measured. */
+    caches?: Record<string, { stats(): { hits: number; misses: number } }>;
   },
 ): Promise<Service> {
   const messaging = await startMessaging({
@@ -54,6 +57,7 @@ export async function createSubgraphService<C extends SubgraphContext>(
     faults: config.faults,
     onCommitted,
     beforeBatch,
+    metrics,
     retention: { outboxMs: config.outboxRetentionHours * 3_600_000, inboxMs: config.inboxRetentionHours * 3_600_000 },
   });
   const { handler, apollo } = await createSubgraph({
@@ -63,9 +67,23 @@ export async function createSubgraphService<C extends SubgraphContext>(
     verifier: acceptingAssertions(verifier, config.gatewaySecret),
     extendContext,
     logger: logger.child({ service: name }),
+    metrics,
     guard: { gatewaySecret: config.gatewaySecret, limits: config.limits, production: config.mode === 'production' },
   });
   const stopBackground = background?.(messaging.relay);
+  metrics.counterOf(
+    'sagaway_cache_requests_total',
+    'Reads of a read model or cache, by where the answer came from',
+    ['cache', 'result'],
+    () =>
+      Object.entries(caches).flatMap(([cache, model]) => {
+        const { hits, misses } = model.stats();
+        return [
+          [{ cache, result: 'hit' }, hits],
+          [{ cache, result: 'miss' }, misses],
+        ] as [{ cache: string; result: string }, number][];
+      }),
+  );
   return {
     name,
     graphql: handler,

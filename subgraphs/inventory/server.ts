@@ -33,6 +33,7 @@ export async function createInventoryService(deps: ServiceDeps): Promise<Service
       void views.evict(ids);
     },
     stats: () => ({ productCache: views.stats() }),
+    caches: { product_view: views },
   });
   // Warm the cache with the catalog, so the first readers hit.
   await productLoader(db, views).loadMany(

@@ -5,7 +5,7 @@ import { topics } from '../../messaging/index.ts';
 import type { Service, ServiceDeps } from '../../runtime/index.ts';
 import { createSubgraphService, readSchema } from '../../runtime/subgraph/index.ts';
 import type { SagaEngine } from '../../saga/index.ts';
-import { createAdmission } from '../../saga/index.ts';
+import { createAdmission, sagaMetrics } from '../../saga/index.ts';
 import { createLocalCatalog } from './catalog.ts';
 import { orderHandlers } from './handlers.ts';
 import { itemsOfOrders, listOrders } from './repository.ts';
@@ -37,6 +37,7 @@ export async function createOrderService(deps: ServiceDeps): Promise<Service> {
     touched,
     logger: logger.child({ service: 'order' }),
   });
+  sagaMetrics(deps.metrics, { saga: 'order', engine: engine as SagaEngine<unknown>, db });
   const admission = createAdmission(config.admission);
   let sampledAt = Date.now();
   const sampleBacklog = async () => {
@@ -87,6 +88,7 @@ export async function createOrderService(deps: ServiceDeps): Promise<Service> {
     },
     onCommitted: forgetTouched,
     stats: () => ({ orderCache: views.stats(), admission: admission.stats() }),
+    caches: { order_view: views },
   });
   await sampleBacklog().catch((err: unknown) => logger.warn({ err }, 'sampling the saga backlog failed'));
   await warmOrderViews(db, engine, views).catch((err: unknown) =>
