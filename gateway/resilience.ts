@@ -76,6 +76,8 @@ export interface SubgraphFetcherOptions {
   /** Signs every request as the gateway's (see kernel/gateway-identity.ts). */
   gatewaySecret: string;
   logger: Logger;
+  /** Told of every call (retries included in its time): answered, refused as unavailable, or failed otherwise. */
+  observe?: (outcome: 'ok' | 'unavailable' | 'error', seconds: number) => void;
 }
 
 /**
@@ -97,6 +99,7 @@ export function subgraphFetcher({
   readRetries = 2,
   logger,
   gatewaySecret,
+  observe = () => {},
 }: SubgraphFetcherOptions): { fetch: typeof fetch; policy: CircuitBreakerPolicy; close(): Promise<void> } {
   const policy = circuitBreaker(
     handleWhen((err) => err instanceof SubgraphUnreachable),
@@ -151,6 +154,21 @@ export function subgraphFetcher({
   };
 
   const call = async (_input: unknown, init?: RequestInit): Promise<Response> => {
+    const started = performance.now();
+    const took = () => (performance.now() - started) / 1000;
+    try {
+      const response = await attempt(init);
+      observe('ok', took());
+      return response;
+    } catch (err) {
+      observe(
+        err instanceof GraphQLError && err.extensions.code === ErrorCode.ServiceUnavailable ? 'unavailable' : 'error',
+        took(),
+      );
+      throw err;
+    }
+  };
+  const attempt = async (init?: RequestInit): Promise<Response> => {
     const attempts = isMutation(init) ? 1 : 1 + readRetries;
     for (let attempt = 1; ; attempt++) {
       try {

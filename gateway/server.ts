@@ -5,6 +5,7 @@ import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataS
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { type CircuitBreakerPolicy, CircuitState } from 'cockatiel';
 import { buildSchema, GraphQLError } from 'graphql';
 import type { Cache } from '../cache/index.ts';
 import { createReadModel } from '../cache/index.ts';
@@ -161,8 +162,16 @@ export async function createGateway({
   metrics: Metrics;
 }): Promise<Gateway> {
   const requestMetrics = graphqlRequestMetrics<GatewayContext>(metrics);
+  const subgraphFetches = metrics.histogram(
+    'sagaway_subgraph_fetch_duration_seconds',
+    'Calls from the gateway to a subgraph, retries included: ok (answered), unavailable (unreachable, circuit open), error',
+    ['subgraph', 'outcome'],
+  );
   // One client per subgraph (its replicas, breaker and signing), for the graph and the key lookups alike.
-  const fetchers = new Map<ServiceName, { urls: string[]; fetch: typeof fetch; close(): Promise<void> }>();
+  const fetchers = new Map<
+    ServiceName,
+    { urls: string[]; fetch: typeof fetch; policy: CircuitBreakerPolicy; close(): Promise<void> }
+  >();
   const fetcherOf = (name: ServiceName) => {
     let fetcher = fetchers.get(name);
     if (!fetcher) {
@@ -176,6 +185,7 @@ export async function createGateway({
           breaker: config.breaker,
           gatewaySecret: config.gatewaySecret,
           logger: logger.child({ service: 'gateway' }),
+          observe: (outcome, seconds) => subgraphFetches.observe({ subgraph: name, outcome }, seconds),
         }),
       };
       fetchers.set(name, fetcher);
@@ -193,6 +203,15 @@ export async function createGateway({
         },
         logger: logger.child({ service: 'gateway' }),
       }),
+  );
+  metrics.gauge(
+    'sagaway_subgraph_circuit_open',
+    "1 while the gateway's circuit to a subgraph is open (failing fast), else 0",
+    ['subgraph'],
+    (g) => {
+      for (const [subgraph, fetcher] of fetchers)
+        g.set({ subgraph }, fetcher.policy.state === CircuitState.Open ? 1 : 0);
+    },
   );
   const keys = fetcherOf('order');
   const authenticator = createAuthenticator({

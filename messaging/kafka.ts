@@ -78,6 +78,8 @@ export function createKafkaTransport({
     allowAutoTopicCreation: false,
   });
   let producerReady: Promise<void> | undefined;
+  /** Kept connected once a lag has been asked for (every scrape of /metrics asks). */
+  let lagAdmin: Admin | undefined;
   const consumers = new Set<Consumer>();
   const publishBatch: Transport['publishBatch'] = async (batches) => {
     const topicMessages = batches
@@ -213,7 +215,33 @@ export function createKafkaTransport({
       };
     },
 
+    async lag(groupId, topics) {
+      lagAdmin ??= kafka.admin();
+      const admin = lagAdmin;
+      await admin.connect(); // idempotent once connected
+      const [committed, ...ends] = await Promise.all([
+        admin.fetchOffsets({ groupId: name(groupId), topics: topics.map(name) }),
+        ...topics.map((topic) => admin.fetchTopicOffsets(name(topic))),
+      ]);
+      return Object.fromEntries(
+        topics.map((topic, i) => {
+          const positions = new Map(
+            (committed.find((t) => t.topic === name(topic))?.partitions ?? []).map((p) => [
+              p.partition,
+              Number(p.offset),
+            ]),
+          );
+          const lag = ends[i]!.reduce((sum, p) => {
+            const at = positions.get(p.partition) ?? -1;
+            return sum + Number(p.high) - (at >= 0 ? at : Number(p.low));
+          }, 0);
+          return [topic, lag];
+        }),
+      );
+    },
+
     async close() {
+      await lagAdmin?.disconnect();
       await Promise.all([...consumers].map((c) => c.disconnect()));
       consumers.clear();
       if (producerReady) await producer.disconnect();

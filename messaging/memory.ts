@@ -142,6 +142,16 @@ export function createMemoryTransport({
         },
       };
     },
+    async lag(groupId, topics) {
+      const group = groups.get(groupId);
+      return Object.fromEntries(
+        topics.map((topic) => {
+          const log = logOf(topic);
+          const positions = group?.positions.get(topic);
+          return [topic, log.partitions.reduce((sum, p, i) => sum + p.length - (positions?.[i] ?? 0), 0)];
+        }),
+      );
+    },
     async close() {
       closed = true;
     },

@@ -93,7 +93,7 @@ export async function startMessaging({
         'pruning the outbox and inbox',
       )
     : undefined;
-  if (metrics) messagingMetrics(metrics, { db, tables, relay, consumer });
+  if (metrics) messagingMetrics(metrics, { db, tables, relay, consumer, lag: () => transport.lag(name, topics) });
   const checks: HealthCheck[] = [{ name: 'outbox-relay', critical: true, check: () => relay.check() }];
   if (subscription) {
     const joined = subscription;
@@ -130,7 +130,15 @@ function messagingMetrics(
     tables,
     relay,
     consumer,
-  }: { db: Db; tables: MessagingTables; relay: OutboxRelay; consumer?: { stats(): ConsumerStats } },
+    lag,
+  }: {
+    db: Db;
+    tables: MessagingTables;
+    relay: OutboxRelay;
+    consumer?: { stats(): ConsumerStats };
+    /** Messages of each topic the consumer's group has not handled yet. */
+    lag: () => Promise<Record<string, number>>;
+  },
 ) {
   let backlog: Promise<{ pending: number; oldestSeconds: number }> | undefined;
   // One query serves both gauges of a scrape.
@@ -159,6 +167,14 @@ function messagingMetrics(
     [{}, relay.stats().published],
   ]);
   if (!consumer) return;
+  metrics.gauge(
+    'sagaway_consumer_lag_messages',
+    "Messages of a topic this service's consumer group has not handled yet (committed every 250 ms)",
+    ['topic'],
+    async (g) => {
+      for (const [topic, n] of Object.entries(await lag())) g.set({ topic }, n);
+    },
+  );
   metrics.counterOf('sagaway_messages_consumed_total', "Messages handed to this service's consumer", [], () => [
     [{}, consumer.stats().messages],
   ]);

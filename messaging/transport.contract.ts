@@ -62,6 +62,25 @@ export function describeTransportContract(name: string, open: () => Promise<Tran
       }
     });
 
+    it('tells how many messages a group has not handled yet', async () => {
+      const t = topic();
+      await transport.ensureTopics([t]);
+      await transport.publish(t, messagesFor(['a', 'b'], 3));
+      // A group that never consumed has every retained message ahead of it.
+      expect(await transport.lag(`g-${t}`, [t])).toEqual({ [t]: 6 });
+      let handled = 0;
+      await subscribe({ groupId: `g-${t}`, topics: [t], fromBeginning: true, handle: async () => void handled++ });
+      await eventually(() => handled === 6, 'every message handled');
+      // Positions are committed a moment after the handler returns.
+      const deadline = Date.now() + 30_000;
+      let lag = await transport.lag(`g-${t}`, [t]);
+      while (lag[t] !== 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        lag = await transport.lag(`g-${t}`, [t]);
+      }
+      expect(lag).toEqual({ [t]: 0 });
+    });
+
     it('says a subscriber is a member of its group once it joined, and not after it closed', async () => {
       const t = topic();
       await transport.ensureTopics([t]);

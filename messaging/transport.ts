@@ -63,6 +63,12 @@ export interface Transport {
   /** Several topics' messages in one request; order is kept within each topic. */
   publishBatch(batches: { topic: string; messages: OutgoingMessage[] }[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /**
+   * Per topic, the messages a consumer group has not handled yet: the newest offset of each
+   * partition minus the group's committed position (a group that committed nothing yet counts
+   * every retained message).
+   */
+  lag(groupId: string, topics: string[]): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 

@@ -85,6 +85,11 @@ describe('/metrics', () => {
       1,
     );
     expect(sample(gateway, 'sagaway_subscriptions_open')).toBe(0);
+    // Its calls to the subgraphs: every PlaceOrder reached the order service.
+    expect(
+      sample(gateway, 'sagaway_subgraph_fetch_duration_seconds_count', { subgraph: 'order', outcome: 'ok' }),
+    ).toBeGreaterThanOrEqual(4);
+    expect(sample(gateway, 'sagaway_subgraph_circuit_open', { subgraph: 'order' })).toBe(0);
     expect(sample(gateway, 'sagaway_process_cpu_seconds_total')).toBeGreaterThan(0);
 
     const order = await scrape('order');
@@ -114,6 +119,12 @@ describe('/metrics', () => {
       { what: 'the outbox to drain' },
     );
     expect(sample(await scrape('order'), 'sagaway_outbox_oldest_pending_age_seconds')).toBe(0);
+    // Every reply consumed and its position committed.
+    await waitFor(
+      async () => sample(await scrape('order'), 'sagaway_consumer_lag_messages', { topic: 'saga.replies' }),
+      (lag) => lag === 0,
+      { what: 'the order service to have handled every reply' },
+    );
 
     const payment = await scrape('payment');
     expect(sample(payment, 'sagaway_messages_consumed_total')).toBeGreaterThanOrEqual(3);
