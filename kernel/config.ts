@@ -33,6 +33,8 @@ export interface Config {
   rateLimits: { perAddress: number; perCustomer: number; mutationsPerCustomer: number };
   /** Whether the gateway serves the playground page (not in production unless asked for). */
   playground: boolean;
+  /** A bearer secret a Prometheus server may scrape `/metrics` with from another machine (unset: none). */
+  metricsToken?: string;
   /**
    * Whether @apollo/gateway may send Apollo its hourly usage report (the host's OS, CPU, memory and
    * uptime). Off unless asked for: a gateway of this system sends nothing where it was not told to.
@@ -165,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     playground: e.GATEWAY_PLAYGROUND === undefined ? e.NODE_ENV !== 'production' : e.GATEWAY_PLAYGROUND === 'true',
     apolloTelemetry: e.GATEWAY_APOLLO_TELEMETRY === 'true',
+    metricsToken: e.METRICS_TOKEN,
     apiKeyCacheMs: e.API_KEY_CACHE_SECONDS * 1000,
     corsOrigins: e.GATEWAY_CORS_ORIGINS,
     trustedProxies: e.TRUST_PROXY_HOPS,

@@ -111,6 +111,7 @@ const envSchema = z.object({
   JWT_SECRET: optionalText().refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   JWT_JWKS_URL: optionalUrl(['https://', 'http://']),
   GATEWAY_SECRET: optionalText(),
+  METRICS_TOKEN: optionalText().refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
   PAYMENT_TOKEN_KEY: optionalText(),
   PAYMENT_TOKEN_PREVIOUS_KEYS: z
     .string()

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createTokenVerifier, devPolicy, signDevToken } from './auth.ts';
-import { clientAddress, mayOperate } from './http.ts';
+import { clientAddress, mayOperate, scrapeAccess } from './http.ts';
 
 const policy = devPolicy('http-test-secret-0123456789');
 const verifier = createTokenVerifier(policy);
@@ -44,5 +44,20 @@ describe('the client address behind proxies', () => {
 
   it('falls back to the peer when the header is missing', () => {
     expect(clientAddress(request('10.0.0.2'), 1)).toBe('10.0.0.2');
+  });
+});
+
+describe('who may read /metrics', () => {
+  const token = 'm'.repeat(40);
+  it('is whoever may operate, and a scraper elsewhere with the metrics token, no one else', async () => {
+    const may = scrapeAccess(verifier, token);
+    expect(await may('127.0.0.1', undefined)).toBe(true);
+    expect(await may('10.0.0.7', `Bearer ${token}`)).toBe(true);
+    expect(await may('10.0.0.7', `Bearer ${token}x`)).toBe(false);
+    expect(await may('10.0.0.7', undefined)).toBe(false);
+    expect(await may('10.0.0.7', `Bearer ${await signDevToken(policy, 'alice')}`)).toBe(false);
+    expect(await may('10.0.0.7', `Bearer ${await signDevToken(policy, 'root', { admin: true })}`)).toBe(true);
+    // Without a token configured, no bearer secret opens it.
+    expect(await scrapeAccess(verifier, undefined)('10.0.0.7', `Bearer ${token}`)).toBe(false);
   });
 });

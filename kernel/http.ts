@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
@@ -162,6 +162,20 @@ export async function mayOperate(
   );
 }
 
+/**
+ * Who may read `/metrics`: whoever may operate (`mayOperate`), and a Prometheus server elsewhere
+ * that sends `metricsToken` as its bearer (compared in constant time).
+ */
+export function scrapeAccess(verifier: TokenVerifier | undefined, metricsToken: string | undefined) {
+  const expected = metricsToken && createHash('sha256').update(metricsToken).digest();
+  return async (remoteAddress: string | undefined, authorization: string | undefined): Promise<boolean> => {
+    const given = /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '')?.[1];
+    if (expected && given !== undefined && timingSafeEqual(createHash('sha256').update(given).digest(), expected))
+      return true;
+    return mayOperate(remoteAddress, authorization, verifier);
+  };
+}
+
 export interface HttpService {
   server: Server;
   port: number;
@@ -185,6 +199,7 @@ export async function listen({
   opsVerifier,
   health,
   metrics,
+  metricsToken,
 }: {
   graphql: RequestHandler;
   port: number;
@@ -200,7 +215,10 @@ export async function listen({
   health?: Health;
   /** Served at `/metrics` in Prometheus's text format, to the same callers as `/stats`. */
   metrics?: Metrics;
+  /** Also lets `Authorization: Bearer <metricsToken>` read `/metrics` (a Prometheus server elsewhere). */
+  metricsToken?: string;
 }): Promise<HttpService> {
+  const mayScrape = scrapeAccess(opsVerifier, metricsToken);
   const route = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
@@ -219,7 +237,7 @@ export async function listen({
     }
     if (path === '/metrics' && metrics) {
       void (async () => {
-        if (!(await mayOperate(req.socket.remoteAddress, req.headers.authorization, opsVerifier))) {
+        if (!(await mayScrape(req.socket.remoteAddress, req.headers.authorization))) {
           sendJson(res, 403, { error: '/metrics answers the local machine or an admin token' });
           return;
         }

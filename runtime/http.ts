@@ -32,6 +32,7 @@ export function serveHttp(
     port,
     settings: config.http,
     opsVerifier: verifier,
+    metricsToken: config.metricsToken,
     host: config.host,
     onError: (err) => logger.error({ err }, 'request failed'),
   });
