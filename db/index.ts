@@ -3,3 +3,4 @@
 export * from './client.ts';
 export * from './database.ts';
 export * from './keyset.ts';
+export * from './transaction.ts';

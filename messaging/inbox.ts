@@ -1,4 +1,4 @@
-import type { Db } from '../db/index.ts';
+import { type Db, transaction } from '../db/index.ts';
 import type { Logger } from '../kernel/index.ts';
 import { type Faults, isInfrastructureOutage, noFaults } from '../kernel/index.ts';
 import { deadLetterTopic, type MessageType } from './contract.ts';
@@ -106,7 +106,7 @@ export function inboxConsumer({
   /** Runs the prepared handlers of `items` in one transaction; returns how many were new. */
   const commit = async (items: Decoded[]): Promise<number> => {
     counts.transactions++;
-    const handled = await db.transaction(async (tx) => {
+    const handled = await transaction(db, async (tx) => {
       const fresh = new Set(
         (
           await tx

@@ -1,10 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from '../db/index.ts';
+import { type Database, transaction } from '../db/index.ts';
 import { createEnvelope, type MessagingTables } from '../messaging/index.ts';
 import { openMessagingDatabase } from '../messaging/testing.ts';
 import type { SagaDefinition } from './definition.ts';
-import { createSagaEngine, SagaConcurrencyError, type SagaHooks } from './engine.ts';
+import { createSagaEngine, SagaConcurrencyError, type SagaHooks, type SagaObservation } from './engine.ts';
 import { sagaInstances } from './tables.ts';
 
 /** The engine on a real (embedded) PostgreSQL, with a two-step saga of its own: no domain. */
@@ -145,5 +145,57 @@ describe('the saga engine', () => {
     expect(await engine.sweep(database.db)).toBe(1);
     expect(await commandsOf(orderId)).toEqual(['ReserveInventory', 'CommitInventory', 'CommitInventory']);
     expect(await rowOf(orderId)).toMatchObject({ status: 'RUNNING', currentStep: 'commit', retryAt: null });
+  });
+
+  it('tells what each transition did once it committed, and nothing of one rolled back', async () => {
+    const seen: SagaObservation[] = [];
+    const engine = createSagaEngine<Data>({
+      definition,
+      outbox,
+      hooks: { local: {} },
+      clock: () => now,
+      observe: (o) => seen.push(o),
+    });
+    const orderId = crypto.randomUUID();
+    const saga = await transaction(database.db, (tx) =>
+      engine.start(
+        tx,
+        { id: crypto.randomUUID(), businessKey: orderId, data: { orderId } },
+        { correlationId: orderId, causationId: null },
+      ),
+    );
+    expect(seen).toEqual([{ kind: 'started' }, { kind: 'attempts', step: 'reserve', compensation: false, count: 1 }]);
+    seen.length = 0;
+    // Rolled back after the transition: nothing is told.
+    await expect(
+      transaction(database.db, async (tx) => {
+        await engine.handleReply(tx, reply(orderId, saga.id, 'reserve', 'SUCCEEDED'));
+        throw new Error('the batch failed after');
+      }),
+    ).rejects.toThrow('the batch failed after');
+    expect(seen).toEqual([]);
+    now = new Date(now.getTime() + 2_000);
+    await transaction(database.db, (tx) => engine.handleReply(tx, reply(orderId, saga.id, 'reserve', 'SUCCEEDED')));
+    expect(seen).toEqual([
+      { kind: 'step', step: 'reserve', compensation: false, outcome: 'SUCCEEDED', seconds: 2 },
+      { kind: 'attempts', step: 'commit', compensation: false, count: 1 },
+    ]);
+    seen.length = 0;
+    now = new Date(now.getTime() + 1_000);
+    await transaction(database.db, (tx) => engine.handleReply(tx, reply(orderId, saga.id, 'commit', 'SUCCEEDED')));
+    expect(seen).toEqual([
+      { kind: 'step', step: 'commit', compensation: false, outcome: 'SUCCEEDED', seconds: 1 },
+      { kind: 'finished', outcome: 'completed', seconds: 3 },
+    ]);
+    // Observing needs a transaction that says when it committed: any other is a bug, and says so.
+    await expect(
+      database.db.transaction((tx) =>
+        engine.start(
+          tx,
+          { id: crypto.randomUUID(), businessKey: crypto.randomUUID(), data: { orderId } },
+          { correlationId: orderId, causationId: null },
+        ),
+      ),
+    ).rejects.toThrow('onCommit needs a transaction opened by transaction()');
   });
 });

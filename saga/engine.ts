@@ -1,6 +1,6 @@
 import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
-import { rowsOf } from '../db/index.ts';
+import { onCommit, rowsOf, transaction } from '../db/index.ts';
 import type { MessagingTables } from '../messaging/index.ts';
 import { type Causation, createEnvelope, type Envelope, writeOutbox } from '../messaging/index.ts';
 import type { BacklogSample } from './admission.ts';
@@ -12,6 +12,7 @@ import {
   type SagaEvent,
   type SagaState,
   type SagaStatus,
+  type StepStatus,
 } from './definition.ts';
 import { type SagaRow, sagaInstances } from './tables.ts';
 
@@ -56,6 +57,48 @@ export interface SagaEngine<D> {
   findManyByKeys(db: Db, businessKeys: string[]): Promise<SagaView<D>[]>;
 }
 
+/** What a committed transition of a saga tells its metrics (`sagaMetrics`). */
+export type SagaObservation =
+  | { kind: 'started' }
+  | { kind: 'finished'; outcome: 'completed' | 'compensated'; seconds: number }
+  | { kind: 'stuck' }
+  | { kind: 'step'; step: string; compensation: boolean; outcome: StepStatus; seconds: number }
+  | { kind: 'attempts'; step: string; compensation: boolean; count: number };
+
+const seconds = (from: string | Date, to: string | Date) => (new Date(to).getTime() - new Date(from).getTime()) / 1000;
+
+/** What changed from `before` to `after`: the saga's start or end, and each step's attempts and end. */
+export function observationsOf<D>(
+  before: SagaState<D>,
+  after: SagaState<D>,
+  { started, startedAt, now }: { started: boolean; startedAt: Date; now: Date },
+): SagaObservation[] {
+  const out: SagaObservation[] = started ? [{ kind: 'started' }] : [];
+  after.steps.forEach((step, i) => {
+    const was = before.steps[i];
+    const where = { step: step.name, compensation: step.isCompensation };
+    if (step.attempts > (was?.attempts ?? 0))
+      out.push({ kind: 'attempts', ...where, count: step.attempts - (was?.attempts ?? 0) });
+    if (step.finishedAt && !was?.finishedAt)
+      out.push({
+        kind: 'step',
+        ...where,
+        outcome: step.status,
+        seconds: step.startedAt ? seconds(step.startedAt, step.finishedAt) : 0,
+      });
+  });
+  if (after.status !== before.status) {
+    if (after.status === 'COMPLETED' || after.status === 'COMPENSATED')
+      out.push({
+        kind: 'finished',
+        outcome: after.status === 'COMPLETED' ? 'completed' : 'compensated',
+        seconds: seconds(startedAt, now),
+      });
+    if (after.status === 'STUCK') out.push({ kind: 'stuck' });
+  }
+  return out;
+}
+
 /** A stored saga as the engine and its readers see it. */
 export const sagaView = <D>(row: SagaRow): SagaView<D> => ({ ...toState<D>(row), row });
 
@@ -91,11 +134,14 @@ export function createSagaEngine<D>({
   outbox,
   hooks,
   clock = () => new Date(),
+  observe,
 }: {
   definition: SagaDefinition<D>;
   outbox: MessagingTables['outbox'];
   hooks: SagaHooks<D>;
   clock?: () => Date;
+  /** Told what each transition did once its transaction committed (a transaction of `db/transaction.ts`). */
+  observe?: (observation: SagaObservation) => void;
 }): SagaEngine<D> {
   /**
    * Decides what an event leads to, local steps included (they cannot fail, so their outcome is
@@ -108,6 +154,7 @@ export function createSagaEngine<D>({
     event: SagaEvent,
     causation: Causation,
     store: (next: SagaState<D>) => Promise<void>,
+    startedAt: Date,
   ): Promise<{ state: SagaState<D>; changed: boolean }> {
     let decision = decide(definition, state, event, clock());
     if (!decision.changed) return { state, changed: false };
@@ -136,26 +183,41 @@ export function createSagaEngine<D>({
       hooks.onChange?.(tx, decision.state, effects, causation),
       store(decision.state),
     ]);
+    if (observe) {
+      const seen = observationsOf(state, decision.state, {
+        started: event.kind === 'started',
+        startedAt,
+        now: clock(),
+      });
+      if (seen.length > 0) onCommit(tx, () => seen.forEach(observe));
+    }
     return { state: decision.state, changed: true };
   }
 
   /** Applies an event to a stored saga and stores the outcome, if the row did not change meanwhile. */
   async function transition(tx: Db, row: SagaRow, event: SagaEvent, causation: Causation) {
-    return apply(tx, toState<D>(row), event, causation, async (next) => {
-      const updated = await tx
-        .update(sagaInstances)
-        .set({ ...columns(next), updatedAt: clock(), version: row.version + 1 })
-        .where(and(eq(sagaInstances.id, row.id), eq(sagaInstances.version, row.version)))
-        .returning({ id: sagaInstances.id });
-      if (updated.length === 0) throw new SagaConcurrencyError(`saga ${row.id} changed concurrently`);
-    });
+    return apply(
+      tx,
+      toState<D>(row),
+      event,
+      causation,
+      async (next) => {
+        const updated = await tx
+          .update(sagaInstances)
+          .set({ ...columns(next), updatedAt: clock(), version: row.version + 1 })
+          .where(and(eq(sagaInstances.id, row.id), eq(sagaInstances.version, row.version)))
+          .returning({ id: sagaInstances.id });
+        if (updated.length === 0) throw new SagaConcurrencyError(`saga ${row.id} changed concurrently`);
+      },
+      row.startedAt,
+    );
   }
 
   const ofType = eq(sagaInstances.type, definition.type);
   const traceOf = (row: SagaRow): Causation => ({ correlationId: row.traceId || row.businessKey, causationId: null });
 
   async function sweepOne(db: Db): Promise<boolean> {
-    return db.transaction(async (tx) => {
+    return transaction(db, async (tx) => {
       const now = clock();
       const [row] = await tx
         .select()
@@ -199,9 +261,16 @@ export function createSagaEngine<D>({
         updatedAt: now,
         version: 1,
       });
-      const { state } = await apply(tx, initial, { kind: 'started' }, causation, async (next) => {
-        await tx.insert(sagaInstances).values(rowOf(next));
-      });
+      const { state } = await apply(
+        tx,
+        initial,
+        { kind: 'started' },
+        causation,
+        async (next) => {
+          await tx.insert(sagaInstances).values(rowOf(next));
+        },
+        now,
+      );
       return sagaView<D>(rowOf(state));
     },
 

@@ -109,6 +109,25 @@ describe('/metrics', () => {
       { what: 'no saga running' },
     );
     expect(sample(order, 'sagaway_sagas_open', { status: 'STUCK' })).toBe(0);
+    // Counted once each transition committed: three started, two completed, one compensated.
+    const sagas = await scrape('order');
+    expect(sample(sagas, 'sagaway_sagas_started_total', { saga: 'order' })).toBe(3);
+    expect(sample(sagas, 'sagaway_sagas_finished_total', { outcome: 'completed' })).toBe(2);
+    expect(sample(sagas, 'sagaway_sagas_finished_total', { outcome: 'compensated' })).toBe(1);
+    expect(sample(sagas, 'sagaway_saga_duration_seconds_count', { outcome: 'completed' })).toBe(2);
+    expect(sample(sagas, 'sagaway_saga_duration_seconds_sum', { outcome: 'completed' })).toBeGreaterThan(0);
+    // Every order reserved its stock; the declined one's charge failed and its reservation was released.
+    expect(
+      sample(sagas, 'sagaway_saga_step_duration_seconds_count', {
+        step: 'reserveInventory',
+        kind: 'action',
+        outcome: 'succeeded',
+      }),
+    ).toBe(3);
+    expect(
+      sample(sagas, 'sagaway_saga_step_duration_seconds_count', { step: 'chargePayment', outcome: 'failed' }),
+    ).toBe(1);
+    expect(sample(sagas, 'sagaway_saga_step_attempts_total', { step: 'reserveInventory', kind: 'action' })).toBe(3);
     expect(sample(order, 'sagaway_sagas_past_deadline')).toBe(0);
     // Every saga sent commands and received replies through the outbox and the consumer.
     expect(sample(order, 'sagaway_outbox_published_total')).toBeGreaterThanOrEqual(3 * 3);

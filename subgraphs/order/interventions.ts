@@ -1,4 +1,4 @@
-import type { Db } from '../../db/index.ts';
+import { type Db, transaction } from '../../db/index.ts';
 import {
   auditEntry,
   badInput,
@@ -40,7 +40,7 @@ export async function cancelOrder(
   const order = await ownOrder(db, identity, id);
   const byOwner = identity.customerId === order.customerId;
   const reason = byOwner ? 'Cancelled by the customer' : 'Cancelled by an administrator';
-  await db.transaction(async (tx) => {
+  await transaction(db, async (tx) => {
     const locked = (await lockOrder(tx, order.id))!;
     if (isFinal(locked.status)) throw badInput(`The order is already ${locked.status}`, { status: locked.status });
     await engine.signal(
@@ -73,7 +73,7 @@ export async function retrySaga(
 ): Promise<OrderRow> {
   if (!identity.isAdmin) throw forbidden('Only an admin may resume a saga');
   const order = await ownOrder(db, identity, orderId);
-  await db.transaction(async (tx) => {
+  await transaction(db, async (tx) => {
     const result = await engine.signal(
       tx,
       order.id,

@@ -2,7 +2,7 @@
 // admitted only while the sagas in flight leave room; the order, its saga and first command in one
 // transaction.
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../db/index.ts';
+import { type Db, transaction } from '../../db/index.ts';
 import type { Sealer } from '../../kernel/index.ts';
 import {
   auditEntry,
@@ -131,7 +131,7 @@ export async function placeOrder(
   // The request's correlation id follows the order through every saga message.
   const causation: Causation = { correlationId: request.correlationId, causationId: null };
   try {
-    const stored = await db.transaction((tx) =>
+    const stored = await transaction(db, (tx) =>
       batchingOutbox(tx, async () => {
         const items = await insertOrder(tx, row, priced.lines);
         await writeOutbox(tx, outbox, [statusEvent(row, causation)]);

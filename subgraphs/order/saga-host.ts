@@ -1,7 +1,7 @@
 import type { Db } from '../../db/index.ts';
 import type { Logger } from '../../kernel/index.ts';
 import { type Causation, createEnvelope, writeOutbox } from '../../messaging/index.ts';
-import { createSagaEngine, type SagaEngine } from '../../saga/index.ts';
+import { createSagaEngine, type SagaEngine, type SagaObservation } from '../../saga/index.ts';
 import type { OrderStatus } from './order.ts';
 import { moveStatus } from './repository.ts';
 import { type OrderSagaData, orderSaga, orderStatusAfter } from './saga.ts';
@@ -47,11 +47,14 @@ export function createOrderSagaEngine({
   backoffMs,
   touched,
   logger,
+  observe,
 }: {
   deadlineMs: number;
   backoffMs: number;
   touched?: Set<string>;
   logger?: Logger;
+  /** Told what each committed transition did (`sagaObserver`). */
+  observe?: (observation: SagaObservation) => void;
 }): SagaEngine<OrderSagaData> {
   /** A status the order's own transitions refuse is not an error, but it is said. */
   const move = async (tx: Db, orderId: string, status: OrderStatus, reason: string | null, causation: Causation) => {
@@ -64,6 +67,7 @@ export function createOrderSagaEngine({
   return createSagaEngine<OrderSagaData>({
     definition: orderSaga({ deadlineMs, backoffMs }),
     outbox,
+    observe,
     hooks: {
       local: {
         completeOrder: (tx, saga, causation) => move(tx, saga.data.orderId, 'COMPLETED', null, causation),

@@ -5,7 +5,7 @@ import { topics } from '../../messaging/index.ts';
 import type { Service, ServiceDeps } from '../../runtime/index.ts';
 import { createSubgraphService, readSchema } from '../../runtime/subgraph/index.ts';
 import type { SagaEngine } from '../../saga/index.ts';
-import { createAdmission, sagaMetrics } from '../../saga/index.ts';
+import { createAdmission, sagaMetrics, sagaObserver } from '../../saga/index.ts';
 import { createLocalCatalog } from './catalog.ts';
 import { orderHandlers } from './handlers.ts';
 import { itemsOfOrders, listOrders } from './repository.ts';
@@ -36,6 +36,7 @@ export async function createOrderService(deps: ServiceDeps): Promise<Service> {
     backoffMs: config.sagaRetryBackoffMs,
     touched,
     logger: logger.child({ service: 'order' }),
+    observe: sagaObserver(deps.metrics, 'order'),
   });
   sagaMetrics(deps.metrics, { saga: 'order', engine: engine as SagaEngine<unknown>, db });
   const admission = createAdmission(config.admission);
