@@ -26,6 +26,24 @@ describe('metrics', () => {
     expect(body).toContain('sagaway_queue_messages{service="order"} 10');
   });
 
+  it('keeps a gauge as it was when reading it fails or hangs, and serves every other metric', async () => {
+    const metrics = createMetrics('order', { processMetrics: false });
+    let mode: 'ok' | 'fail' | 'hang' = 'ok';
+    metrics.gauge('sagaway_backlog_messages', 'backlog', [], async (g) => {
+      if (mode === 'fail') throw new Error('the database is away');
+      if (mode === 'hang') await new Promise(() => {});
+      g.set(7);
+    });
+    metrics.counterOf('sagaway_things_total', 'things', [], () => [[{}, 1]]);
+    expect(await text(metrics)).toContain('sagaway_backlog_messages{service="order"} 7');
+    mode = 'fail';
+    expect(await text(metrics)).toContain('sagaway_backlog_messages{service="order"} 7');
+    mode = 'hang';
+    const body = await text(metrics);
+    expect(body).toContain('sagaway_backlog_messages{service="order"} 7');
+    expect(body).toContain('sagaway_things_total{service="order"} 1');
+  });
+
   it("counts GraphQL requests over HTTP by operation and outcome: ok, the caller's error, the system's", async () => {
     const metrics = createMetrics('gateway', { processMetrics: false });
     const requests = graphqlRequestMetrics(metrics);

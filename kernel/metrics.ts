@@ -33,6 +33,9 @@ export interface Metrics {
   scrape(): Promise<{ contentType: string; body: string }>;
 }
 
+/** How long a gauge read at scrape time (a query, a broker request) may take before it is left as it was. */
+const COLLECT_TIMEOUT_MS = 2000;
+
 /** Latency buckets, in seconds: 1 ms to 10 s. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -53,7 +56,17 @@ export function createMetrics(service: string, { processMetrics = true } = {}): 
         ...(collect
           ? {
               async collect() {
-                await collect(this);
+                // A dependency that is down (the database, the broker) must not take every other
+                // metric of the scrape with it, nor hold the scrape: the gauge keeps its last value.
+                let timer: NodeJS.Timeout | undefined;
+                await Promise.race([
+                  Promise.resolve().then(() => collect(this)),
+                  new Promise<void>((resolve) => {
+                    timer = setTimeout(resolve, COLLECT_TIMEOUT_MS);
+                  }),
+                ])
+                  .catch(() => {})
+                  .finally(() => clearTimeout(timer));
               },
             }
           : {}),
