@@ -66,11 +66,13 @@ export function describeTransportContract(name: string, open: () => Promise<Tran
       const t = topic();
       await transport.ensureTopics([t]);
       await transport.publish(t, messagesFor(['a', 'b'], 3));
-      // A group that never consumed has every retained message ahead of it.
-      expect(await transport.lag(`g-${t}`, [t])).toEqual({ [t]: 6 });
+      // A group that never consumed has every retained message ahead of it: the six, or more if a
+      // publish was retried (at least once: a fresh broker may answer a produce late).
+      const ahead = (await transport.lag(`g-${t}`, [t]))[t]!;
+      expect(ahead).toBeGreaterThanOrEqual(6);
       let handled = 0;
       await subscribe({ groupId: `g-${t}`, topics: [t], fromBeginning: true, handle: async () => void handled++ });
-      await eventually(() => handled === 6, 'every message handled');
+      await eventually(() => handled >= ahead, 'every message handled');
       // Positions are committed a moment after the handler returns.
       const deadline = Date.now() + 30_000;
       let lag = await transport.lag(`g-${t}`, [t]);
