@@ -1,9 +1,6 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryCache } from '../cache/index.ts';
-import { createLogger, createTokenVerifier, loadConfig } from '../kernel/index.ts';
-import { createMemoryTransport } from '../messaging/index.ts';
-import { serveGateway } from './serve.ts';
+import { serveGatewayAlone } from './testing.ts';
 
 /**
  * @apollo/gateway sends Apollo an hourly usage report of the host (OS, CPU, memory, uptime) over
@@ -15,24 +12,7 @@ const telemetry = createRequire(import.meta.url)('@apollo/gateway/dist/utilities
 };
 
 async function startGateway(env: Record<string, string>) {
-  const nowhere = 'http://127.0.0.1:9/graphql';
-  const config = loadConfig({
-    LOG_LEVEL: 'silent',
-    GATEWAY_PORT: '0',
-    JWT_SECRET: 'telemetry-test-secret-0123456789abcdef',
-    ORDER_URL: nowhere,
-    INVENTORY_URL: nowhere,
-    PAYMENT_URL: nowhere,
-    ...env,
-  });
-  const gateway = await serveGateway({
-    config,
-    verifier: createTokenVerifier(config.auth),
-    logger: createLogger('silent'),
-    transport: createMemoryTransport(),
-    cache: createMemoryCache(),
-  });
-  await gateway.close();
+  await (await serveGatewayAlone(env)).close();
 }
 
 describe("@apollo/gateway's usage report to Apollo", () => {

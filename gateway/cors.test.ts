@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createMemoryCache } from '../cache/index.ts';
-import { createLogger, createTokenVerifier, loadConfig } from '../kernel/index.ts';
-import { createMemoryTransport } from '../messaging/index.ts';
-import { serveGateway } from './serve.ts';
+import { serveGatewayAlone } from './testing.ts';
 
 /**
  * Browser apps of listed origins may call the gateway and open its socket; pages of others may not.
@@ -14,24 +11,8 @@ let url: string;
 let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  const nowhere = 'http://127.0.0.1:9/graphql';
-  const config = loadConfig({
-    LOG_LEVEL: 'silent',
-    GATEWAY_PORT: '0',
-    JWT_SECRET: 'cors-test-secret-0123456789abcdef',
-    GATEWAY_CORS_ORIGINS: `${SHOP}, https://admin.example.test`,
-    ORDER_URL: nowhere,
-    INVENTORY_URL: nowhere,
-    PAYMENT_URL: nowhere,
-  });
-  const gateway = await serveGateway({
-    config,
-    verifier: createTokenVerifier(config.auth),
-    logger: createLogger('silent'),
-    transport: createMemoryTransport(),
-    cache: createMemoryCache(),
-  });
-  url = `http://127.0.0.1:${gateway.port}/graphql`;
+  const gateway = await serveGatewayAlone({ GATEWAY_CORS_ORIGINS: `${SHOP}, https://admin.example.test` });
+  url = gateway.url;
   stop = gateway.close;
 });
 afterAll(() => stop?.());
