@@ -1,3 +1,5 @@
+import { sharedRead } from './interval.ts';
+
 /**
  * A process's health, as an orchestrator asks for it: live (the process runs — answered without
  * looking at anything) and ready (it can do its work now). Readiness is the verdict of checks: a
@@ -35,7 +37,6 @@ export const isReady = (report: HealthReport): boolean => report.status === 'rea
 export function createHealth({ timeoutMs = 2000 }: { timeoutMs?: number } = {}): Health {
   const checks: HealthCheck[] = [];
   let draining = false;
-  let running: Promise<HealthReport> | undefined;
 
   const run = async (c: HealthCheck): Promise<HealthReport['checks'][string]> => {
     const started = performance.now();
@@ -77,11 +78,6 @@ export function createHealth({ timeoutMs = 2000 }: { timeoutMs?: number } = {}):
     drain() {
       draining = true;
     },
-    report() {
-      running ??= evaluate().finally(() => {
-        running = undefined;
-      });
-      return running;
-    },
+    report: sharedRead(evaluate),
   };
 }

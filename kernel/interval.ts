@@ -19,3 +19,18 @@ export function every(ms: number, task: () => Promise<unknown>, logger: Logger, 
     await current;
   };
 }
+
+/**
+ * `read` shared by whoever asks while it runs (the concurrent probes of a health check, the gauges
+ * of one scrape, which Prometheus's client collects at once): they get that call's promise; a call
+ * after it settled reads again.
+ */
+export function sharedRead<T>(read: () => Promise<T>): () => Promise<T> {
+  let current: Promise<T> | undefined;
+  return () => {
+    current ??= read().finally(() => {
+      current = undefined;
+    });
+    return current;
+  };
+}

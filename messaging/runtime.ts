@@ -1,7 +1,7 @@
 import { isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import type { Faults, Logger } from '../kernel/index.ts';
-import { every, type HealthCheck, type Metrics } from '../kernel/index.ts';
+import { every, type HealthCheck, type Metrics, sharedRead } from '../kernel/index.ts';
 import { type BeforeBatch, type ConsumerStats, type Handlers, inboxConsumer } from './inbox.ts';
 import { type OutboxRelay, type RelayStats, startOutboxRelay } from './outbox.ts';
 import { type MessagingTables, pruneMessaging } from './tables.ts';
@@ -140,20 +140,17 @@ function messagingMetrics(
     lag: () => Promise<Record<string, number>>;
   },
 ) {
-  let backlog: Promise<{ pending: number; oldestSeconds: number }> | undefined;
   // One query serves both gauges of a scrape.
-  const readBacklog = () => {
-    backlog ??= db
+  const readBacklog = sharedRead(() =>
+    db
       .select({
         pending: sql<number>`count(*)::int`,
         oldestSeconds: sql<number>`coalesce(extract(epoch from now() - min(${tables.outbox.createdAt})), 0)::float8`,
       })
       .from(tables.outbox)
       .where(isNull(tables.outbox.publishedAt))
-      .then(([row]) => ({ pending: Number(row?.pending ?? 0), oldestSeconds: Number(row?.oldestSeconds ?? 0) }))
-      .finally(() => setImmediate(() => (backlog = undefined)));
-    return backlog;
-  };
+      .then(([row]) => ({ pending: Number(row?.pending ?? 0), oldestSeconds: Number(row?.oldestSeconds ?? 0) })),
+  );
   metrics.gauge('sagaway_outbox_pending_messages', 'Outbox rows committed and not yet published', [], async (g) =>
     g.set((await readBacklog()).pending),
   );

@@ -1,5 +1,5 @@
 import type { Db } from '../db/index.ts';
-import type { Metrics } from '../kernel/index.ts';
+import { type Metrics, sharedRead } from '../kernel/index.ts';
 import type { SagaEngine, SagaObservation } from './engine.ts';
 
 /**
@@ -11,11 +11,7 @@ export function sagaMetrics(
   metrics: Metrics,
   { saga, engine, db }: { saga: string; engine: SagaEngine<unknown>; db: Db },
 ) {
-  let reading: ReturnType<SagaEngine<unknown>['census']> | undefined;
-  const census = () => {
-    reading ??= engine.census(db).finally(() => setImmediate(() => (reading = undefined)));
-    return reading;
-  };
+  const census = sharedRead(() => engine.census(db));
   metrics.gauge('sagaway_sagas_open', 'Sagas not finished, by status', ['saga', 'status'], async (g) => {
     const { open } = await census();
     for (const [status, n] of Object.entries(open)) g.set({ saga, status }, n);
