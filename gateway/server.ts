@@ -12,6 +12,7 @@ import { createReadModel } from '../cache/index.ts';
 import type { Config, HealthCheck, Logger, Metrics, ServiceName, TokenVerifier } from '../kernel/index.ts';
 import {
   CORRELATION_HEADER,
+  cacheRequestsMetric,
   clientAddress,
   correlationIdOf,
   ErrorCode,
@@ -300,21 +301,16 @@ export async function createGateway({
     [{}, live?.delivered() ?? 0],
   ]);
   if (responses)
-    metrics.counterOf(
-      'sagaway_cache_requests_total',
-      'Reads of a read model or cache, by where the answer came from',
-      ['cache', 'result'],
-      () => {
-        const stats = responses.stats();
-        const coalesced = serving?.coalesced() ?? 0;
-        return [
-          [{ cache: 'gateway_response', result: 'hit_memory' }, stats.hitsLocal],
-          [{ cache: 'gateway_response', result: 'hit_redis' }, stats.hitsShared],
-          [{ cache: 'gateway_response', result: 'coalesced' }, coalesced],
-          [{ cache: 'gateway_response', result: 'miss' }, stats.misses - coalesced],
-        ];
-      },
-    );
+    cacheRequestsMetric(metrics, () => {
+      const stats = responses.stats();
+      const coalesced = serving?.coalesced() ?? 0;
+      return [
+        ['gateway_response', 'hit_memory', stats.hitsLocal],
+        ['gateway_response', 'hit_redis', stats.hitsShared],
+        ['gateway_response', 'coalesced', coalesced],
+        ['gateway_response', 'miss', stats.misses - coalesced],
+      ];
+    });
   return {
     graphql: withCors(
       graphqlHandler(apollo, context, {

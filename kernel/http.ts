@@ -235,24 +235,24 @@ export async function listen({
       })().catch(onError);
       return;
     }
+    /** An operational endpoint: refused (403) unless `allowed`, else answered by `serve`. */
+    const operational = (allowed: Promise<boolean>, serve: () => Promise<void> | void) => {
+      allowed
+        .then((ok) =>
+          ok ? serve() : sendJson(res, 403, { error: `${path} answers the local machine or an admin token` }),
+        )
+        .catch(onError);
+    };
     if (path === '/metrics' && metrics) {
-      void (async () => {
-        if (!(await mayScrape(req.socket.remoteAddress, req.headers.authorization))) {
-          sendJson(res, 403, { error: '/metrics answers the local machine or an admin token' });
-          return;
-        }
+      operational(mayScrape(req.socket.remoteAddress, req.headers.authorization), async () => {
         const { contentType, body } = await metrics.scrape();
         res.writeHead(200, { 'content-type': contentType });
         res.end(body);
-      })().catch(onError);
+      });
       return;
     }
     if (path === '/stats') {
-      void mayOperate(req.socket.remoteAddress, req.headers.authorization, opsVerifier).then((allowed) => {
-        if (!allowed) {
-          sendJson(res, 403, { error: '/stats answers the local machine or an admin token' });
-          return;
-        }
+      operational(mayOperate(req.socket.remoteAddress, req.headers.authorization, opsVerifier), () => {
         // `?gc=1` collects garbage first, in a process started with --expose-gc (benchmarks only).
         const gc = (globalThis as { gc?: () => void }).gc;
         if (gc && url.searchParams.get('gc') === '1') gc();

@@ -91,6 +91,19 @@ export function createMetrics(service: string, { processMetrics = true } = {}): 
 }
 
 /**
+ * `sagaway_cache_requests_total{cache,result}`: reads of each cache or read model by where the answer
+ * came from, from the running totals `read` gives (the gateway's response cache, a service's views).
+ */
+export function cacheRequestsMetric(metrics: Metrics, read: () => [cache: string, result: string, count: number][]) {
+  metrics.counterOf(
+    'sagaway_cache_requests_total',
+    'Reads of a read model or cache, by where the answer came from',
+    ['cache', 'result'],
+    () => read().map(([cache, result, count]) => [{ cache, result }, count]),
+  );
+}
+
+/**
  * A label of values a client chooses (operation names): the first `max` distinct ones are kept,
  * later ones count as `other`, so no client can grow the series without bound.
  */

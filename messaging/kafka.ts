@@ -78,8 +78,8 @@ export function createKafkaTransport({
     allowAutoTopicCreation: false,
   });
   let producerReady: Promise<void> | undefined;
-  /** Kept connected once a lag has been asked for (every scrape of /metrics asks). */
-  let lagAdmin: Admin | undefined;
+  /** Connected once a lag is first asked for, and kept (every scrape of /metrics asks). */
+  let lagAdmin: Promise<Admin> | undefined;
   const consumers = new Set<Consumer>();
   const publishBatch: Transport['publishBatch'] = async (batches) => {
     const topicMessages = batches
@@ -216,9 +216,15 @@ export function createKafkaTransport({
     },
 
     async lag(groupId, topics) {
-      lagAdmin ??= kafka.admin();
-      const admin = lagAdmin;
-      await admin.connect(); // idempotent once connected
+      lagAdmin ??= (async () => {
+        const admin = kafka.admin();
+        await admin.connect();
+        return admin;
+      })().catch((err: unknown) => {
+        lagAdmin = undefined; // the next scrape tries again
+        throw err;
+      });
+      const admin = await lagAdmin;
       const [committed, ...ends] = await Promise.all([
         admin.fetchOffsets({ groupId: name(groupId), topics: topics.map(name) }),
         ...topics.map((topic) => admin.fetchTopicOffsets(name(topic))),
@@ -241,7 +247,7 @@ export function createKafkaTransport({
     },
 
     async close() {
-      await lagAdmin?.disconnect();
+      await (await lagAdmin?.catch(() => undefined))?.disconnect();
       await Promise.all([...consumers].map((c) => c.disconnect()));
       consumers.clear();
       if (producerReady) await producer.disconnect();

@@ -1,5 +1,5 @@
 import type { ServiceName } from '../../kernel/index.ts';
-import { acceptingAssertions } from '../../kernel/index.ts';
+import { acceptingAssertions, cacheRequestsMetric } from '../../kernel/index.ts';
 import type { BeforeBatch, Handlers, MessagingTables, OutboxRelay } from '../../messaging/index.ts';
 import { startMessaging } from '../../messaging/index.ts';
 import type { Service, ServiceDeps } from '../service.ts';
@@ -71,18 +71,14 @@ export async function createSubgraphService<C extends SubgraphContext>(
     guard: { gatewaySecret: config.gatewaySecret, limits: config.limits, production: config.mode === 'production' },
   });
   const stopBackground = background?.(messaging.relay);
-  metrics.counterOf(
-    'sagaway_cache_requests_total',
-    'Reads of a read model or cache, by where the answer came from',
-    ['cache', 'result'],
-    () =>
-      Object.entries(caches).flatMap(([cache, model]) => {
-        const { hits, misses } = model.stats();
-        return [
-          [{ cache, result: 'hit' }, hits],
-          [{ cache, result: 'miss' }, misses],
-        ] as [{ cache: string; result: string }, number][];
-      }),
+  cacheRequestsMetric(metrics, () =>
+    Object.entries(caches).flatMap(([cache, model]) => {
+      const { hits, misses } = model.stats();
+      return [
+        [cache, 'hit', hits],
+        [cache, 'miss', misses],
+      ] as [string, string, number][];
+    }),
   );
   return {
     name,
