@@ -3,6 +3,7 @@ import { print } from 'graphql';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import {
   CancelOrderDocument,
+  CompensateSagaDocument,
   OrderDocument,
   OrderStatusChangedDocument,
   type OrderStatusChangedSubscription,
@@ -18,6 +19,12 @@ import {
   type ProductsQueryVariables,
   RestockProductDocument,
   RetrySagaDocument,
+  RetrySagasDocument,
+  SagaCountsDocument,
+  SagaDocument,
+  type SagaFilter,
+  SagasDocument,
+  type SagasQueryVariables,
 } from './generated/graphql.ts';
 
 export type * from './generated/graphql.ts';
@@ -203,6 +210,18 @@ export function createClient({ url, token, apiKey, fetch = globalThis.fetch, web
     },
     cancelOrder: async (id: string) => (await request(CancelOrderDocument, { id })).cancelOrder,
     retrySaga: async (orderId: string) => (await request(RetrySagaDocument, { orderId })).retrySaga,
+    /** Admin only: sagas newest first, narrowed by status, step, start time or a passed deadline. */
+    sagas: async (variables: SagasQueryVariables = {}) => (await request(SagasDocument, variables)).sagas,
+    saga: async (id: string) => (await request(SagaDocument, { id })).saga,
+    /** Admin only: how many sagas are in each status (of those started after `startedAfter`). */
+    sagaCounts: async (startedAfter?: string) =>
+      (await request(SagaCountsDocument, startedAfter ? { startedAfter } : {})).sagaCounts,
+    /** Admin only: resumes the STUCK sagas the filter selects, `limit` at a time. */
+    retrySagas: async (filter: SagaFilter, limit?: number) =>
+      (await request(RetrySagasDocument, limit === undefined ? { filter } : { filter, limit })).retrySagas,
+    /** Admin only: makes the order's saga compensate now (see the schema's `compensateSaga`). */
+    compensateSaga: async (orderId: string, reason?: string) =>
+      (await request(CompensateSagaDocument, reason === undefined ? { orderId } : { orderId, reason })).compensateSaga,
   };
 }
 

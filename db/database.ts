@@ -22,7 +22,11 @@ export interface MigrationSet {
 }
 
 /** Every service's migrations, a folder each. */
-export const migrationsRoot = path.resolve(import.meta.dirname, 'migrations');
+export const migrationsRoot = path.resolve(
+  // drizzle-kit loads this file as CommonJS (generating migrations), where import.meta is empty.
+  import.meta.dirname ?? __dirname,
+  'migrations',
+);
 
 /** Bookkeeping lives outside the service's schema, which its first migration creates. */
 export const migrationConfig = (set: MigrationSet) => ({

@@ -195,7 +195,14 @@ function mutationTags(plan: Plan, identity: Identity, variables: Record<string, 
         break;
       case 'cancelOrder':
       case 'retrySaga':
+      case 'compensateSaga':
         if (typeof id === 'string') tags.add(orderTag(id));
+        lists();
+        tags.add(PRODUCTS_TAG);
+        break;
+      case 'retrySagas':
+        // Orders it does not name: their sagas are volatile (under the products tag), their
+        // statuses move later by events, which mark each order's answers stale.
         lists();
         tags.add(PRODUCTS_TAG);
         break;

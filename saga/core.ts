@@ -130,6 +130,25 @@ function abandon<D>(
   return compensate(def, { ...state, steps, failureReason: reason, cancelled }, now);
 }
 
+/** Sends a STUCK saga's failed compensation again. */
+function resume<D>(def: SagaDefinition<D>, state: SagaState<D>): Decision<D> {
+  const last = state.steps.length - 1;
+  const failed = state.steps[last]!;
+  const steps = [...state.steps];
+  steps[last] = { ...failed, status: 'RUNNING', attempts: failed.attempts + 1, finishedAt: null };
+  const next: SagaState<D> = { ...state, status: 'COMPENSATING', currentStep: failed.name, steps, retryAt: null };
+  return { state: next, effects: [commandFor(def, next, steps[last]!)], changed: true };
+}
+
+/** Sends the running step again now, without waiting for its retry to fall due. */
+function resend<D>(def: SagaDefinition<D>, state: SagaState<D>, running: StepRecord): Decision<D> {
+  const last = state.steps.length - 1;
+  const steps = [...state.steps];
+  steps[last] = { ...running, attempts: running.attempts + 1 };
+  const next: SagaState<D> = { ...state, steps, retryAt: null };
+  return { state: next, effects: [commandFor(def, next, steps[last]!)], changed: true };
+}
+
 const policyOf = <D>(def: SagaDefinition<D>, record: StepRecord): RetryPolicy =>
   record.isCompensation
     ? (def.compensationRetry ?? defaultCompensationRetry)
@@ -170,22 +189,17 @@ export function decide<D>(def: SagaDefinition<D>, state: SagaState<D>, event: Sa
         return { state: { ...state, cancelled: true }, effects: [], changed: true };
       return unchanged(state);
 
-    case 'resumeRequested': {
-      if (state.status !== 'STUCK') return unchanged(state);
-      const failed = state.steps[last]!;
-      const steps = [...state.steps];
-      steps[last] = { ...failed, status: 'RUNNING', attempts: failed.attempts + 1, finishedAt: null };
-      const next: SagaState<D> = { ...state, status: 'COMPENSATING', currentStep: failed.name, steps, retryAt: null };
-      return { state: next, effects: [commandFor(def, next, steps[last]!)], changed: true };
-    }
+    case 'resumeRequested':
+      return state.status === 'STUCK' ? resume(def, state) : unchanged(state);
 
-    case 'retryDue': {
-      if (!running || state.retryAt === null) return unchanged(state);
-      const steps = [...state.steps];
-      steps[last] = { ...running, attempts: running.attempts + 1 };
-      const next: SagaState<D> = { ...state, steps, retryAt: null };
-      return { state: next, effects: [commandFor(def, next, steps[last]!)], changed: true };
-    }
+    case 'compensationForced':
+      if (state.status === 'RUNNING') return abandon(def, state, event.reason, at, false);
+      if (state.status === 'STUCK') return resume(def, state);
+      if (state.status === 'COMPENSATING' && running && state.retryAt !== null) return resend(def, state, running);
+      return unchanged(state);
+
+    case 'retryDue':
+      return running && state.retryAt !== null ? resend(def, state, running) : unchanged(state);
 
     case 'replied': {
       if (!running || running.name !== event.step || state.retryAt !== null) return unchanged(state);

@@ -101,7 +101,13 @@ export type SagaEvent =
   | { kind: 'deadlineExceeded' }
   | { kind: 'cancelRequested'; reason: string }
   /** Someone resumes a STUCK saga: its failed compensation is sent again. */
-  | { kind: 'resumeRequested' };
+  | { kind: 'resumeRequested' }
+  /**
+   * An operator makes the saga compensate now: a running one is abandoned and undone (it ends as
+   * failed, with `reason`), a STUCK one resumes its compensation, a compensation waiting out a retry
+   * is sent at once.
+   */
+  | { kind: 'compensationForced'; reason: string };
 
 /** What the engine must do after a decision. */
 export type SagaEffect =

@@ -14,6 +14,7 @@ import {
   type SagaStatus,
   type StepStatus,
 } from './definition.ts';
+import { countSagas, listSagas, type SagaCursor, type SagaFilter } from './search.ts';
 import { type SagaRow, sagaInstances } from './tables.ts';
 
 /** The saga row changed under us (another replica handled a message first); retrying is safe. */
@@ -40,7 +41,7 @@ export interface SagaEngine<D> {
   signal(
     tx: Db,
     businessKey: string,
-    event: Extract<SagaEvent, { kind: 'cancelRequested' | 'resumeRequested' }>,
+    event: Extract<SagaEvent, { kind: 'cancelRequested' | 'resumeRequested' | 'compensationForced' }>,
     causation: Causation,
   ): Promise<{ saga: SagaState<D>; changed: boolean } | undefined>;
   /** Compensates sagas past their deadline and sends due retries; safe on many replicas. Returns how many it moved. */
@@ -55,6 +56,12 @@ export interface SagaEngine<D> {
   /** The saga of a business key. */
   findByKey(db: Db, businessKey: string): Promise<SagaView<D> | undefined>;
   findManyByKeys(db: Db, businessKeys: string[]): Promise<SagaView<D>[]>;
+  /** One saga by its own id. */
+  findById(db: Db, id: string): Promise<SagaView<D> | undefined>;
+  /** A page of the sagas matching an operator's filter, newest first (`limit + 1` rows: see `connection`). */
+  list(db: Db, filter: SagaFilter, page: { after?: SagaCursor | undefined; limit: number }): Promise<SagaView<D>[]>;
+  /** How many sagas there are in each status, of those started after `since` (all: none). */
+  counts(db: Db, since?: Date): Promise<Record<SagaStatus, number>>;
 }
 
 /** What a committed transition of a saga tells its metrics (`sagaMetrics`). */
@@ -349,5 +356,19 @@ export function createSagaEngine<D>({
         .where(and(ofType, inArray(sagaInstances.businessKey, businessKeys)));
       return rows.map((row) => sagaView<D>(row));
     },
+
+    async findById(db, id) {
+      const [row] = await db
+        .select()
+        .from(sagaInstances)
+        .where(and(ofType, eq(sagaInstances.id, id)));
+      return row ? sagaView<D>(row) : undefined;
+    },
+
+    async list(db, filter, page) {
+      return (await listSagas(db, definition.type, filter, page, clock())).map((row) => sagaView<D>(row));
+    },
+
+    counts: (db, since) => countSagas(db, definition.type, since),
   };
 }

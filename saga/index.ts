@@ -6,4 +6,5 @@ export * from './core.ts';
 export * from './definition.ts';
 export * from './engine.ts';
 export * from './metrics.ts';
+export * from './search.ts';
 export * from './tables.ts';

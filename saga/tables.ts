@@ -35,6 +35,9 @@ export const sagaInstances = sagaSchema.table(
     // Never updated, so it costs no HOT update: admission counts the sagas started since a moment.
     index('instances_started_idx').on(t.type, t.startedAt),
     index('instances_retry_idx').on(t.retryAt).where(sql`${t.retryAt} is not null`),
+    // An operator's search (saga/search.ts): the sagas in one status, newest first (scanned backwards:
+    // ascending keys match `order by … desc`, whose nulls come first), one page at a time.
+    index('instances_type_status_started_idx').on(t.type, t.status, t.startedAt, t.id),
   ],
 );
 

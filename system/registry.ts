@@ -61,6 +61,7 @@ export const services: readonly ServiceEntry[] = [
         ApiKey: '../tables.ts#ApiKeyRow',
         ApiKeyPrincipal: '../access.ts#ApiKeyPrincipal',
         AuditEntry: '../tables.ts#AuditRow',
+        Saga: '../../../saga/index.ts#SagaRow',
       },
     },
     load: async () => (await import('../subgraphs/order/server.ts')).createOrderService,

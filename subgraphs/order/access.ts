@@ -33,7 +33,8 @@ export async function recordAudit(tx: Db, entry: AuditEntry): Promise<void> {
     .onConflictDoNothing({ target: auditLog.id });
 }
 
-const requireAdmin = (identity: Identity, what: string) => {
+/** Refuses anyone but an admin signed in as a person (an API key never acts as an admin). */
+export const requireAdmin = (identity: Identity, what: string) => {
   if (!identity.isAdmin || identity.apiKeyId) throw forbidden(`Only an admin may ${what}`);
 };
 

@@ -12,11 +12,19 @@ import {
   uuidOf,
 } from '../../kernel/index.ts';
 import type { SubgraphContext } from '../../runtime/subgraph/index.ts';
-import type { Admission, SagaEngine } from '../../saga/index.ts';
-import { createApiKey, isTimeCursor, listApiKeys, listAudit, resolveApiKey, revokeApiKey } from './access.ts';
+import type { Admission, SagaCursor, SagaEngine, SagaFilter, SagaStatus } from '../../saga/index.ts';
+import {
+  createApiKey,
+  isTimeCursor,
+  listApiKeys,
+  listAudit,
+  requireAdmin,
+  resolveApiKey,
+  revokeApiKey,
+} from './access.ts';
 import type { Catalog } from './catalog.ts';
 import type { Resolvers } from './generated/resolvers.ts';
-import { cancelOrder, retrySaga } from './interventions.ts';
+import { cancelOrder, compensateSaga, retrySaga, retrySagas } from './interventions.ts';
 import { type OpenOrderCaps, placeOrder } from './placement.ts';
 import { listOrders, type OrderCursor } from './repository.ts';
 import type { OrderSagaData } from './saga.ts';
@@ -25,6 +33,22 @@ import type { OrderRow } from './tables.ts';
 import { loadOrderView, type OrderContext, type OrderView } from './views.ts';
 
 const isOrderCursor: (v: unknown) => v is OrderCursor = timeAndIdKey('createdAt');
+const isSagaCursor: (v: unknown) => v is SagaCursor = timeAndIdKey('startedAt');
+
+/** An operator's saga filter from GraphQL arguments (null: no filter on that field). */
+const sagaFilter = (f: {
+  status?: SagaStatus | null;
+  step?: string | null;
+  startedBefore?: Date | null;
+  startedAfter?: Date | null;
+  pastDeadline?: boolean | null;
+}): SagaFilter => ({
+  status: f.status ?? undefined,
+  step: f.step ?? undefined,
+  startedBefore: f.startedBefore ?? undefined,
+  startedAfter: f.startedAfter ?? undefined,
+  pastDeadline: f.pastDeadline ?? undefined,
+});
 
 const mayRead = (ctx: SubgraphContext, order: OrderRow) =>
   ctx.identity.isAdmin || order.customerId === ctx.identity.customerId;
@@ -106,6 +130,27 @@ export function orderResolvers({
           (e) => e,
         );
       },
+      sagas: async (_, args, ctx) => {
+        requireAdmin(ctx.identity, 'search sagas');
+        const { limit, after } = pageArgs(args.first, args.after, isSagaCursor);
+        const sagas = await engine.list(db, sagaFilter(args), { after, limit });
+        return connection(
+          sagas,
+          limit,
+          (s) => ({ startedAt: s.row.startedAt.toISOString(), id: s.id }),
+          (s) => s.row,
+        );
+      },
+      saga: async (_, { id }, ctx) => {
+        requireAdmin(ctx.identity, 'read sagas');
+        const key = uuidOf(id);
+        return (key && (await engine.findById(db, key))?.row) || null;
+      },
+      sagaCounts: async (_, { startedAfter }, ctx) => {
+        requireAdmin(ctx.identity, 'count sagas');
+        const counts = await engine.counts(db, startedAfter ?? undefined);
+        return Object.entries(counts).map(([status, count]) => ({ status: status as SagaStatus, count }));
+      },
       _apiKeyPrincipal: async (_, { digest }, ctx) => {
         if (ctx.identity.service !== 'gateway') throw forbidden('Only the gateway looks up API keys');
         return (await resolveApiKey(db, digest)) ?? null;
@@ -132,6 +177,22 @@ export function orderResolvers({
         afterCommit();
         return order;
       },
+      compensateSaga: async (_, { orderId, reason }, ctx) => {
+        const order = await compensateSaga({ db, engine }, ctx.identity, orderId, reason ?? undefined, ctx);
+        afterCommit();
+        return order;
+      },
+      retrySagas: async (_, { filter, limit }, ctx) => {
+        const { retried, hasMore } = await retrySagas(
+          { db, engine },
+          ctx.identity,
+          sagaFilter(filter),
+          limit ?? 100,
+          ctx,
+        );
+        afterCommit();
+        return { retried: retried.length, sagas: retried, hasMore };
+      },
       createApiKey: async (_, { input }, ctx) => {
         const { row, key } = await createApiKey(
           db,
@@ -154,17 +215,12 @@ export function orderResolvers({
       saga: async (o, _, ctx) => {
         const saga = await ctx.sagas.load(o.id);
         if (!saga) throw new Error(`order ${o.id} has no saga`);
-        const { row } = saga;
-        return {
-          id: row.id,
-          status: row.status,
-          currentStep: row.currentStep,
-          steps: row.steps,
-          startedAt: row.startedAt,
-          updatedAt: row.updatedAt,
-          deadlineAt: row.deadlineAt,
-        };
+        return saga.row;
       },
+    },
+    Saga: {
+      orderId: (s) => s.businessKey,
+      order: (s, _, ctx) => readable(s.businessKey, ctx),
     },
     AuditEntry: {
       details: (e) => JSON.stringify(e.details),

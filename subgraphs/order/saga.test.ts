@@ -225,3 +225,60 @@ describe('the order saga under retries, deadlines and cancellation', () => {
     expect(orderStatusAfter(finished.effects)).toEqual({ status: 'FAILED', reason: 'declined' });
   });
 });
+
+describe('the order saga when an operator forces its compensation', () => {
+  const force: SagaEvent = { kind: 'compensationForced', reason: 'Stopped by an administrator' };
+  const retriable = (step: string): SagaEvent => ({
+    kind: 'replied',
+    step,
+    outcome: 'FAILED',
+    reason: 'provider unavailable',
+    retriable: true,
+  });
+
+  it('abandons a running saga, undoes what took or may take effect, and fails the order with the reason', () => {
+    let d = given(ok('reserveInventory'), force);
+    expect(d.state).toMatchObject({ status: 'COMPENSATING', cancelled: false });
+    expect(d.state.steps.at(1)).toMatchObject({ name: 'chargePayment', status: 'FAILED', outcomeUnknown: true });
+    const sent = [...sentTypes(d)];
+    while (d.state.status === 'COMPENSATING') {
+      d = decide(definition, d.state, ok(d.state.currentStep!), now);
+      sent.push(...sentTypes(d));
+    }
+    expect(sent).toEqual(['RefundPayment', 'ReleaseInventory']);
+    expect(orderStatusAfter(d.effects)).toEqual({ status: 'FAILED', reason: 'Stopped by an administrator' });
+  });
+
+  it('resumes a STUCK saga, sending its failed compensation again', () => {
+    let d = given(ok('reserveInventory'), failed('chargePayment', 'declined'));
+    for (let i = 0; i < 4; i++) {
+      d = decide(definition, d.state, retriable('releaseInventory'), now);
+      d = decide(definition, d.state, { kind: 'retryDue' }, now);
+    }
+    d = decide(definition, d.state, retriable('releaseInventory'), now);
+    expect(d.state.status).toBe('STUCK');
+    const forced = decide(definition, d.state, force, now);
+    expect(forced.state.status).toBe('COMPENSATING');
+    expect(sentTypes(forced)).toEqual(['ReleaseInventory']);
+    expect(forced.state.steps.at(-1)).toMatchObject({ status: 'RUNNING', attempts: 6 });
+    // The reason the saga failed for stays the customer's: the payment was declined.
+    expect(forced.state.failureReason).toBe('declined');
+  });
+
+  it('sends a compensation waiting out its retry at once', () => {
+    const waiting = given(ok('reserveInventory'), failed('chargePayment', 'declined'), retriable('releaseInventory'));
+    expect(waiting.state.retryAt).not.toBeNull();
+    const forced = decide(definition, waiting.state, force, now);
+    expect(sentTypes(forced)).toEqual(['ReleaseInventory']);
+    expect(forced.state).toMatchObject({ status: 'COMPENSATING', retryAt: null });
+    expect(forced.state.steps.at(-1)).toMatchObject({ attempts: 2 });
+  });
+
+  it('changes nothing while a compensation is in flight or once the saga has ended', () => {
+    const inFlight = given(ok('reserveInventory'), failed('chargePayment', 'declined'));
+    expect(decide(definition, inFlight.state, force, now).changed).toBe(false);
+    const done = given(ok('reserveInventory'), ok('chargePayment'), ok('commitInventory'), ok('completeOrder'));
+    expect(done.state.status).toBe('COMPLETED');
+    expect(decide(definition, done.state, force, now).changed).toBe(false);
+  });
+});

@@ -2,6 +2,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { OrderRow as OrderRowModel, OrderItemRow as OrderItemRowModel, ApiKeyRow as ApiKeyRowModel, AuditRow as AuditRowModel } from '../tables.ts';
 import type { ProductReference as ProductReferenceModel } from '../resolvers.ts';
 import type { ApiKeyPrincipal as ApiKeyPrincipalModel } from '../access.ts';
+import type { SagaRow as SagaRowModel } from '../../../saga/index.ts';
 import type { OrderContext } from '../views.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -123,6 +124,14 @@ export type Mutation = {
    */
   cancelOrder: Order;
   /**
+   * Admin only. Makes the order's saga compensate now: a RUNNING saga abandons its step and undoes
+   * every step that took (or may take) effect, and the order ends FAILED with `reason` (1..200
+   * characters; default "Stopped by an administrator"); a STUCK saga resumes its failed
+   * compensation; a compensation waiting out a retry is sent at once. In the audit log.
+   * BAD_USER_INPUT when the saga has ended or its compensation is already in flight.
+   */
+  compensateSaga: Order;
+  /**
    * Admin only. Creates an API key for a machine client acting for one customer. The key is in the
    * answer this once: only its digest is stored. Send it as the `x-api-key` header (or `apiKey` in
    * the socket's connection parameters).
@@ -140,6 +149,13 @@ export type Mutation = {
    * the failed compensation is sent again. BAD_USER_INPUT when the saga is not STUCK.
    */
   retrySaga: Order;
+  /**
+   * Admin only. Resumes, like retrySaga, the STUCK sagas the filter selects, the newest `limit`
+   * (1..100) at a time: call again while `hasMore`. A saga that is no longer STUCK when its
+   * turn comes (another admin resumed it) is skipped. Each resume is in the audit log.
+   * BAD_USER_INPUT for a filter on another status than STUCK.
+   */
+  retrySagas: RetrySagasPayload;
   /** Admin only. Revokes an API key at once on every gateway replica; revoking twice changes nothing. */
   revokeApiKey: ApiKey;
 };
@@ -147,6 +163,12 @@ export type Mutation = {
 
 export type MutationCancelOrderArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationCompensateSagaArgs = {
+  orderId: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -162,6 +184,12 @@ export type MutationPlaceOrderArgs = {
 
 export type MutationRetrySagaArgs = {
   orderId: Scalars['ID']['input'];
+};
+
+
+export type MutationRetrySagasArgs = {
+  filter: SagaFilter;
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -278,6 +306,17 @@ export type Query = {
    * many orders in one read, whose products and payments are then fetched together.
    */
   orders: OrderConnection;
+  /** Admin only. One saga by its id (an order's saga is also `Order.saga`). */
+  saga?: Maybe<Saga>;
+  /** Admin only. How many sagas there are in each status, of those started after `startedAfter` (none: all). */
+  sagaCounts: Array<SagaStatusCount>;
+  /**
+   * Admin only. Sagas, newest first, for finding the ones that need a person: STUCK, RUNNING past
+   * their deadline, COMPENSATING… Every filter narrows: `status`; `step`, the step a saga is at (or
+   * failed at, when STUCK); `startedAfter` / `startedBefore`; `pastDeadline: true`, RUNNING sagas
+   * whose deadline passed that the sweep has not yet compensated. Relay-style cursor pagination.
+   */
+  sagas: SagaConnection;
 };
 
 
@@ -314,16 +353,79 @@ export type QueryOrdersArgs = {
   status?: InputMaybe<OrderStatus>;
 };
 
+
+export type QuerySagaArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QuerySagaCountsArgs = {
+  startedAfter?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type QuerySagasArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  pastDeadline?: InputMaybe<Scalars['Boolean']['input']>;
+  startedAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  startedBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  status?: InputMaybe<SagaStatus>;
+  step?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RetrySagasPayload = {
+  __typename?: 'RetrySagasPayload';
+  /** More STUCK sagas match the filter than `limit`: call again. */
+  hasMore: Scalars['Boolean']['output'];
+  /** How many sagas were resumed. */
+  retried: Scalars['Int']['output'];
+  /** The sagas resumed, as they are now. */
+  sagas: Array<Saga>;
+};
+
 export type Saga = {
   __typename?: 'Saga';
+  /** Someone cancelled the order: the saga compensates and the order ends CANCELLED, not FAILED. */
+  cancelled: Scalars['Boolean']['output'];
   currentStep?: Maybe<Scalars['String']['output']>;
   /** When the saga gives up waiting and compensates. */
   deadlineAt: Scalars['DateTime']['output'];
+  /** The version of the saga's definition it runs. */
+  definitionVersion: Scalars['Int']['output'];
+  /** Why the saga compensated (a failed step, the deadline, a cancellation, an operator), if it did. */
+  failureReason?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
+  /** The order itself (admins see any; a customer only their own). */
+  order?: Maybe<Order>;
+  /** The order the saga runs for. */
+  orderId: Scalars['ID']['output'];
+  /** When a step that failed retriably is sent again, while it waits. */
+  retryAt?: Maybe<Scalars['DateTime']['output']>;
   startedAt: Scalars['DateTime']['output'];
   status: SagaStatus;
   steps: Array<SagaStep>;
   updatedAt: Scalars['DateTime']['output'];
+};
+
+export type SagaConnection = {
+  __typename?: 'SagaConnection';
+  edges: Array<SagaEdge>;
+  pageInfo: PageInfo;
+};
+
+export type SagaEdge = {
+  __typename?: 'SagaEdge';
+  cursor: Scalars['String']['output'];
+  node: Saga;
+};
+
+export type SagaFilter = {
+  pastDeadline?: InputMaybe<Scalars['Boolean']['input']>;
+  startedAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  startedBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  status?: InputMaybe<SagaStatus>;
+  step?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type SagaStatus =
@@ -333,6 +435,12 @@ export type SagaStatus =
   | 'RUNNING'
   /** Compensation itself could not finish: a person must look. */
   | 'STUCK';
+
+export type SagaStatusCount = {
+  __typename?: 'SagaStatusCount';
+  count: Scalars['Int']['output'];
+  status: SagaStatus;
+};
 
 export type SagaStep = {
   __typename?: 'SagaStep';
@@ -478,8 +586,8 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Order: ResolverTypeWrapper<OrderRowModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Order: ResolverTypeWrapper<OrderRowModel>;
   OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'edges'> & { edges: Array<ResolversTypes['OrderEdge']> }>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   OrderItem: ResolverTypeWrapper<OrderItemRowModel>;
@@ -492,8 +600,13 @@ export type ResolversTypes = {
   PlaceOrderPayload: ResolverTypeWrapper<Omit<PlaceOrderPayload, 'order'> & { order: ResolversTypes['Order'] }>;
   Product: ResolverTypeWrapper<ProductReferenceModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Saga: ResolverTypeWrapper<Saga>;
+  RetrySagasPayload: ResolverTypeWrapper<Omit<RetrySagasPayload, 'sagas'> & { sagas: Array<ResolversTypes['Saga']> }>;
+  Saga: ResolverTypeWrapper<SagaRowModel>;
+  SagaConnection: ResolverTypeWrapper<Omit<SagaConnection, 'edges'> & { edges: Array<ResolversTypes['SagaEdge']> }>;
+  SagaEdge: ResolverTypeWrapper<Omit<SagaEdge, 'node'> & { node: ResolversTypes['Saga'] }>;
+  SagaFilter: SagaFilter;
   SagaStatus: SagaStatus;
+  SagaStatusCount: ResolverTypeWrapper<SagaStatusCount>;
   SagaStep: ResolverTypeWrapper<SagaStep>;
   SagaStepStatus: SagaStepStatus;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -515,8 +628,8 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
   Mutation: Record<PropertyKey, never>;
-  Order: OrderRowModel;
   Int: Scalars['Int']['output'];
+  Order: OrderRowModel;
   OrderConnection: Omit<OrderConnection, 'edges'> & { edges: Array<ResolversParentTypes['OrderEdge']> };
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   OrderItem: OrderItemRowModel;
@@ -528,7 +641,12 @@ export type ResolversParentTypes = {
   PlaceOrderPayload: Omit<PlaceOrderPayload, 'order'> & { order: ResolversParentTypes['Order'] };
   Product: ProductReferenceModel;
   Query: Record<PropertyKey, never>;
-  Saga: Saga;
+  RetrySagasPayload: Omit<RetrySagasPayload, 'sagas'> & { sagas: Array<ResolversParentTypes['Saga']> };
+  Saga: SagaRowModel;
+  SagaConnection: Omit<SagaConnection, 'edges'> & { edges: Array<ResolversParentTypes['SagaEdge']> };
+  SagaEdge: Omit<SagaEdge, 'node'> & { node: ResolversParentTypes['Saga'] };
+  SagaFilter: SagaFilter;
+  SagaStatusCount: SagaStatusCount;
   SagaStep: SagaStep;
   Subscription: Record<PropertyKey, never>;
 };
@@ -601,9 +719,11 @@ export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTy
 
 export type MutationResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id'>>;
+  compensateSaga?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCompensateSagaArgs, 'orderId'>>;
   createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   placeOrder?: Resolver<ResolversTypes['PlaceOrderPayload'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   retrySaga?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationRetrySagaArgs, 'orderId'>>;
+  retrySagas?: Resolver<ResolversTypes['RetrySagasPayload'], ParentType, ContextType, RequireFields<MutationRetrySagasArgs, 'filter' | 'limit'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
 };
 
@@ -667,16 +787,46 @@ export type QueryResolvers<ContextType = OrderContext, ParentType extends Resolv
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
   orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
+  saga?: Resolver<Maybe<ResolversTypes['Saga']>, ParentType, ContextType, RequireFields<QuerySagaArgs, 'id'>>;
+  sagaCounts?: Resolver<Array<ResolversTypes['SagaStatusCount']>, ParentType, ContextType, Partial<QuerySagaCountsArgs>>;
+  sagas?: Resolver<ResolversTypes['SagaConnection'], ParentType, ContextType, RequireFields<QuerySagasArgs, 'first'>>;
+};
+
+export type RetrySagasPayloadResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['RetrySagasPayload'] = ResolversParentTypes['RetrySagasPayload']> = {
+  hasMore?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  retried?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sagas?: Resolver<Array<ResolversTypes['Saga']>, ParentType, ContextType>;
 };
 
 export type SagaResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Saga'] = ResolversParentTypes['Saga']> = {
+  cancelled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   currentStep?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   deadlineAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  definitionVersion?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failureReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
+  orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  retryAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['SagaStatus'], ParentType, ContextType>;
   steps?: Resolver<Array<ResolversTypes['SagaStep']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type SagaConnectionResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['SagaConnection'] = ResolversParentTypes['SagaConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['SagaEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type SagaEdgeResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['SagaEdge'] = ResolversParentTypes['SagaEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Saga'], ParentType, ContextType>;
+};
+
+export type SagaStatusCountResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['SagaStatusCount'] = ResolversParentTypes['SagaStatusCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['SagaStatus'], ParentType, ContextType>;
 };
 
 export type SagaStepResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['SagaStep'] = ResolversParentTypes['SagaStep']> = {
@@ -714,7 +864,11 @@ export type Resolvers<ContextType = OrderContext> = {
   PlaceOrderPayload?: PlaceOrderPayloadResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RetrySagasPayload?: RetrySagasPayloadResolvers<ContextType>;
   Saga?: SagaResolvers<ContextType>;
+  SagaConnection?: SagaConnectionResolvers<ContextType>;
+  SagaEdge?: SagaEdgeResolvers<ContextType>;
+  SagaStatusCount?: SagaStatusCountResolvers<ContextType>;
   SagaStep?: SagaStepResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
 };

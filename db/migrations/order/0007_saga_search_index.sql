@@ -1,0 +1,2 @@
+-- An operator's saga search (saga/search.ts): one status, newest first, a page at a time.
+CREATE INDEX "instances_type_status_started_idx" ON "saga"."instances" USING btree ("type","status","started_at","id");
