@@ -1,13 +1,21 @@
 import type { Cache } from '../cache/index.ts';
-import { type Config, createMetrics, type Logger, type Metrics, type TokenVerifier } from '../kernel/index.ts';
+import {
+  type Config,
+  createMetrics,
+  DEVELOPMENT_JWT_SECRET,
+  type Logger,
+  type Metrics,
+  signDevToken,
+  type TokenVerifier,
+} from '../kernel/index.ts';
 import type { Transport } from '../messaging/wire.ts';
 import { drain, processHealth, serveHttp } from '../runtime/index.ts';
-import { servePlayground } from './playground.ts';
+import { type DemoTokens, pagesHandler } from './pages.ts';
 import { createGateway } from './server.ts';
 
 /**
  * The gateway on its HTTP port (`config.ports.gateway`; 0: any free one): GraphQL, the playground
- * when configured, `/stats`, `/health/ready`, and subscriptions on the same server. `close` turns
+ * and the saga console when configured, `/stats`, `/health/ready`, and subscriptions on the same server. `close` turns
  * unready first (for SHUTDOWN_DRAIN_MS), then ends the subscriptions before the HTTP server, which
  * waits for open connections.
  */
@@ -28,7 +36,7 @@ export async function serveGateway(deps: {
       { config, verifier, logger },
       {
         graphql: gateway.graphql,
-        extra: config.playground ? servePlayground : undefined,
+        extra: pagesHandler({ playground: config.playground, console: config.console, demoTokens: demoTokens(config) }),
         stats: gateway.stats,
         port: config.ports.gateway,
         health,
@@ -48,4 +56,16 @@ export async function serveGateway(deps: {
     await gateway.stop();
     throw err;
   }
+}
+
+/**
+ * Demo tokens for the pages, only while tokens are verified with the public development secret
+ * (never in production, which refuses that secret): they grant nothing its publication does not.
+ */
+function demoTokens(config: Config): DemoTokens | undefined {
+  if (config.strict || config.auth.secret !== DEVELOPMENT_JWT_SECRET) return undefined;
+  return {
+    customer: () => signDevToken(config.auth, 'demo-customer'),
+    admin: () => signDevToken(config.auth, 'demo-admin', { admin: true }),
+  };
 }

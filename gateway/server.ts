@@ -237,7 +237,7 @@ export async function createGateway({
     introspection: config.limits.introspection,
     // No "Did you mean …?" in production: the schema is not told to whoever guesses at it.
     hideSchemaDetailsFromClientErrors: config.mode === 'production',
-    // The playground is served from the gateway's own assets (gateway/playground.ts), not a CDN.
+    // The playground is served from the gateway's own assets (gateway/pages.ts), not a CDN.
     plugins: [
       httpOperationPlugin(),
       queryLimitsPlugin(config.limits),

@@ -33,6 +33,8 @@ export interface Config {
   rateLimits: { perAddress: number; perCustomer: number; mutationsPerCustomer: number };
   /** Whether the gateway serves the playground page (not in production unless asked for). */
   playground: boolean;
+  /** Whether the gateway serves the saga console at /console (not in production unless asked for; its API needs an admin token). */
+  console: boolean;
   /** A bearer secret a Prometheus server may scrape `/metrics` with from another machine (unset: none). */
   metricsToken?: string;
   /**
@@ -166,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       mutationsPerCustomer: e.RATE_LIMIT_MUTATIONS_PER_CUSTOMER_PER_MINUTE,
     },
     playground: e.GATEWAY_PLAYGROUND === undefined ? e.NODE_ENV !== 'production' : e.GATEWAY_PLAYGROUND === 'true',
+    console: e.GATEWAY_CONSOLE === undefined ? e.NODE_ENV !== 'production' : e.GATEWAY_CONSOLE === 'true',
     apolloTelemetry: e.GATEWAY_APOLLO_TELEMETRY === 'true',
     metricsToken: e.METRICS_TOKEN,
     apiKeyCacheMs: e.API_KEY_CACHE_SECONDS * 1000,

@@ -50,6 +50,7 @@ const envSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: millis(5000),
   HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(2000),
   GATEWAY_PLAYGROUND: z.enum(['true', 'false']).optional(),
+  GATEWAY_CONSOLE: z.enum(['true', 'false']).optional(),
   GATEWAY_APOLLO_TELEMETRY: z.enum(['true', 'false']).default('false'),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   API_KEY_CACHE_SECONDS: z.coerce.number().int().min(1).max(150).default(30),

@@ -15,7 +15,7 @@ export const root = path.resolve(import.meta.dirname, '..');
 export const distDir = path.join(root, 'dist');
 
 /** Directories whose every file a program reads at run time, and files found by extension. */
-const assetDirs = ['gateway/playground', 'db/migrations'];
+const assetDirs = ['gateway/playground', 'gateway/console', 'db/migrations'];
 const assetExtensions = ['.graphql'];
 const sourceDirs = ['gateway', 'subgraphs'];
 

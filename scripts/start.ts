@@ -19,6 +19,7 @@ try {
     '',
     `  Sagaway is running (${((Date.now() - startedAt) / 1000).toFixed(1)} s).`,
     `  GraphQL:     ${system.url}`,
+    ...(config.console ? [`  Console:     ${new URL('/console', system.url)}`] : []),
     `  Database:    ${describe.database}`,
     `  Messaging:   ${describe.transport}`,
     `  Cache:       ${describe.cache}`,

@@ -9,8 +9,8 @@
     subscriptionUrl: endpoint.replace(/^http/, 'ws'),
   });
   const defaultQuery = [
-    '# Put your token in the Headers tab: { "authorization": "Bearer <token>" }',
-    '# (npm start prints one; npm run token -- <customerId> makes more).',
+    '# Your token goes in the Headers tab: { "authorization": "Bearer <token>" } (in development the',
+    '# demo customer\'s is already there; npm start prints an admin\'s; npm run token -- <customerId> makes more).',
     '',
     'query Catalog {',
     '  products(first: 10) { edges { node { id sku name price available } } }',
@@ -25,16 +25,24 @@
     '# }',
     '',
   ].join('\n');
-  ReactDOM.createRoot(document.getElementById('graphiql')).render(
-    React.createElement(GraphiQL, {
-      fetcher,
-      defaultQuery,
-      query: params.get('query') || undefined,
-      variables: params.get('variables') || undefined,
-      headers: params.get('headers') || undefined,
-      defaultHeaders: '{\n  "authorization": "Bearer <token>"\n}',
-      defaultEditorToolsVisibility: 'headers',
-      shouldPersistHeaders: true,
-    }),
-  );
+  const render = (token) =>
+    ReactDOM.createRoot(document.getElementById('graphiql')).render(
+      React.createElement(GraphiQL, {
+        fetcher,
+        defaultQuery,
+        query: params.get('query') || undefined,
+        variables: params.get('variables') || undefined,
+        headers: params.get('headers') || undefined,
+        defaultHeaders: `{\n  "authorization": "Bearer ${token ?? '<token>'}"\n}`,
+        defaultEditorToolsVisibility: 'headers',
+        shouldPersistHeaders: true,
+      }),
+    );
+  // In development the gateway hands out the demo customer's token, so the first query just works.
+  fetch('/playground/demo-token.json')
+    .then((r) => (r.ok ? r.json() : {}))
+    .then(
+      (body) => render(body.token),
+      () => render(undefined),
+    );
 })();
