@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../kernel/index.ts';
-import type { Subscription, Transport } from '../messaging/wire.ts';
-import { decode, type Envelope, topics } from '../messaging/wire.ts';
+import type { AnyEnvelope, IncomingMessage, Subscription, Transport } from '../messaging/wire.ts';
+import { decode, type Envelope, inProcessSpan, topics } from '../messaging/wire.ts';
 
 /** An order's status change as subscribers see it. */
 export interface StatusEvent {
@@ -66,6 +66,7 @@ export async function startOrderEventHub({
     fromBeginning: false,
     handleBatch: async (messages) => {
       const events: StatusEvent[] = [];
+      const sources = new Map<StatusEvent, { message: IncomingMessage; envelope: AnyEnvelope }>();
       for (const message of messages) {
         let envelope: ReturnType<typeof decode>;
         try {
@@ -77,7 +78,9 @@ export async function startOrderEventHub({
         if (envelope.type === 'ApiKeyRevoked') onApiKeyRevoked?.(envelope.payload.apiKeyId);
         if (envelope.type !== 'OrderStatusChanged') continue;
         const event: StatusEvent = { ...envelope.payload };
-        if (isNew(event)) events.push(event); // else a redelivered or older event
+        if (!isNew(event)) continue; // a redelivered or older event
+        events.push(event);
+        sources.set(event, { message, envelope });
       }
       // Every hook of the batch first (in one round trip), then the deliveries, in order. A hook
       // that fails fails the batch, which is retried: no event is delivered before its hooks ran.
@@ -85,7 +88,13 @@ export async function startOrderEventHub({
       for (const event of events) {
         if (!isNew(event)) continue; // the same order twice in one batch
         rememberEvent(event);
-        for (const listener of listeners.get(event.orderId) ?? []) listener(event);
+        const subscribers = listeners.get(event.orderId);
+        if (!subscribers) continue;
+        // The trace of the order's saga ends here, where its event reaches the subscribers.
+        const { message, envelope } = sources.get(event)!;
+        await inProcessSpan(message, envelope, 'gateway', async () => {
+          for (const listener of subscribers) listener(event);
+        });
       }
     },
   });

@@ -1,11 +1,16 @@
-import { createDisposer, createLogger, createTokenVerifier, exitOnSignal } from '../kernel/index.ts';
-import { configOrExit, openCache, openTransport } from '../runtime/index.ts';
-import { serveGateway } from './serve.ts';
+import { startTracing, stopTracing } from '../runtime/tracing.ts';
+
+// Tracing first: its instrumentations patch the modules the gateway imports next.
+await startTracing('gateway');
+const { createDisposer, createLogger, createTokenVerifier, exitOnSignal } = await import('../kernel/index.ts');
+const { configOrExit, openCache, openTransport } = await import('../runtime/index.ts');
+const { serveGateway } = await import('./serve.ts');
 
 const config = configOrExit();
 const logger = createLogger(config.logLevel, 'gateway');
 const disposer = createDisposer(logger);
 exitOnSignal(disposer.dispose, logger);
+disposer.use(stopTracing);
 try {
   const transport = await openTransport(config, logger, disposer);
   const cache = await openCache(config, logger, disposer);

@@ -14,7 +14,8 @@ const packageOf = (specifier: string) =>
 
 /**
  * What a program loads when it runs, read from its source: every project file (following static
- * and, unless `atStart`, dynamic imports of relative paths) and every package those files import.
+ * and, unless `atStart`, dynamic imports of relative paths — those awaited at a top level always)
+ * and every package those files import.
  * Type-only imports are erased at run time and not followed.
  */
 export function moduleGraph(entry: string, { atStart = false } = {}): { files: Set<string>; packages: Set<string> } {
@@ -29,6 +30,8 @@ export function moduleGraph(entry: string, { atStart = false } = {}): { files: S
         (m) => m[2]!,
       ),
       ...[...text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!),
+      // Awaited at a module's top level (an entry point importing the rest after tracing starts): at start.
+      ...[...text.matchAll(/^(?:const [^=]+= )?await import\(\s*['"]([^'"]+)['"]\s*\)/gm)].map((m) => m[1]!),
       ...(atStart ? [] : [...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!)),
     ];
     for (const specifier of specifiers) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { type MessageType, messages, type Payload, SCHEMA_VERSION } from './contract.ts';
+import { activeTraceContext, type TraceCarrier } from './tracing.ts';
 import type { IncomingMessage, OutgoingMessage } from './transport.ts';
 
 /** What travels on every topic: the payload plus the metadata to trace, dedupe and evolve it. */
@@ -15,6 +16,9 @@ export interface Envelope<T extends MessageType = MessageType> {
   occurredAt: string;
   key: string;
   payload: Payload<T>;
+  /** The W3C trace context the message was made in (messaging/tracing.ts); absent when nothing is traced. */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 export type AnyEnvelope = { [T in MessageType]: Envelope<T> }[MessageType];
@@ -47,6 +51,7 @@ export function createEnvelope<T extends MessageType>(
     occurredAt: now.toISOString(),
     key,
     payload: parsed,
+    ...activeTraceContext(),
   };
 }
 
@@ -56,7 +61,8 @@ export const causedBy = (envelope: Envelope): Causation => ({
   causationId: envelope.id,
 });
 
-export function encode(envelope: Envelope): OutgoingMessage {
+/** The message for a broker; `trace` (the publish span's context) goes in its headers, default: the envelope's. */
+export function encode(envelope: Envelope, trace: TraceCarrier = envelope): OutgoingMessage {
   return {
     key: envelope.key,
     value: JSON.stringify(envelope),
@@ -65,6 +71,8 @@ export function encode(envelope: Envelope): OutgoingMessage {
       'message-type': envelope.type,
       'correlation-id': envelope.correlationId,
       ...(envelope.causationId ? { 'causation-id': envelope.causationId } : {}),
+      ...(trace.traceparent ? { traceparent: trace.traceparent } : {}),
+      ...(trace.tracestate ? { tracestate: trace.tracestate } : {}),
     },
   };
 }
@@ -78,6 +86,9 @@ const envelopeShape = z.object({
   occurredAt: z.string().datetime(),
   key: z.string(),
   payload: z.unknown(),
+  // A malformed trace context is not the message's fault: it is dropped, the message handled.
+  traceparent: z.string().max(512).optional().catch(undefined),
+  tracestate: z.string().max(512).optional().catch(undefined),
 });
 
 /** Validates a message at the boundary; throws `InvalidMessageError` saying what is wrong. */

@@ -5,6 +5,7 @@ import { deadLetterTopic, type MessageType } from './contract.ts';
 import { decode, type Envelope, InvalidMessageError } from './envelope.ts';
 import { batchingOutbox } from './outbox.ts';
 import type { MessagingTables } from './tables.ts';
+import { inProcessSpan } from './tracing.ts';
 import type { IncomingMessage, Transport } from './transport.ts';
 
 /** Handles one message type inside the transaction that records it in the inbox. */
@@ -32,6 +33,7 @@ const isNonRetriable = (err: unknown) =>
 export type BeforeBatch = (tx: Db, envelopes: Envelope[]) => Promise<void>;
 
 interface Decoded {
+  message: IncomingMessage;
   envelope: Envelope;
   handler: Handler<MessageType>;
   /** What `prepare` returned, outside the transaction. */
@@ -123,7 +125,10 @@ export function inboxConsumer({
           tx,
           todo.map((d) => d.envelope),
         );
-        for (const item of todo) await handleOf(item.handler)(item.envelope, tx, item.prepared);
+        for (const item of todo)
+          await inProcessSpan(item.message, item.envelope, consumer, () =>
+            handleOf(item.handler)(item.envelope, tx, item.prepared),
+          );
       });
       return todo.length;
     });
@@ -140,7 +145,7 @@ export function inboxConsumer({
       const envelope = decode(message);
       const handler = handlers[envelope.type] as Handler<MessageType> | undefined;
       if (!handler) return; // Another consumer's message on a shared topic.
-      await commit([{ envelope, handler, prepared: await prepareOf(handler)?.(envelope as never) }]);
+      await commit([{ message, envelope, handler, prepared: await prepareOf(handler)?.(envelope as never) }]);
       failures.delete(position);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
@@ -169,7 +174,7 @@ export function inboxConsumer({
         return oneByOne(messages); // the invalid one is dead-lettered in its turn
       }
       const handler = handlers[envelope.type] as Handler<MessageType> | undefined;
-      if (handler) items.push({ envelope, handler });
+      if (handler) items.push({ message, envelope, handler });
     }
     if (items.length === 0) return;
     try {

@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../kernel/index.ts';
@@ -5,6 +6,7 @@ import { type Faults, noFaults } from '../kernel/index.ts';
 import { messages } from './contract.ts';
 import { type Envelope, encode } from './envelope.ts';
 import type { MessagingTables } from './tables.ts';
+import { endSpan, startPublishSpan, type TraceCarrier } from './tracing.ts';
 import type { OutgoingMessage, Transport } from './transport.ts';
 
 type Outbox = MessagingTables['outbox'];
@@ -137,8 +139,25 @@ export function startOutboxRelay({
       faults.crashAt('outbox.crashBeforePublish');
       // The whole batch goes out as one request, in id order within each topic (and so per key).
       const byTopic = new Map<string, OutgoingMessage[]>();
-      for (const row of rows) append(byTopic, row.topic, [encode(row.envelope as Envelope)]);
-      await transport.publishBatch([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+      // A traced message gets a publish span, whose context its headers carry to the consumer.
+      const spans: Span[] = [];
+      for (const row of rows) {
+        const envelope = row.envelope as Envelope;
+        let headers: TraceCarrier = envelope;
+        if (envelope.traceparent) {
+          const publish = startPublishSpan(row.topic, envelope);
+          spans.push(publish.span);
+          headers = publish.headers;
+        }
+        append(byTopic, row.topic, [encode(envelope, headers)]);
+      }
+      try {
+        await transport.publishBatch([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+      } catch (err) {
+        for (const span of spans) endSpan(span, err);
+        throw err;
+      }
+      for (const span of spans) endSpan(span);
       faults.crashAt('outbox.crashAfterPublish');
       return rows.length;
     });

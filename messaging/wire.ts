@@ -5,4 +5,5 @@ export * from './contract.ts';
 export * from './envelope.ts';
 export * from './kafka.ts';
 export * from './memory.ts';
+export * from './tracing.ts';
 export * from './transport.ts';

@@ -16,6 +16,7 @@ import {
 import { serveHttp } from './http.ts';
 import { openInfrastructure } from './infrastructure.ts';
 import type { ServiceFactory } from './service.ts';
+import { stopTracing } from './tracing.ts';
 
 /** Reads the configuration or exits with a message that names the bad variable. */
 export function configOrExit(): Config {
@@ -63,6 +64,8 @@ export async function runServiceProcess(
   const logger = createLogger(config.logLevel, name);
   const disposer = createDisposer(logger);
   exitOnSignal(disposer.dispose, logger);
+  // Released last: the spans of the shutdown itself are sent too.
+  disposer.use(stopTracing);
   try {
     const infra = await openInfrastructure(config, logger, disposer);
     for (const set of migrations) await infra.database.migrate(set);

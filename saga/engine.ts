@@ -2,7 +2,14 @@ import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import { onCommit, rowsOf, transaction } from '../db/index.ts';
 import type { MessagingTables } from '../messaging/index.ts';
-import { type Causation, createEnvelope, type Envelope, writeOutbox } from '../messaging/index.ts';
+import {
+  type Causation,
+  createEnvelope,
+  type Envelope,
+  inInstantSpan,
+  inSpan,
+  writeOutbox,
+} from '../messaging/index.ts';
 import type { BacklogSample } from './admission.ts';
 import { decide } from './core.ts';
 import {
@@ -179,14 +186,31 @@ export function createSagaEngine<D>({
         clock(),
       );
     }
-    const sends = effects.flatMap((e) =>
-      e.kind === 'send'
-        ? [createEnvelope(e.command.type, state.businessKey, e.command.payload as never, causation, clock())]
-        : [],
-    );
+    // Each step sent or run gets a span of the saga's trace; a command carries its step's context.
+    const stepSpan = (step: string, compensation: boolean) => ({
+      name: `saga step ${step}`,
+      attributes: {
+        'sagaway.saga.type': definition.type,
+        'sagaway.saga.id': state.id,
+        'sagaway.saga.step': step,
+        'sagaway.saga.compensation': compensation,
+      },
+    });
+    const sends = effects.flatMap((e) => {
+      if (e.kind !== 'send') return [];
+      const { name, attributes } = stepSpan(e.step, e.compensation);
+      return [
+        inInstantSpan(name, attributes, () =>
+          createEnvelope(e.command.type, state.businessKey, e.command.payload as never, causation, clock()),
+        ),
+      ];
+    });
     await Promise.all([
       writeOutbox(tx, outbox, sends),
-      ...locals.map((l) => hooks.local[l.step]!(tx, l.state, causation)),
+      ...locals.map((l) => {
+        const { name, attributes } = stepSpan(l.step, false);
+        return inSpan(name, { attributes }, () => hooks.local[l.step]!(tx, l.state, causation));
+      }),
       hooks.onChange?.(tx, decision.state, effects, causation),
       store(decision.state),
     ]);

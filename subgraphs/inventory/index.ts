@@ -1,4 +1,7 @@
-import { runServiceProcess } from '../../runtime/index.ts';
-import { createInventoryService, inventoryMigrations } from './server.ts';
+import { startTracing } from '../../runtime/tracing.ts';
 
+// Tracing first: its instrumentations patch the modules the service imports next.
+await startTracing('inventory');
+const { runServiceProcess } = await import('../../runtime/index.ts');
+const { createInventoryService, inventoryMigrations } = await import('./server.ts');
 await runServiceProcess('inventory', [inventoryMigrations], createInventoryService);

@@ -1,4 +1,7 @@
-import { runServiceProcess } from '../../runtime/index.ts';
-import { createOrderService, orderMigrations } from './server.ts';
+import { startTracing } from '../../runtime/tracing.ts';
 
+// Tracing first: its instrumentations patch the modules the service imports next.
+await startTracing('order');
+const { runServiceProcess } = await import('../../runtime/index.ts');
+const { createOrderService, orderMigrations } = await import('./server.ts');
 await runServiceProcess('order', [orderMigrations], createOrderService);
