@@ -1,5 +1,6 @@
+import type { z } from 'zod';
 import type { TokenPolicy } from './auth.ts';
-import { checkedEnvSchema, type Env } from './env.ts';
+import { checkedEnvSchema, type Env, envSchema } from './env.ts';
 import type { Faults } from './faults.ts';
 import { parseFaults } from './faults.ts';
 import type { HttpSettings } from './http.ts';
@@ -127,15 +128,26 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = checkedEnvSchema.safeParse(env);
+/** The environment parsed by `schema`, or a ConfigError naming every variable that is wrong. */
+function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     // Values are echoed to help, except where they may hold a secret (URLs carry passwords).
     const shown = (name: string) => (/SECRET|PASSWORD|URL|KEY/.test(name) ? '' : ` (got ${JSON.stringify(env[name])})`);
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}${shown(String(i.path[0]))}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Where the broker is, alone, for a tool that only talks to Kafka (`npm run dlq`): it needs no secret. */
+export function loadKafkaConfig(env: NodeJS.ProcessEnv = process.env): { brokers?: string[]; topicPrefix: string } {
+  const e = parseEnv(envSchema.pick({ KAFKA_BROKERS: true, KAFKA_TOPIC_PREFIX: true }), env);
+  return { ...(e.KAFKA_BROKERS ? { brokers: e.KAFKA_BROKERS } : {}), topicPrefix: e.KAFKA_TOPIC_PREFIX };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = parseEnv(checkedEnvSchema, env);
   const ports = {
     gateway: e.GATEWAY_PORT,
     order: e.ORDER_PORT,

@@ -33,7 +33,7 @@ const optionalText = () =>
     .transform((v) => (v === '' ? undefined : v));
 const millis = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
-const envSchema = z.object({
+export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().default('127.0.0.1'),

@@ -11,7 +11,9 @@ export type FaultPoint =
   /** A consumer committed a message's effect and dies before the transport records the position. */
   | 'inbox.crashAfterCommit'
   /** The payment provider refuses a refund (a retriable failure of the compensation). */
-  | 'payment.refund.fail';
+  | 'payment.refund.fail'
+  /** A consumer's handlers fail (retriable) once it has claimed a batch: enough times, and the message is dead-lettered. */
+  | 'consumer.handleFail';
 
 export interface Faults {
   /** True when the point fires now; each firing uses up one of its count. */
@@ -25,6 +27,7 @@ const points: FaultPoint[] = [
   'outbox.crashAfterPublish',
   'inbox.crashAfterCommit',
   'payment.refund.fail',
+  'consumer.handleFail',
 ];
 
 export function parseFaults(spec: string): Faults {

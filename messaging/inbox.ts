@@ -84,6 +84,7 @@ export function inboxConsumer({
     oneByOne: 0,
     deadLettered: 0,
     deadLetters: {},
+    replayed: {},
   };
 
   const deadLetter = async (message: IncomingMessage, reason: string, kind: DeadLetterKind) => {
@@ -120,6 +121,7 @@ export function inboxConsumer({
       );
       if (fresh.size === 0) return 0;
       const todo = items.filter(({ envelope }) => fresh.delete(envelope.id)); // a repeated id runs once
+      if (faults.fire('consumer.handleFail')) throw new Error('injected failure of the handler');
       await batchingOutbox(tx, async () => {
         await beforeBatch?.(
           tx,
@@ -164,6 +166,8 @@ export function inboxConsumer({
   const consume = async (messages: IncomingMessage[]): Promise<void> => {
     counts.batches++;
     counts.messages += messages.length;
+    for (const message of messages)
+      if (message.headers['dlq-replays']) counts.replayed[message.topic] = (counts.replayed[message.topic] ?? 0) + 1;
     if (messages.length === 1) return one(messages[0]!);
     const items: Decoded[] = [];
     for (const message of messages) {
@@ -212,6 +216,8 @@ export interface ConsumerStats {
   deadLettered: number;
   /** Dead letters by source topic and why: a message no retry can fix, or one that failed every attempt. */
   deadLetters: Record<string, Record<DeadLetterKind, number>>;
+  /** Messages replayed from a dead-letter topic (`npm run dlq -- replay`) handed over again, by topic. */
+  replayed: Record<string, number>;
 }
 
 export type DeadLetterKind = 'invalid' | 'exhausted';

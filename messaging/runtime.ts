@@ -186,4 +186,10 @@ function messagingMetrics(
         ),
       ),
   );
+  metrics.counterOf(
+    'sagaway_dead_letter_replays_total',
+    'Messages replayed from a dead-letter topic that this service consumed again',
+    ['topic'],
+    () => Object.entries(consumer.stats().replayed).map(([topic, n]) => [{ topic }, n]),
+  );
 }
