@@ -107,6 +107,11 @@ export interface Config {
   breaker: { failures: number; halfOpenMs: number };
   /** How often a consumer tries a failing message before it dead-letters it (infrastructure outages retry forever). */
   consumerMaxAttempts: number;
+  /**
+   * The schema version a service writes its messages in (unset: the release's current one); the
+   * previous one while replicas of the previous release still read (docs/deployment.md).
+   */
+  messageSchemaVersion?: number | undefined;
   /** Fault injection for crash tests; empty in production. */
   faults: Faults;
   cacheTtlSeconds: number;
@@ -239,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     openOrders: { maxOpenOrders: e.ORDER_MAX_OPEN_PER_CUSTOMER, maxOpenUnits: e.ORDER_MAX_OPEN_UNITS_PER_CUSTOMER },
     breaker: { failures: e.SUBGRAPH_BREAKER_FAILURES, halfOpenMs: e.SUBGRAPH_BREAKER_HALF_OPEN_MS },
     consumerMaxAttempts: e.CONSUMER_MAX_ATTEMPTS,
+    messageSchemaVersion: e.MESSAGE_SCHEMA_VERSION,
     faults: parseFaults(e.FAULTS),
     cacheTtlSeconds: e.CACHE_TTL_SECONDS,
     responseCache: {

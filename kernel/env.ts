@@ -154,6 +154,7 @@ export const envSchema = z.object({
   SAGA_ADMISSION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(5000),
   SUBGRAPH_BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),
   SUBGRAPH_BREAKER_HALF_OPEN_MS: millis(2000),
+  MESSAGE_SCHEMA_VERSION: z.coerce.number().int().min(1).optional(),
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
   FAULTS: z
     .string()

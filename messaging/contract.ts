@@ -63,18 +63,26 @@ export const messages = {
     topic: topics.paymentCommands,
     schema: z.object({ ...sagaCommand, idempotencyKey: z.string().min(1) }),
   },
-  /** A participant's answer to a saga command (action or compensation). */
+  /**
+   * A participant's answer to a saga command (action or compensation). Since version 2 a failure's
+   * particulars are one object that only a failure has.
+   */
   SagaStepReplied: {
     topic: topics.sagaReplies,
-    schema: z.object({
-      sagaId: id,
-      step: z.string().min(1),
-      outcome: z.enum(['SUCCEEDED', 'FAILED']),
-      /** Why the step failed, in words a customer understands. */
-      reason: z.string().optional(),
-      /** The failure may pass: the saga sends the command again, within the step's retry policy. */
-      retriable: z.boolean().optional(),
-    }),
+    schema: z.discriminatedUnion('outcome', [
+      z.object({ sagaId: id, step: z.string().min(1), outcome: z.literal('SUCCEEDED') }),
+      z.object({
+        sagaId: id,
+        step: z.string().min(1),
+        outcome: z.literal('FAILED'),
+        failure: z.object({
+          /** Why the step failed, in words a customer understands. */
+          reason: z.string(),
+          /** The failure may pass: the saga sends the command again, within the step's retry policy. */
+          retriable: z.boolean(),
+        }),
+      }),
+    ]),
   },
   /** A product and its price, published by inventory when it is created (key: product id). */
   ProductPriced: {
@@ -115,5 +123,49 @@ export const messages = {
 export type MessageType = keyof typeof messages;
 export type Payload<T extends MessageType> = z.infer<(typeof messages)[T]['schema']>;
 
-/** The current schema version of every payload; bumped with a breaking change to a payload. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The schema version of the payloads above, bumped with a breaking change to any payload. A consumer
+ * reads this version and the one before (`PREVIOUS_SCHEMA_VERSION`, upcast on arrival), and a
+ * producer writes either (MESSAGE_SCHEMA_VERSION): during a rolling deploy the new replicas write
+ * the previous version until no old replica is left to read them (docs/deployment.md).
+ */
+export const SCHEMA_VERSION = 2;
+export const PREVIOUS_SCHEMA_VERSION = 1;
+
+/**
+ * How the payloads of the previous version differ: for each message type that changed, its
+ * schema then (exactly as the previous release validated it), and the conversions both ways. A
+ * type not named here is the same in both versions.
+ */
+export const previousVersion: {
+  [T in MessageType]?: { schema: z.ZodType; up(old: never): Payload<T>; down(current: Payload<T>): unknown };
+} = {
+  SagaStepReplied: {
+    schema: z.object({
+      sagaId: id,
+      step: z.string().min(1),
+      outcome: z.enum(['SUCCEEDED', 'FAILED']),
+      reason: z.string().optional(),
+      retriable: z.boolean().optional(),
+    }),
+    up: (old: {
+      sagaId: string;
+      step: string;
+      outcome: 'SUCCEEDED' | 'FAILED';
+      reason?: string;
+      retriable?: boolean;
+    }) =>
+      old.outcome === 'SUCCEEDED'
+        ? { sagaId: old.sagaId, step: old.step, outcome: 'SUCCEEDED' }
+        : {
+            sagaId: old.sagaId,
+            step: old.step,
+            outcome: 'FAILED',
+            failure: { reason: old.reason ?? `${old.step} failed`, retriable: old.retriable ?? false },
+          },
+    down: (current) =>
+      current.outcome === 'SUCCEEDED'
+        ? { sagaId: current.sagaId, step: current.step, outcome: 'SUCCEEDED' }
+        : { sagaId: current.sagaId, step: current.step, outcome: 'FAILED', ...current.failure },
+  },
+};

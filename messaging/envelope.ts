@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type MessageType, messages, type Payload, SCHEMA_VERSION } from './contract.ts';
+import {
+  type MessageType,
+  messages,
+  type Payload,
+  PREVIOUS_SCHEMA_VERSION,
+  previousVersion,
+  SCHEMA_VERSION,
+} from './contract.ts';
 import { activeTraceContext, type TraceCarrier } from './tracing.ts';
 import type { IncomingMessage, OutgoingMessage } from './transport.ts';
 
@@ -19,6 +26,8 @@ export interface Envelope<T extends MessageType = MessageType> {
   /** The W3C trace context the message was made in (messaging/tracing.ts); absent when nothing is traced. */
   traceparent?: string;
   tracestate?: string;
+  /** Set by `decode` on a message written in the previous schema version, whose payload it upcast. */
+  writtenIn?: number;
 }
 
 export type AnyEnvelope = { [T in MessageType]: Envelope<T> }[MessageType];
@@ -61,11 +70,31 @@ export const causedBy = (envelope: Envelope): Causation => ({
   causationId: envelope.id,
 });
 
-/** The message for a broker; `trace` (the publish span's context) goes in its headers, default: the envelope's. */
-export function encode(envelope: Envelope, trace: TraceCarrier = envelope): OutgoingMessage {
+/**
+ * The envelope as written in schema version `version`: the current one as it is, the previous one
+ * with its payload converted back (`previousVersion`).
+ */
+export function inVersion(
+  envelope: Envelope,
+  version: number,
+): Envelope | (Omit<Envelope, 'payload'> & { payload: unknown }) {
+  if (version === envelope.schemaVersion) return envelope;
+  if (version !== PREVIOUS_SCHEMA_VERSION || envelope.schemaVersion !== SCHEMA_VERSION)
+    throw new Error(
+      `cannot write schema version ${version} of ${envelope.type} (it reads ${PREVIOUS_SCHEMA_VERSION}, ${SCHEMA_VERSION})`,
+    );
+  const change = previousVersion[envelope.type] as { down(p: unknown): unknown } | undefined;
+  return { ...envelope, schemaVersion: version, payload: change ? change.down(envelope.payload) : envelope.payload };
+}
+
+/**
+ * The message for a broker; `trace` (the publish span's context) goes in its headers, default: the
+ * envelope's; `version` is the schema version it is written in (default: the current one).
+ */
+export function encode(envelope: Envelope, trace: TraceCarrier = envelope, version = SCHEMA_VERSION): OutgoingMessage {
   return {
     key: envelope.key,
-    value: JSON.stringify(envelope),
+    value: JSON.stringify(inVersion(envelope, version)),
     headers: {
       'message-id': envelope.id,
       'message-type': envelope.type,
@@ -106,12 +135,28 @@ export function decode(message: Pick<IncomingMessage, 'value'>): AnyEnvelope {
     );
   const { type, schemaVersion } = shape.data;
   if (!(type in messages)) throw new InvalidMessageError(`unknown message type ${type}`);
-  if (schemaVersion !== SCHEMA_VERSION)
-    throw new InvalidMessageError(`unsupported schema version ${schemaVersion} of ${type}`);
-  const payload = messages[type as MessageType].schema.safeParse(shape.data.payload);
-  if (!payload.success)
+  const issues = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
+  let written = shape.data.payload;
+  if (schemaVersion === PREVIOUS_SCHEMA_VERSION) {
+    // Written by a replica of the previous release: read as it was written, then upcast.
+    const change = previousVersion[type as MessageType] as { schema: z.ZodType; up(p: unknown): unknown } | undefined;
+    if (change) {
+      const old = change.schema.safeParse(written);
+      if (!old.success)
+        throw new InvalidMessageError(`invalid ${type} payload (version ${schemaVersion}): ${issues(old.error)}`);
+      written = change.up(old.data);
+    }
+  } else if (schemaVersion !== SCHEMA_VERSION)
     throw new InvalidMessageError(
-      `invalid ${type} payload: ${payload.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+      `schema version ${schemaVersion} of ${type} is not one this consumer reads (${PREVIOUS_SCHEMA_VERSION}, ${SCHEMA_VERSION}): replay it once every consumer reads it`,
     );
-  return { ...shape.data, type, payload: payload.data } as AnyEnvelope;
+  const payload = messages[type as MessageType].schema.safeParse(written);
+  if (!payload.success) throw new InvalidMessageError(`invalid ${type} payload: ${issues(payload.error)}`);
+  return {
+    ...shape.data,
+    type,
+    payload: payload.data,
+    schemaVersion: SCHEMA_VERSION,
+    ...(schemaVersion !== SCHEMA_VERSION ? { writtenIn: schemaVersion } : {}),
+  } as AnyEnvelope;
 }

@@ -3,7 +3,7 @@ import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../kernel/index.ts';
 import { type Faults, noFaults } from '../kernel/index.ts';
-import { messages } from './contract.ts';
+import { messages, PREVIOUS_SCHEMA_VERSION, SCHEMA_VERSION } from './contract.ts';
 import { type Envelope, encode } from './envelope.ts';
 import type { MessagingTables } from './tables.ts';
 import { endSpan, startPublishSpan, type TraceCarrier } from './tracing.ts';
@@ -87,6 +87,7 @@ export function startOutboxRelay({
   lingerMs = 2,
   faults = noFaults,
   stallMs = Math.max(10_000, 20 * pollMs),
+  schemaVersion = SCHEMA_VERSION,
 }: {
   db: Db;
   outbox: Outbox;
@@ -98,9 +99,15 @@ export function startOutboxRelay({
   /** How long a nudge waits for more commits before the relay publishes. */
   lingerMs?: number;
   faults?: Faults;
+  /** The schema version messages are written in: the previous one while old replicas still read (see contract.ts). */
+  schemaVersion?: number;
   /** How long without a round that finished well before the relay counts as wedged. */
   stallMs?: number;
 }): OutboxRelay {
+  if (schemaVersion !== SCHEMA_VERSION && schemaVersion !== PREVIOUS_SCHEMA_VERSION)
+    throw new Error(
+      `MESSAGE_SCHEMA_VERSION ${schemaVersion} is not one this release writes (${PREVIOUS_SCHEMA_VERSION} or ${SCHEMA_VERSION})`,
+    );
   let stopped = false;
   /** When a round last finished without an error (start-up counts as one). */
   let lastGoodRound = Date.now();
@@ -149,7 +156,7 @@ export function startOutboxRelay({
           spans.push(publish.span);
           headers = publish.headers;
         }
-        append(byTopic, row.topic, [encode(envelope, headers)]);
+        append(byTopic, row.topic, [encode(envelope, headers, schemaVersion)]);
       }
       try {
         await transport.publishBatch([...byTopic].map(([topic, messages]) => ({ topic, messages })));

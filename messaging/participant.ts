@@ -16,7 +16,14 @@ export async function replyToSaga(
 ): Promise<void> {
   const { sagaId, step } = command.payload;
   await writeOutbox(tx, outbox, [
-    createEnvelope('SagaStepReplied', command.key, { sagaId, step, ...result }, causedBy(command)),
+    createEnvelope(
+      'SagaStepReplied',
+      command.key,
+      result.outcome === 'SUCCEEDED'
+        ? { sagaId, step, outcome: 'SUCCEEDED' }
+        : { sagaId, step, outcome: 'FAILED', failure: { reason: result.reason, retriable: result.retriable ?? false } },
+      causedBy(command),
+    ),
   ]);
 }
 

@@ -26,6 +26,7 @@ export async function startMessaging({
   onCommitted,
   beforeBatch,
   metrics,
+  schemaVersion,
 }: {
   name: string;
   db: Db;
@@ -45,6 +46,8 @@ export async function startMessaging({
   beforeBatch?: BeforeBatch;
   /** Where the outbox, relay and consumer are measured (`messagingMetrics`). */
   metrics?: Metrics;
+  /** The schema version the relay writes messages in (default: the current one; see contract.ts). */
+  schemaVersion?: number;
 }): Promise<{
   relay: OutboxRelay;
   stats(): { relay: RelayStats; consumer?: ConsumerStats };
@@ -52,7 +55,16 @@ export async function startMessaging({
   checks: HealthCheck[];
   stop(): Promise<void>;
 }> {
-  const relay = startOutboxRelay({ db, outbox: tables.outbox, transport, lockName: name, pollMs, logger, faults });
+  const relay = startOutboxRelay({
+    db,
+    outbox: tables.outbox,
+    transport,
+    lockName: name,
+    pollMs,
+    logger,
+    faults,
+    schemaVersion,
+  });
   let subscription: Subscription | undefined;
   let consumer: ReturnType<typeof inboxConsumer> | undefined;
   if (topics.length > 0) {

@@ -82,7 +82,9 @@ const reply = (orderId: string, sagaId: string, step: string, outcome: 'SUCCEEDE
   createEnvelope(
     'SagaStepReplied',
     orderId,
-    { sagaId, step, outcome, ...(outcome === 'FAILED' ? { reason: `${step} failed`, retriable } : {}) },
+    outcome === 'FAILED'
+      ? { sagaId, step, outcome, failure: { reason: `${step} failed`, retriable: retriable ?? false } }
+      : { sagaId, step, outcome },
     { correlationId: orderId, causationId: null },
   );
 
@@ -197,5 +199,63 @@ describe('the saga engine', () => {
         ),
       ),
     ).rejects.toThrow('onCommit needs a transaction opened by transaction()');
+  });
+});
+
+describe('the saga engine across versions of a definition', () => {
+  beforeEach(() => database.db.delete(sagaInstances));
+
+  /** Version 2 charges a payment between reserving and committing. */
+  const v2: SagaDefinition<Data> = {
+    ...definition,
+    version: 2,
+    steps: [
+      definition.steps[0]!,
+      {
+        name: 'charge',
+        action: {
+          kind: 'remote',
+          command: ({ orderId }, ctx) => ({
+            type: 'ChargePayment',
+            payload: {
+              sagaId: ctx.sagaId,
+              step: ctx.step,
+              orderId,
+              customerId: 'c1',
+              amount: '1.00',
+              currency: 'USD',
+              paymentToken: 'tok_visa',
+              idempotencyKey: ctx.idempotencyKey,
+            },
+          }),
+        },
+      },
+      definition.steps[1]!,
+    ],
+  };
+  const engineOf = (current: SagaDefinition<Data>, previous: SagaDefinition<Data>[] = []) =>
+    createSagaEngine<Data>({ definition: current, previous, outbox, hooks: { local: {} }, clock: () => now });
+
+  it('runs a saga to its end under the version it started with, while new ones start under the new version', async () => {
+    const old = await started(engineOf(definition));
+    const upgraded = engineOf(v2, [definition]);
+    const fresh = await started(upgraded);
+    expect(await rowOf(old.orderId)).toMatchObject({ definitionVersion: 1 });
+    expect(await rowOf(fresh.orderId)).toMatchObject({ definitionVersion: 2 });
+
+    for (const saga of [old, fresh])
+      await database.db.transaction((tx) =>
+        upgraded.handleReply(tx, reply(saga.orderId, saga.sagaId, 'reserve', 'SUCCEEDED')),
+      );
+    expect(await commandsOf(old.orderId)).toEqual(['ReserveInventory', 'CommitInventory']);
+    expect(await commandsOf(fresh.orderId)).toEqual(['ReserveInventory', 'ChargePayment']);
+  });
+
+  it('goes on under the current version once the one a saga started with is no longer registered', async () => {
+    const old = await started(engineOf(definition));
+    await database.db.transaction((tx) =>
+      engineOf(v2).handleReply(tx, reply(old.orderId, old.sagaId, 'reserve', 'SUCCEEDED')),
+    );
+    expect(await commandsOf(old.orderId)).toEqual(['ReserveInventory', 'ChargePayment']);
   });
 });

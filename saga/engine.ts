@@ -142,21 +142,35 @@ const columns = <D>(s: SagaState<D>) => ({
  * Runs sagas of one definition: persists each instance (optimistic concurrency on `version`),
  * turns the decisions of `decide` into outbox messages in the same transaction, and runs local
  * steps in place. It knows nothing about what the saga is for.
+ *
+ * New sagas start under `definition`; a saga started under an older version that is still in
+ * `previous` runs to its end under that version (its steps, compensations, retries and deadline as
+ * they were when it started), so a deploy that changes the saga does not change sagas in flight. A
+ * saga whose version is no longer registered goes on under the current one.
  */
 export function createSagaEngine<D>({
   definition,
+  previous = [],
   outbox,
   hooks,
   clock = () => new Date(),
   observe,
 }: {
   definition: SagaDefinition<D>;
+  /** Older versions of the definition, still registered for the sagas that started under them. */
+  previous?: SagaDefinition<D>[];
   outbox: MessagingTables['outbox'];
   hooks: SagaHooks<D>;
   clock?: () => Date;
   /** Told what each transition did once its transaction committed (a transaction of `db/transaction.ts`). */
   observe?: (observation: SagaObservation) => void;
 }): SagaEngine<D> {
+  const versions = new Map([...previous, definition].map((d) => [d.version, d]));
+  if (previous.some((d) => d.type !== definition.type))
+    throw new Error(`every version of the ${definition.type} saga must have its type`);
+  /** The definition a stored saga runs under. */
+  const definitionOf = (row: Pick<SagaRow, 'definitionVersion'>) => versions.get(row.definitionVersion) ?? definition;
+
   /**
    * Decides what an event leads to, local steps included (they cannot fail, so their outcome is
    * known before they run), then runs the local steps, the host's hook and `store` together: the
@@ -164,6 +178,7 @@ export function createSagaEngine<D>({
    */
   async function apply(
     tx: Db,
+    definition: SagaDefinition<D>,
     state: SagaState<D>,
     event: SagaEvent,
     causation: Causation,
@@ -229,6 +244,7 @@ export function createSagaEngine<D>({
   async function transition(tx: Db, row: SagaRow, event: SagaEvent, causation: Causation) {
     return apply(
       tx,
+      definitionOf(row),
       toState<D>(row),
       event,
       causation,
@@ -294,6 +310,7 @@ export function createSagaEngine<D>({
       });
       const { state } = await apply(
         tx,
+        definition,
         initial,
         { kind: 'started' },
         causation,
@@ -311,11 +328,12 @@ export function createSagaEngine<D>({
         .from(sagaInstances)
         .where(and(eq(sagaInstances.id, reply.payload.sagaId), ofType));
       if (!row) return;
-      const { step, outcome, reason, retriable } = reply.payload;
+      const { step, outcome } = reply.payload;
+      const failure = reply.payload.outcome === 'FAILED' ? reply.payload.failure : undefined;
       await transition(
         tx,
         row,
-        { kind: 'replied', step, outcome, reason, retriable },
+        { kind: 'replied', step, outcome, reason: failure?.reason, retriable: failure?.retriable },
         { correlationId: reply.correlationId, causationId: reply.id },
       );
     },

@@ -58,6 +58,7 @@ export async function createSubgraphService<C extends SubgraphContext>(
     onCommitted,
     beforeBatch,
     metrics,
+    schemaVersion: config.messageSchemaVersion,
     retention: { outboxMs: config.outboxRetentionHours * 3_600_000, inboxMs: config.inboxRetentionHours * 3_600_000 },
   });
   const { handler, apollo } = await createSubgraph({

@@ -47,7 +47,9 @@ async function reply(orderId: string, step: string, outcome: 'SUCCEEDED' | 'FAIL
       createEnvelope(
         'SagaStepReplied',
         orderId,
-        { sagaId: saga.id, step, outcome, reason },
+        outcome === 'SUCCEEDED'
+          ? { sagaId: saga.id, step, outcome }
+          : { sagaId: saga.id, step, outcome, failure: { reason: reason ?? 'failed', retriable: false } },
         { correlationId: 'test', causationId: null },
       ),
     ),
