@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../client/index.ts';
 import { type RunningSystem, startSystem, waitFor } from '../harness/index.ts';
@@ -154,5 +155,26 @@ describe('/metrics', () => {
       sample(inventory, 'sagaway_cache_requests_total', { cache: 'product_view', result }),
     );
     expect(productReads[0]! + productReads[1]!).toBeGreaterThan(0);
+  });
+
+  it('serves every metric the Grafana dashboard queries', async () => {
+    const dashboard = JSON.parse(
+      readFileSync(new URL('../ops/grafana/dashboards/sagaway.json', import.meta.url), 'utf8'),
+    );
+    const exprs: string[] = dashboard.panels.flatMap((p: { targets?: { expr: string }[] }) =>
+      (p.targets ?? []).map((t) => t.expr),
+    );
+    const queried = new Set(exprs.flatMap((e) => e.match(/\bsagaway_[a-z0-9_]+/g) ?? []));
+    // Families as declared (a labelled counter nothing has counted yet has no sample), with the series of histograms.
+    const served = new Set<string>();
+    for (const service of ['gateway', 'order', 'inventory', 'payment'] as const) {
+      const text = await (await fetch(`${system.serviceUrl(service)}/metrics`)).text();
+      for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+        served.add(name!);
+        if (type === 'histogram') for (const part of ['_bucket', '_sum', '_count']) served.add(`${name}${part}`);
+      }
+    }
+    expect(queried.size).toBeGreaterThan(20);
+    expect([...queried].filter((name) => !served.has(name))).toEqual([]);
   });
 });
