@@ -83,6 +83,8 @@ describe('configuration', () => {
     );
     // The secret itself is never echoed.
     expect(problem({ ...real, JWT_SECRET: 'only-twenty-characters' })).not.toContain('only-twenty');
+    expect(problem({ METRICS_TOKEN: 'a-scrape-token-too-short' })).toMatch(/METRICS_TOKEN: must be at least 32/);
+    expect(problem({ METRICS_TOKEN: 'a-scrape-token-too-short' })).not.toContain('a-scrape-token');
     expect(problem({ NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET })).toMatch(
       /PAYMENT_TOKEN_KEY: is required in production/,
     );

@@ -138,7 +138,8 @@ function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.inf
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     // Values are echoed to help, except where they may hold a secret (URLs carry passwords).
-    const shown = (name: string) => (/SECRET|PASSWORD|URL|KEY/.test(name) ? '' : ` (got ${JSON.stringify(env[name])})`);
+    const shown = (name: string) =>
+      /SECRET|PASSWORD|TOKEN|URL|KEY/.test(name) ? '' : ` (got ${JSON.stringify(env[name])})`;
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}${shown(String(i.path[0]))}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }

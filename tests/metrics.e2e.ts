@@ -157,13 +157,13 @@ describe('/metrics', () => {
     expect(productReads[0]! + productReads[1]!).toBeGreaterThan(0);
   });
 
-  it('serves every metric the Grafana dashboard queries', async () => {
-    const dashboard = JSON.parse(
-      readFileSync(new URL('../ops/grafana/dashboards/sagaway.json', import.meta.url), 'utf8'),
-    );
+  it('serves every metric the Grafana dashboard and the Prometheus alerts query', async () => {
+    const read = (file: string) => readFileSync(new URL(`../ops/${file}`, import.meta.url), 'utf8');
+    const dashboard = JSON.parse(read('grafana/dashboards/sagaway.json'));
     const exprs: string[] = dashboard.panels.flatMap((p: { targets?: { expr: string }[] }) =>
       (p.targets ?? []).map((t) => t.expr),
     );
+    exprs.push(read('prometheus/alerts.yml'));
     const queried = new Set(exprs.flatMap((e) => e.match(/\bsagaway_[a-z0-9_]+/g) ?? []));
     // Families as declared (a labelled counter nothing has counted yet has no sample), with the series of histograms.
     const served = new Set<string>();
