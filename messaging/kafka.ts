@@ -225,10 +225,10 @@ export function createKafkaTransport({
         throw err;
       });
       const admin = await lagAdmin;
-      const [committed, ...ends] = await Promise.all([
-        admin.fetchOffsets({ groupId: name(groupId), topics: topics.map(name) }),
-        ...topics.map((topic) => admin.fetchTopicOffsets(name(topic))),
-      ]);
+      // Positions first, then the ends: an end read before a commit it does not yet include would
+      // make that partition's lag negative (seen on the dashboard under load).
+      const committed = await admin.fetchOffsets({ groupId: name(groupId), topics: topics.map(name) });
+      const ends = await Promise.all(topics.map((topic) => admin.fetchTopicOffsets(name(topic))));
       return Object.fromEntries(
         topics.map((topic, i) => {
           const positions = new Map(
@@ -239,7 +239,7 @@ export function createKafkaTransport({
           );
           const lag = ends[i]!.reduce((sum, p) => {
             const at = positions.get(p.partition) ?? -1;
-            return sum + Number(p.high) - (at >= 0 ? at : Number(p.low));
+            return sum + Math.max(0, Number(p.high) - (at >= 0 ? at : Number(p.low)));
           }, 0);
           return [topic, lag];
         }),
