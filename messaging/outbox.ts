@@ -6,7 +6,7 @@ import { type Faults, noFaults } from '../kernel/index.ts';
 import { messages, PREVIOUS_SCHEMA_VERSION, SCHEMA_VERSION } from './contract.ts';
 import { type Envelope, encode } from './envelope.ts';
 import type { MessagingTables } from './tables.ts';
-import { endSpan, startPublishSpan, type TraceCarrier } from './tracing.ts';
+import { detached, endSpan, startPublishSpan, type TraceCarrier } from './tracing.ts';
 import type { OutgoingMessage, Transport } from './transport.ts';
 
 type Outbox = MessagingTables['outbox'];
@@ -174,10 +174,15 @@ export function startOutboxRelay({
   let lingering: NodeJS.Timeout | undefined;
   const nudge = (): void => {
     if (stopped || lingering) return;
-    lingering = setTimeout(() => {
-      lingering = undefined;
-      kick();
-    }, lingerMs);
+    // A round belongs to no one trace (it publishes many orders' messages): it runs outside the
+    // context of whatever nudged it, each message under its own publish span.
+    lingering = setTimeout(
+      detached(() => {
+        lingering = undefined;
+        kick();
+      }),
+      lingerMs,
+    );
   };
   const kick = (): void => {
     if (stopped) return;

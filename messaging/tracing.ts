@@ -22,6 +22,12 @@ import {
  */
 const tracer = trace.getTracer('sagaway');
 
+/** `fn`, to run outside any trace, whatever the context it is called from. */
+export const detached =
+  <A extends unknown[], R>(fn: (...args: A) => R) =>
+  (...args: A): R =>
+    context.with(ROOT_CONTEXT, fn, undefined, ...args);
+
 /** W3C trace context fields, as in an envelope or Kafka headers. */
 export interface TraceCarrier {
   traceparent?: string | undefined;

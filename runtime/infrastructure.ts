@@ -4,6 +4,7 @@ import type { Config, Disposer, Logger } from '../kernel/index.ts';
 import { createTokenVerifier, type TokenVerifier } from '../kernel/index.ts';
 import type { Transport } from '../messaging/wire.ts';
 import { allTopics, createKafkaTransport, createMemoryTransport } from '../messaging/wire.ts';
+import { tracingActive } from './tracing.ts';
 
 export interface Infrastructure {
   database: Database;
@@ -44,7 +45,9 @@ export async function openInfrastructure(
   given: { database?: Database } = {},
 ): Promise<Infrastructure> {
   // Loaded here, not at the top: a process that opens no database (the gateway) loads no database code.
-  const database = given.database ?? (await (await import('../db/index.ts')).openDatabase(config));
+  const database =
+    given.database ??
+    (await (await import('../db/index.ts')).openDatabase({ ...config, traceQueries: tracingActive() }));
   disposer.use(() => database.close());
   const transport = await openTransport(config, logger, disposer);
   const cache = await openCache(config, logger, disposer);

@@ -57,6 +57,9 @@ export async function startTracing(service: string, env: NodeJS.ProcessEnv = pro
   return true;
 }
 
+/** Whether this process traces (`startTracing` started the SDK). */
+export const tracingActive = (): boolean => shutdown !== undefined;
+
 /** Sends the spans not yet exported and stops tracing; nothing when it was off. */
 export async function stopTracing(): Promise<void> {
   const stop = shutdown;

@@ -138,6 +138,18 @@ describe('a traced order', () => {
         expect.stringMatching(/^publish .*order\.events$/),
       ]),
     );
+    // The statements each service ran for the order, as client spans of PostgreSQL (text only, no values).
+    for (const service of ['sagaway-order', 'sagaway-inventory', 'sagaway-payment']) {
+      const statements = trace.filter((s) => s.service === service && s.attributes['db.system.name'] === 'postgresql');
+      expect(statements.length, service).toBeGreaterThan(0);
+      expect(statements.every((s) => s.kind === 3 /* CLIENT */)).toBe(true);
+    }
+    const statements = trace.filter((s) => s.attributes['db.system.name'] === 'postgresql');
+    expect(statements.map((s) => s.name)).toEqual(expect.arrayContaining(['INSERT', 'UPDATE', 'SELECT']));
+    // The text as sent, with placeholders: the customer's id is a parameter, never in a span.
+    const inserts = statements.filter((s) => s.name === 'INSERT').map((s) => String(s.attributes['db.query.text']));
+    expect(inserts.some((t) => t.includes('$1'))).toBe(true);
+    expect(JSON.stringify(statements)).not.toContain('alice');
     const consumers = trace.filter((s) => s.kind === 5 /* CONSUMER */);
     const producers = new Map(trace.filter((s) => s.kind === 4 /* PRODUCER */).map((s) => [s.spanId, s]));
     expect(consumers.length).toBeGreaterThanOrEqual(8);
