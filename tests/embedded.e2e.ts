@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createClient } from '../client/index.ts';
-import { freePort, waitFor } from '../harness/index.ts';
+import { freePort, launchChromium, waitFor } from '../harness/index.ts';
 
 /**
  * `npm start` with no infrastructure variables: the whole system in one process on PGlite, the
@@ -96,5 +96,29 @@ describe('npm start on the embedded defaults', () => {
     expect(declined.status).toBe('FAILED');
     expect(declined.saga.status).toBe('COMPENSATED');
     expect(declined.failureReason).toMatch(/declined/i);
+  });
+
+  it('opens the playground and the console already signed in, as the demo customer and the demo admin', async () => {
+    const graphql = /GraphQL:\s+(\S+)/.exec(output)![1]!;
+    expect(output).toMatch(/Console:\s+\S+\/console/);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      // The playground: run its default query at once, with no token typed anywhere.
+      await page.goto(graphql);
+      await page.locator('.graphiql-execute-button').click();
+      // biome-ignore lint/performance/useDomNodeTextContent: what the page shows, as a person reads it
+      const result = () => page.locator('.result-window').innerText();
+      await expect.poll(result, { timeout: 20_000 }).toContain('"products"');
+      expect(await result()).not.toContain('UNAUTHENTICATED');
+
+      // The console: signed in as the demo admin, listing the sagas run above.
+      await page.goto(new URL('/console', graphql).toString());
+      // biome-ignore lint/performance/useDomNodeTextContent: what the page shows, as a person reads it
+      await expect.poll(() => page.locator('#who').innerText()).toBe('signed in as demo-admin');
+      await expect.poll(() => page.locator('#sagas tbody tr').count()).toBeGreaterThanOrEqual(2);
+    } finally {
+      await browser.close();
+    }
   });
 });
