@@ -69,6 +69,23 @@ describe('the gateway', () => {
     expect(statements.length, statements.join('\n')).toBeLessThanOrEqual(5);
   });
 
+  it("answers an admin's page of 20 sagas with their orders and payments in a handful of SQL statements", async () => {
+    const admin = await signDevToken(devPolicy(JWT_SECRET), 'ops', { admin: true });
+    statements = [];
+    const page = (await fetch(system.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({
+        query:
+          '{ sagas(first: 20) { edges { node { id status order { id customerId status payment { status } } } } } }',
+      }),
+    }).then((r) => r.json())) as { data: { sagas: { edges: { node: { order: { customerId: string } } }[] } } };
+    expect(page.data.sagas.edges).toHaveLength(20);
+    expect(page.data.sagas.edges.every((e) => e.node.order.customerId === 'alice')).toBe(true);
+    // sagas, their orders (order subgraph) + payments (payment): one each.
+    expect(statements.length, statements.join('\n')).toBeLessThanOrEqual(3);
+  });
+
   it('refuses a page larger than the limit before asking a subgraph, and an oversized body', async () => {
     const res = await post('query($n: Int) { orders(first: $n) { edges { node { id } } } }', { n: 500 });
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'maxListSize' });

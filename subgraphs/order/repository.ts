@@ -7,6 +7,9 @@ import { finalStatusList, type OrderItemRow, type OrderRow, orderItems, orders }
 export const findOrder = async (db: Db, id: string): Promise<OrderRow | undefined> =>
   (await db.select().from(orders).where(eq(orders.id, id)))[0];
 
+export const findOrders = (db: Db, ids: string[]): Promise<OrderRow[]> =>
+  ids.length === 0 ? Promise.resolve([]) : db.select().from(orders).where(inArray(orders.id, ids));
+
 export const lockOrder = async (tx: Db, id: string): Promise<OrderRow | undefined> =>
   (await tx.select().from(orders).where(eq(orders.id, id)).for('update'))[0];
 

@@ -220,7 +220,12 @@ export function orderResolvers({
     },
     Saga: {
       orderId: (s) => s.businessKey,
-      order: (s, _, ctx) => readable(s.businessKey, ctx),
+      // Batched: a page of 100 sagas with their orders is one statement, not 100.
+      order: async (s, _, ctx) => {
+        const order = await ctx.orders.load(s.businessKey);
+        if (order && !mayRead(ctx, order)) throw forbidden('This order belongs to another customer');
+        return order;
+      },
     },
     AuditEntry: {
       details: (e) => JSON.stringify(e.details),

@@ -13,7 +13,7 @@ import { orderResolvers } from './resolvers.ts';
 import type { OrderSagaData } from './saga.ts';
 import { createOrderSagaEngine } from './saga-host.ts';
 import { inbox, outbox } from './tables.ts';
-import { itemsLoader, type OrderView, sagaLoader } from './views.ts';
+import { itemsLoader, type OrderView, orderLoader, sagaLoader } from './views.ts';
 
 export const orderTypeDefs = readSchema(new URL('./schema.graphql', import.meta.url));
 /** The order service's migrations create two schemas: its orders and the saga engine's instances. */
@@ -66,7 +66,12 @@ export async function createOrderService(deps: ServiceDeps): Promise<Service> {
           forgetTouched();
         },
       }),
-    extendContext: (base) => ({ ...base, items: itemsLoader(db), sagas: sagaLoader(db, engine) }),
+    extendContext: (base) => ({
+      ...base,
+      items: itemsLoader(db),
+      sagas: sagaLoader(db, engine),
+      orders: orderLoader(db),
+    }),
     background: (relay) => {
       const log = logger.child({ service: 'order' });
       // Deadlines and retries: any replica may sweep; row locks keep two from moving one saga.

@@ -5,19 +5,27 @@ import type { Db } from '../../db/index.ts';
 import type { SubgraphContext } from '../../runtime/subgraph/index.ts';
 import type { SagaRow } from '../../saga/index.ts';
 import { type SagaEngine, type SagaView, sagaView } from '../../saga/index.ts';
-import { findOrder, itemsOfOrders } from './repository.ts';
+import { findOrder, findOrders, itemsOfOrders } from './repository.ts';
 import type { OrderSagaData } from './saga.ts';
 import type { OrderItemRow, OrderRow } from './tables.ts';
 
 export interface OrderContext extends SubgraphContext {
   items: DataLoader<string, OrderItemRow[]>;
   sagas: DataLoader<string, SagaView<OrderSagaData> | null>;
+  /** Orders by id from the database, in one statement per request (an admin's page of sagas with their orders). */
+  orders: DataLoader<string, OrderRow | null>;
 }
 
 export const itemsLoader = (db: Db) =>
   new DataLoader<string, OrderItemRow[]>(async (orderIds) => {
     const rows = await itemsOfOrders(db, [...orderIds]);
     return orderIds.map((id) => rows.filter((r) => r.orderId === id));
+  });
+
+export const orderLoader = (db: Db) =>
+  new DataLoader<string, OrderRow | null>(async (ids) => {
+    const byId = new Map((await findOrders(db, [...ids])).map((o) => [o.id, o]));
+    return ids.map((id) => byId.get(id) ?? null);
   });
 
 export const sagaLoader = (db: Db, engine: SagaEngine<OrderSagaData>) =>
