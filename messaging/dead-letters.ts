@@ -151,6 +151,19 @@ export function openDeadLetters({ brokers, topicPrefix }: { brokers: string[]; t
       await consumer.connect();
       await consumer.subscribe({ topics: [...ends.keys()].map(name), fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
+        const slow = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `the dead-letter topics were not read to their ends within 60 s (${[...remaining].join(', ')} left)`,
+              ),
+            ),
+          60_000,
+        );
+        const done = () => {
+          clearTimeout(slow);
+          resolve();
+        };
         consumer
           .run({
             autoCommit: false,
@@ -174,7 +187,7 @@ export function openDeadLetters({ brokers, topicPrefix }: { brokers: string[]; t
                 );
                 if (BigInt(m.offset) + 1n >= end) remaining.delete(`${topic}/${batch.partition}`);
               }
-              if (remaining.size === 0) resolve();
+              if (remaining.size === 0) done();
             },
           })
           .catch(reject);

@@ -71,18 +71,20 @@ export const causedBy = (envelope: Envelope): Causation => ({
 });
 
 /**
- * The envelope as written in schema version `version`: the current one as it is, the previous one
- * with its payload converted back (`previousVersion`).
+ * The envelope as written in schema version `version`: in its own version when that is the one
+ * asked for — or older: an outbox row the previous release stored and this one relays goes out as
+ * it was stored, which every consumer of this release reads — and a current one asked for in the
+ * previous version with its payload converted back (`previousVersion`).
  */
 export function inVersion(
   envelope: Envelope,
   version: number,
 ): Envelope | (Omit<Envelope, 'payload'> & { payload: unknown }) {
-  if (version === envelope.schemaVersion) return envelope;
-  if (version !== PREVIOUS_SCHEMA_VERSION || envelope.schemaVersion !== SCHEMA_VERSION)
+  if (version !== SCHEMA_VERSION && version !== PREVIOUS_SCHEMA_VERSION)
     throw new Error(
       `cannot write schema version ${version} of ${envelope.type} (it reads ${PREVIOUS_SCHEMA_VERSION}, ${SCHEMA_VERSION})`,
     );
+  if (envelope.schemaVersion <= version) return envelope;
   const change = previousVersion[envelope.type] as { down(p: unknown): unknown } | undefined;
   return { ...envelope, schemaVersion: version, payload: change ? change.down(envelope.payload) : envelope.payload };
 }

@@ -105,6 +105,22 @@ describe('a producer of this release writing the previous version', () => {
     expect(decode(message).payload).toEqual(reply.payload);
   });
 
+  it('relays an outbox row the previous release stored as it was stored, whatever version it writes', () => {
+    const stored = JSON.parse(
+      written(PREVIOUS_SCHEMA_VERSION, 'SagaStepReplied', {
+        sagaId: SAGA,
+        step: 'chargePayment',
+        outcome: 'FAILED',
+        reason: 'declined',
+      }).value,
+    );
+    for (const version of [PREVIOUS_SCHEMA_VERSION, SCHEMA_VERSION]) {
+      const message = encode(stored, stored, version);
+      expect(JSON.parse(message.value)).toEqual(stored);
+      expect(decode(message).payload).toMatchObject({ outcome: 'FAILED', failure: { reason: 'declined' } });
+    }
+  });
+
   it('cannot write a version this release does not know', () => {
     const command = createEnvelope('CommitInventory', ORDER, { sagaId: SAGA, step: 's', orderId: ORDER }, causation);
     expect(() => encode(command, command, SCHEMA_VERSION + 1)).toThrow(/cannot write schema version 3/);
