@@ -6,7 +6,7 @@
   const endpoint = `${window.location.origin}/graphql`;
   const STORE = 'sagaway.console.token';
   const $ = (id) => document.getElementById(id);
-  const state = { token: '', filter: {}, after: null, selected: null, live: null, ws: null };
+  const state = { token: '', filter: {}, after: null, pages: 0, selected: null, live: null, ws: null };
 
   const SAGA = `id orderId status currentStep failureReason cancelled definitionVersion startedAt updatedAt deadlineAt retryAt
     steps { name status attempts isCompensation startedAt finishedAt error }`;
@@ -171,6 +171,7 @@
     const rows = sagas.edges.map((e) => row(e.node));
     if (append) $('sagas').tBodies[0].append(...rows);
     else $('sagas').tBodies[0].replaceChildren(...rows);
+    state.pages = append ? state.pages + 1 : 1;
     state.after = sagas.pageInfo.endCursor;
     $('more').hidden = !sagas.pageInfo.hasNextPage;
     $('empty').hidden = $('sagas').tBodies[0].rows.length > 0;
@@ -376,6 +377,11 @@
       'Compensating: the steps that took effect are being undone.',
     );
   });
+
+  // The counts and the first page follow the system on their own (a longer list stays as loaded).
+  setInterval(() => {
+    if (!$('app').hidden && document.visibilityState === 'visible' && state.pages === 1) void refresh();
+  }, 10_000);
 
   void initialToken().then((token) => (token ? signIn(token) : showSignIn(null)));
 })();
