@@ -34,6 +34,11 @@ describe('the saga console page', () => {
     }
     expect((await fetch(`${origin}/console/`)).status).toBe(200);
     expect((await fetch(`${origin}/console/package.json`)).status).toBe(404);
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty'])
+      for (const page of ['console', 'playground'])
+        expect((await fetch(`${origin}/${page}/${name}`)).status, `/${page}/${name}`).toBe(404);
+    // The gateway is still there.
+    expect((await fetch(`${origin}/console`)).status).toBe(200);
     expect((await fetch(`${origin}/console/../kernel/config.ts`)).status).toBe(404);
   });
 

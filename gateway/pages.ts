@@ -122,7 +122,8 @@ export function pagesHandler({
       );
       return true;
     }
-    const asset = section.assets[name];
+    // Own names only: `/console/constructor` or `/console/__proto__` name no file.
+    const asset = Object.hasOwn(section.assets, name) ? section.assets[name] : undefined;
     if (!asset) return false;
     sendAsset(res, target, asset);
     return true;
