@@ -20,6 +20,7 @@ filters (list, replay):
 options:
   --json                    list: one JSON object per line
   --dry-run                 replay: say what would be sent, send nothing
+  --all                     replay: every dead letter (without it, replay needs a filter)
   --force                   replay: also messages replayed ${MAX_REPLAYS} times already (the loop guard)
   --yes                     purge: really delete
 
@@ -37,6 +38,7 @@ const { values, positionals } = parseArgs({
     json: { type: 'boolean', default: false },
     'dry-run': { type: 'boolean', default: false },
     force: { type: 'boolean', default: false },
+    all: { type: 'boolean', default: false },
     yes: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -111,6 +113,9 @@ try {
       break;
     }
     case 'replay': {
+      const narrowed = values.topic || values.reason || values.since || values.until || values.position;
+      if (!narrowed && !values.all)
+        fail('replay sends messages back into the system: narrow it with a filter, or say --all');
       const found = await letters.list(filter);
       const guarded = found.filter((l) => !mayReplay(l, values.force));
       const chosen = found.filter((l) => mayReplay(l, values.force));

@@ -124,7 +124,8 @@ describe('npm run dlq', () => {
     expect(await metric('sagaway_dead_letters_total', 'reason="invalid"')).toBe(2);
     expect(await metric('sagaway_dead_letters_total', 'reason="exhausted"')).toBe(1);
 
-    // Purging needs a topic and a yes; then the topic is empty.
+    // Replaying everything must be asked for; purging needs a topic and a yes; then the topic is empty.
+    await expect(dlq('replay')).rejects.toMatchObject({ code: 2 });
     await expect(dlq('purge', '--topic', 'inventory.commands')).rejects.toMatchObject({ code: 2 });
     expect(await listed()).toHaveLength(3);
     const purged = await dlq('purge', '--topic', 'inventory.commands', '--yes');
