@@ -65,8 +65,7 @@ export async function startOrderEventHub({
     topics: [topics.orderEvents],
     fromBeginning: false,
     handleBatch: async (messages) => {
-      const events: StatusEvent[] = [];
-      const sources = new Map<StatusEvent, { message: IncomingMessage; envelope: AnyEnvelope }>();
+      const events: { event: StatusEvent; message: IncomingMessage; envelope: AnyEnvelope }[] = [];
       for (const message of messages) {
         let envelope: ReturnType<typeof decode>;
         try {
@@ -78,20 +77,17 @@ export async function startOrderEventHub({
         if (envelope.type === 'ApiKeyRevoked') onApiKeyRevoked?.(envelope.payload.apiKeyId);
         if (envelope.type !== 'OrderStatusChanged') continue;
         const event: StatusEvent = { ...envelope.payload };
-        if (!isNew(event)) continue; // a redelivered or older event
-        events.push(event);
-        sources.set(event, { message, envelope });
+        if (isNew(event)) events.push({ event, message, envelope }); // else a redelivered or older event
       }
       // Every hook of the batch first (in one round trip), then the deliveries, in order. A hook
       // that fails fails the batch, which is retried: no event is delivered before its hooks ran.
-      await Promise.all(events.flatMap((event) => hooks.map((hook) => hook(event))));
-      for (const event of events) {
+      await Promise.all(events.flatMap(({ event }) => hooks.map((hook) => hook(event))));
+      for (const { event, message, envelope } of events) {
         if (!isNew(event)) continue; // the same order twice in one batch
         rememberEvent(event);
         const subscribers = listeners.get(event.orderId);
         if (!subscribers) continue;
         // The trace of the order's saga ends here, where its event reaches the subscribers.
-        const { message, envelope } = sources.get(event)!;
         await inProcessSpan(message, envelope, 'gateway', async () => {
           for (const listener of subscribers) listener(event);
         });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { sendJson } from '../kernel/index.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -111,14 +112,8 @@ export function pagesHandler({
     if (name === 'demo-token.json') {
       if (!demoTokens) return false;
       void demoTokens[section.token]().then(
-        (token) => {
-          res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-          res.end(JSON.stringify({ token }));
-        },
-        () => {
-          res.writeHead(500, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: 'no demo token' }));
-        },
+        (token) => sendJson(res, 200, { token }, { 'cache-control': 'no-store' }),
+        () => sendJson(res, 500, { error: 'no demo token' }),
       );
       return true;
     }

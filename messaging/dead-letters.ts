@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { createLogger } from '../kernel/index.ts';
 import { allTopics, deadLetterTopic } from './contract.ts';
+import { createKafkaTransport } from './kafka.ts';
 import type { OutgoingMessage } from './transport.ts';
 
 /**
@@ -129,8 +131,14 @@ export function openDeadLetters({ brokers, topicPrefix }: { brokers: string[]; t
     })();
     return adminReady;
   };
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  let producerReady: Promise<void> | undefined;
+  // Replays go out as the services' messages do, through the transport (its producer and names).
+  const transport = createKafkaTransport({
+    brokers,
+    clientId: 'sagaway-dlq',
+    topicPrefix,
+    partitions: 1,
+    logger: createLogger('silent'),
+  });
 
   /** Every message of the topics up to their ends as they are now, read by a group of its own that is deleted after. */
   async function readAll(topics: string[]): Promise<DeadLetter[]> {
@@ -205,15 +213,9 @@ export function openDeadLetters({ brokers, topicPrefix }: { brokers: string[]; t
     },
 
     async replay(letters) {
-      if (letters.length === 0) return;
-      producerReady ??= producer.connect();
-      await producerReady;
       const byTopic = new Map<string, OutgoingMessage[]>();
       for (const letter of letters) byTopic.set(letter.topic, [...(byTopic.get(letter.topic) ?? []), replayOf(letter)]);
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: name(topic), messages })),
-      });
+      await transport.publishBatch([...byTopic].map(([topic, messages]) => ({ topic, messages })));
     },
 
     async purge(topic, until) {
@@ -236,7 +238,7 @@ export function openDeadLetters({ brokers, topicPrefix }: { brokers: string[]; t
     },
 
     async close() {
-      if (producerReady) await producer.disconnect();
+      await transport.close();
       if (adminReady) await (await adminReady).disconnect();
     },
   };

@@ -70,6 +70,14 @@ export const causedBy = (envelope: Envelope): Causation => ({
   causationId: envelope.id,
 });
 
+/** Refuses a schema version this release cannot write: only the current one and the previous one. */
+export function assertWritable(version: number): void {
+  if (version !== SCHEMA_VERSION && version !== PREVIOUS_SCHEMA_VERSION)
+    throw new Error(
+      `cannot write schema version ${version}: this release writes ${PREVIOUS_SCHEMA_VERSION} or ${SCHEMA_VERSION}`,
+    );
+}
+
 /**
  * The envelope as written in schema version `version`: in its own version when that is the one
  * asked for — or older: an outbox row the previous release stored and this one relays goes out as
@@ -80,10 +88,7 @@ export function inVersion(
   envelope: Envelope,
   version: number,
 ): Envelope | (Omit<Envelope, 'payload'> & { payload: unknown }) {
-  if (version !== SCHEMA_VERSION && version !== PREVIOUS_SCHEMA_VERSION)
-    throw new Error(
-      `cannot write schema version ${version} of ${envelope.type} (it reads ${PREVIOUS_SCHEMA_VERSION}, ${SCHEMA_VERSION})`,
-    );
+  assertWritable(version);
   if (envelope.schemaVersion <= version) return envelope;
   const change = previousVersion[envelope.type] as { down(p: unknown): unknown } | undefined;
   return { ...envelope, schemaVersion: version, payload: change ? change.down(envelope.payload) : envelope.payload };

@@ -3,8 +3,8 @@ import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../kernel/index.ts';
 import { type Faults, noFaults } from '../kernel/index.ts';
-import { messages, PREVIOUS_SCHEMA_VERSION, SCHEMA_VERSION } from './contract.ts';
-import { type Envelope, encode } from './envelope.ts';
+import { messages, SCHEMA_VERSION } from './contract.ts';
+import { assertWritable, type Envelope, encode } from './envelope.ts';
 import type { MessagingTables } from './tables.ts';
 import { detached, endSpan, startPublishSpan, type TraceCarrier } from './tracing.ts';
 import type { OutgoingMessage, Transport } from './transport.ts';
@@ -104,10 +104,8 @@ export function startOutboxRelay({
   /** How long without a round that finished well before the relay counts as wedged. */
   stallMs?: number;
 }): OutboxRelay {
-  if (schemaVersion !== SCHEMA_VERSION && schemaVersion !== PREVIOUS_SCHEMA_VERSION)
-    throw new Error(
-      `MESSAGE_SCHEMA_VERSION ${schemaVersion} is not one this release writes (${PREVIOUS_SCHEMA_VERSION} or ${SCHEMA_VERSION})`,
-    );
+  // At start, not at the first publish: a wrong MESSAGE_SCHEMA_VERSION stops the service at once.
+  assertWritable(schemaVersion);
   let stopped = false;
   /** When a round last finished without an error (start-up counts as one). */
   let lastGoodRound = Date.now();

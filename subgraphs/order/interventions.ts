@@ -12,7 +12,7 @@ import {
 import type { SagaEngine, SagaEvent, SagaFilter, SagaRow, SagaState, SagaStatus } from '../../saga/index.ts';
 import { recordAudit, requireAdmin } from './access.ts';
 import { isFinal } from './order.ts';
-import { findOrder, lockOrder } from './repository.ts';
+import { findOrder, findOrders, lockOrder } from './repository.ts';
 import type { OrderSagaData } from './saga.ts';
 import type { OrderRow } from './tables.ts';
 
@@ -161,13 +161,22 @@ export async function retrySagas(
     throw badInput(`limit must be between 1 and ${MAX_PAGE_SIZE}`, { field: 'limit' });
   const found = await deps.engine.list(deps.db, { ...filter, status: 'STUCK' }, { limit });
   const chosen = found.slice(0, limit).reverse();
+  const orders = new Map(
+    (
+      await findOrders(
+        deps.db,
+        chosen.map((s) => s.businessKey),
+      )
+    ).map((o) => [o.id, o]),
+  );
   const retried: string[] = [];
   for (const saga of chosen) {
-    const order = await findOrder(deps.db, saga.businessKey);
+    const order = orders.get(saga.businessKey);
     if (!order) continue;
     const outcome = await intervene(deps, identity, order, { kind: 'resumeRequested' }, 'saga.retried', request);
-    if ('saga' in outcome) retried.push(outcome.saga.id);
+    if ('saga' in outcome) retried.push(order.id);
   }
-  const now = await Promise.all(retried.map((id) => deps.engine.findById(deps.db, id)));
-  return { retried: now.flatMap((s) => (s ? [s.row] : [])), hasMore: found.length > limit };
+  // As they are now, in one read.
+  const now = new Map((await deps.engine.findManyByKeys(deps.db, retried)).map((s) => [s.businessKey, s.row]));
+  return { retried: retried.flatMap((key) => now.get(key) ?? []), hasMore: found.length > limit };
 }
